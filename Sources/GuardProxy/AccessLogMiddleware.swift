@@ -1,0 +1,79 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// One log line per request: method, route label, status, bytes sent, duration, request id.
+///
+/// Never the path or the query: in an admin they carry order numbers, names typed into search boxes and phone
+/// numbers. The route label comes from the policy (`ProxyHooks.routeLabel`) or names a `/__guard/` route.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = GuardRequestContext
+    let logger: Logger
+    let label: @Sendable (Request, GuardRequestContext) -> String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        let method = request.method.rawValue
+        let route = self.label(request, context)
+        let requestID = context.requestID
+        let logger = self.logger
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            Self.log(logger, method, route, status, 0, start, requestID, aborted: false)
+            throw error
+        }
+        let status = response.status.code
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            var counter = CountingWriter(base: writer)
+            do {
+                try await body.write(counter)
+            } catch {
+                Self.log(logger, method, route, status, counter.total.value, start, requestID, aborted: true)
+                throw error
+            }
+            counter = CountingWriter(base: counter.base, total: counter.total)
+            Self.log(logger, method, route, status, counter.total.value, start, requestID, aborted: false)
+        }
+        return response
+    }
+
+    static func log(_ logger: Logger, _ method: String, _ route: String, _ status: Int, _ bytes: Int,
+                    _ start: ContinuousClock.Instant, _ requestID: String, aborted: Bool)
+    {
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info(
+            "request",
+            metadata: [
+                "method": "\(method)", "route": "\(route)", "status": "\(status)", "bytes": "\(bytes)",
+                "duration_ms": "\((milliseconds * 10).rounded() / 10)", "request.id": "\(requestID)",
+                "aborted": aborted ? "true" : nil,
+            ].compactMapValues { $0 })
+    }
+}
+
+/// A shared byte counter the counting writer updates (the writer itself is consumed by `finish`).
+final class ByteCount: @unchecked Sendable {
+    var value = 0
+}
+
+/// Counts the bytes of a response body on their way to the real writer.
+struct CountingWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    var total = ByteCount()
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        self.total.value += buffer.readableBytes
+        try await self.base.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await self.base.finish(trailingHeaders)
+    }
+}

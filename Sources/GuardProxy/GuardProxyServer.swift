@@ -1,0 +1,112 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// The guard's HTTPS listener: picks the site, answers `/__guard/` itself and proxies the rest.
+///
+/// This is the data path's front door. It knows sites, upstreams, limits and certificates; it learns what to do with
+/// bodies and which routes to add under `/__guard/` from its caller, so policy can change without touching it.
+public struct GuardProxyServer: Sendable {
+    public let configuration: ProxyConfiguration
+    public let certificates: TLSCertificateStore
+    public let hooks: ProxyHooks
+    public let logger: Logger
+    /// Adds the policy's own pages under `/__guard/` (second factor, status, audit); called once at start.
+    let guardRoutes: @Sendable (RouterGroup<GuardRequestContext>) -> Void
+
+    public init(
+        configuration: ProxyConfiguration,
+        certificates: TLSCertificateStore,
+        hooks: ProxyHooks = .init(),
+        logger: Logger,
+        guardRoutes: @escaping @Sendable (RouterGroup<GuardRequestContext>) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.certificates = certificates
+        self.hooks = hooks
+        self.logger = logger
+        self.guardRoutes = guardRoutes
+    }
+
+    /// The Hummingbird application: run it as a service (it drains in-flight requests on graceful shutdown).
+    /// - Parameter onServerRunning: called with the bound port once the listener accepts connections.
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws
+        -> some ApplicationProtocol
+    {
+        let upstream = UpstreamClient(timeouts: self.configuration.timeouts, limits: self.configuration.limits)
+        let handler = ProxyHandler(
+            configuration: self.configuration, client: upstream.http, hooks: self.hooks, logger: self.logger)
+        let configuration = self.configuration
+        let hooks = self.hooks
+
+        let router = Router(context: GuardRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: self.logger) { request, context in
+            let path = request.uri.path
+            if path == "/__guard" || path.hasPrefix("/__guard/") {
+                return context.coreContext.endpointPath.value ?? "/__guard/*"
+            }
+            guard let site = configuration.site(forHost: request.head.authority ?? "") else { return "unknown-host" }
+            return hooks.routeLabel(site, path)
+        })
+        router.add(middleware: SiteMiddleware(configuration: configuration, handler: handler))
+        let guardGroup = router.group("__guard")
+        guardGroup.get("health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                     body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        self.guardRoutes(guardGroup)
+
+        let relay = WebSocketRelay(configuration: configuration, hooks: hooks, logger: self.logger)
+        let tls = self.certificates.makeServerConfiguration()
+        let timeouts = configuration.timeouts
+        let limits = configuration.limits
+        let server = HTTPServerBuilder { responder in
+            try GuardListenerChannel(
+                tlsConfiguration: tls, timeouts: timeouts, limits: limits, responder: responder,
+                shouldUpgrade: { head, channel, _ in relay.shouldUpgrade(head, channel: channel) })
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort),
+                serverName: nil,
+                reuseAddress: true
+            ),
+            services: [upstream],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.listenPort) },
+            logger: self.logger
+        )
+    }
+}
+
+/// Routes each request to its site (421 for an unknown host), and `/__guard/` to the guard's own routes.
+struct SiteMiddleware: RouterMiddleware {
+    typealias Context = GuardRequestContext
+    let configuration: ProxyConfiguration
+    let handler: ProxyHandler
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let authority = request.head.authority, let site = self.configuration.site(forHost: authority) else {
+            return ErrorPage.response(.misdirected, requestID: context.requestID, request: request.headers)
+        }
+        let path = request.uri.path
+        if path == "/__guard" || path.hasPrefix("/__guard/") {
+            var response = try await next(request, context)
+            response.headers[HeaderPolicy.requestID] = context.requestID
+            if self.configuration.hstsMaxAge > 0 {
+                response.headers[.strictTransportSecurity] = "max-age=\(self.configuration.hstsMaxAge)"
+            }
+            _ = site
+            return response
+        }
+        return try await self.handler.handle(request, context: context, site: site)
+    }
+}

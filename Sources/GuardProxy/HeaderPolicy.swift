@@ -1,0 +1,133 @@
+import HTTPTypes
+
+/// The header rules of a reverse proxy (RFC 9110 §7.6.1, RFC 7239's de-facto `X-Forwarded-*`), in one place.
+///
+/// Hop-by-hop fields describe one connection and must not cross the proxy; forwarding fields describe the client and
+/// must not be believed from anyone but a trusted proxy, because the admin (and our own audit trail) uses them.
+public enum HeaderPolicy {
+    /// Fields that belong to one connection (RFC 9110 §7.6.1 and common practice).
+    public static let hopByHop: Set<HTTPField.Name> = [
+        .connection, .init("Keep-Alive")!, .init("Proxy-Connection")!, .te, .trailer, .transferEncoding,
+        .upgrade, .proxyAuthenticate, .proxyAuthorization,
+    ]
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedPort = HTTPField.Name("X-Forwarded-Port")!
+    static let forwarded = HTTPField.Name("Forwarded")!
+    static let realIP = HTTPField.Name("X-Real-IP")!
+    /// The request id we give each request, sent upstream and back to the browser.
+    public static let requestID = HTTPField.Name("X-Request-ID")!
+
+    /// Content codings the proxy lets the upstream use: the ones its own stages can decode (gzip, deflate), so
+    /// that a body can always be inspected. `br` and `zstd` are never offered upstream.
+    static let decodableCodings: Set<String> = ["gzip", "deflate", "identity", "x-gzip"]
+
+    /// Removes hop-by-hop fields, including those the `Connection` field names.
+    public static func removeHopByHop(_ fields: inout HTTPFields) {
+        var named = Set<HTTPField.Name>()
+        for value in fields[values: .connection] {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingCharacters(in: .whitespaces)
+                if let name = HTTPField.Name(trimmed) { named.insert(name) }
+            }
+        }
+        fields = HTTPFields(fields.filter { !self.hopByHop.contains($0.name) && !named.contains($0.name) })
+    }
+
+    /// The client address for this request: the peer, or — when the peer is a trusted proxy — the right-most
+    /// address in `X-Forwarded-For` that is not itself a trusted proxy.
+    public static func clientAddress(peer: IPAddress?, headers: HTTPFields, trusted: [IPAddressRange]) -> IPAddress? {
+        guard let peer else { return nil }
+        guard self.isTrusted(peer, trusted) else { return peer }
+        let chain = headers[values: self.forwardedFor]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        for entry in chain.reversed() {
+            guard let address = IPAddress(entry) else { return peer }  // garbage in the chain: trust only the peer
+            if !self.isTrusted(address, trusted) { return address }
+        }
+        return peer
+    }
+
+    static func isTrusted(_ address: IPAddress, _ trusted: [IPAddressRange]) -> Bool {
+        trusted.contains { $0.contains(address) }
+    }
+
+    /// Builds the header fields sent upstream.
+    /// - Parameters:
+    ///   - incoming: the browser's fields (HTTP/1.1 or HTTP/2; pseudo-fields are not in here).
+    ///   - peer: the socket peer.
+    ///   - client: the client address from `clientAddress(peer:headers:trusted:)`.
+    ///   - publicHost: the `Host`/`:authority` the browser used.
+    ///   - upstream: where the request goes.
+    ///   - requestID: our id for this request.
+    public static func upstreamRequestFields(
+        incoming: HTTPFields,
+        peer: IPAddress?,
+        client: IPAddress?,
+        trusted: [IPAddressRange],
+        publicHost: String,
+        publicPort: Int,
+        upstream: UpstreamOrigin,
+        requestID: String
+    ) -> HTTPFields {
+        var fields = incoming
+        self.removeHopByHop(&fields)
+        let peerTrusted = peer.map { self.isTrusted($0, trusted) } ?? false
+        let priorChain = peerTrusted ? fields[values: self.forwardedFor].joined(separator: ", ") : ""
+        let priorProto = peerTrusted ? fields[self.forwardedProto] : nil
+        let priorHost = peerTrusted ? fields[self.forwardedHost] : nil
+        for name in [self.forwardedFor, self.forwardedProto, self.forwardedHost, self.forwardedPort, self.forwarded,
+                     self.realIP, self.requestID, HTTPField.Name("Host")!] {
+            fields[name] = nil
+        }
+        // HTTP/2 may split cookies into several fields (RFC 9113 §8.2.3); an HTTP/1.1 upstream wants one.
+        let cookies = fields[values: .cookie]
+        if cookies.count > 1 { fields[.cookie] = cookies.joined(separator: "; ") }
+        // Only codings our own stages can decode; the browser's preference order is kept.
+        if let accept = fields[.acceptEncoding] {
+            let kept = accept.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                let coding = $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                return coding.map { self.decodableCodings.contains($0) } ?? false
+            }
+            fields[.acceptEncoding] = kept.isEmpty ? "identity" : kept.joined(separator: ", ")
+        }
+        let hop = (peer ?? client).map(\.description) ?? "unknown"
+        fields[self.forwardedFor] = priorChain.isEmpty ? hop : "\(priorChain), \(hop)"
+        fields[self.forwardedProto] = priorProto ?? "https"
+        fields[self.forwardedHost] = priorHost ?? publicHost
+        fields[self.forwardedPort] = String(publicPort)
+        if let client { fields[self.realIP] = client.description }
+        fields[self.requestID] = requestID
+        return fields
+    }
+
+    /// Filters and rewrites the upstream's response fields for the browser.
+    public static func downstreamResponseFields(
+        upstream fields: HTTPFields,
+        rewriter: OriginRewriter,
+        hstsMaxAge: Int,
+        requestID: String
+    ) -> HTTPFields {
+        var fields = fields
+        self.removeHopByHop(&fields)
+        var rewritten = HTTPFields()
+        for field in fields {
+            switch field.name {
+            case .location, .contentLocation, .init("Refresh")!:
+                rewritten.append(HTTPField(name: field.name, value: rewriter.rewriteURL(field.value)))
+            case .setCookie:
+                rewritten.append(HTTPField(name: field.name, value: rewriter.rewriteSetCookie(field.value)))
+            default:
+                rewritten.append(field)
+            }
+        }
+        if hstsMaxAge > 0 {
+            rewritten[.strictTransportSecurity] = "max-age=\(hstsMaxAge)"
+        }
+        rewritten[self.requestID] = requestID
+        return rewritten
+    }
+}

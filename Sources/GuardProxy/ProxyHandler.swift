@@ -1,0 +1,280 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Forwards one request to its site's upstream and streams the answer back through the chosen transform.
+///
+/// Bodies stream both ways with backpressure (the upstream client reads only as fast as the browser takes bytes, and
+/// the request body is pulled only as fast as the upstream accepts it), so memory stays flat for any body size.
+/// Every failure becomes one of the proxy's own error pages; nothing from an error (addresses, paths, queries) is
+/// shown to the user or logged beyond its kind.
+public struct ProxyHandler: Sendable {
+    let configuration: ProxyConfiguration
+    let client: HTTPClient
+    let hooks: ProxyHooks
+    let logger: Logger
+
+    public init(configuration: ProxyConfiguration, client: HTTPClient, hooks: ProxyHooks, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.hooks = hooks
+        self.logger = logger
+    }
+
+    /// What went wrong on the way to or from the upstream.
+    enum Failure: Error {
+        case bodyTooLarge
+        case timeout
+        case unavailable
+    }
+
+    public func handle(_ request: Request, context: GuardRequestContext, site: ProxySite) async throws -> Response {
+        let requestID = context.requestID
+        let publicHost = request.head.authority ?? site.hostNames.first ?? "localhost"
+        let declaredLength = request.headers[.contentLength].flatMap { Int64($0) }
+        if let declaredLength, declaredLength > self.configuration.limits.maxRequestBodyBytes {
+            return ErrorPage.response(.bodyTooLarge, requestID: requestID, request: request.headers)
+        }
+        let client = HeaderPolicy.clientAddress(
+            peer: context.peer, headers: request.headers, trusted: self.configuration.trustedProxies)
+
+        // The upstream request.
+        let target = site.upstream.origin + site.upstream.basePath + (request.head.path ?? "/")
+        var upstreamRequest = HTTPClientRequest(url: target)
+        upstreamRequest.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+        let fields = HeaderPolicy.upstreamRequestFields(
+            incoming: request.headers, peer: context.peer, client: client,
+            trusted: self.configuration.trustedProxies, publicHost: publicHost,
+            publicPort: self.configuration.listenPort, upstream: site.upstream, requestID: requestID)
+        upstreamRequest.headers = HTTPHeaders(fields.map { ($0.name.canonicalName, $0.value) })
+        upstreamRequest.headers.replaceOrAdd(name: "Host", value: site.upstream.hostHeader)
+
+        let bodyDone = AsyncStream<Never>.makeStream()
+        let hasBody: Bool
+        if let declaredLength {
+            hasBody = declaredLength > 0
+        } else {
+            hasBody = !(request.method == .get || request.method == .head)
+        }
+        if hasBody {
+            let limited = LimitedBody(
+                base: request.body, limit: self.configuration.limits.maxRequestBodyBytes, done: bodyDone.continuation)
+            upstreamRequest.body = .stream(limited, length: declaredLength.map { .known($0) } ?? .unknown)
+        } else {
+            bodyDone.continuation.finish()
+        }
+
+        // Send, with the first-byte clock starting once the request body is through.
+        let response: HTTPClientResponse
+        do {
+            response = try await self.execute(upstreamRequest, bodyDone: bodyDone.stream)
+        } catch {
+            let kind = Self.classify(error)
+            self.logger.notice(
+                "upstream request failed",
+                metadata: ["request.id": "\(requestID)", "site": "\(site.name)", "failure": "\(kind)",
+                           "error.type": "\(Self.errorKind(error))"])
+            switch kind {
+            case .bodyTooLarge: return ErrorPage.response(.bodyTooLarge, requestID: requestID, request: request.headers)
+            case .timeout: return ErrorPage.response(.upstreamTimeout, requestID: requestID, request: request.headers)
+            case .unavailable: return ErrorPage.response(.upstreamUnavailable, requestID: requestID, request: request.headers)
+            }
+        }
+
+        // The answer.
+        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        var upstreamFields = HTTPFields()
+        for header in response.headers {
+            if let name = HTTPField.Name(header.name) { upstreamFields.append(HTTPField(name: name, value: header.value)) }
+        }
+        let rewriter = OriginRewriter(upstream: site.upstream, publicOrigin: "https://\(publicHost)")
+        var headers = HeaderPolicy.downstreamResponseFields(
+            upstream: upstreamFields, rewriter: rewriter, hstsMaxAge: self.configuration.hstsMaxAge, requestID: requestID)
+
+        let description = ResponseDescription(
+            siteName: site.name, method: request.method, path: request.uri.path, status: status, headers: headers)
+        var stages: [any ResponseBodyTransform] = []
+        if description.contentEncoding == "identity", LinkRewriteTransform.applies(to: description.mediaType) {
+            stages.append(LinkRewriteTransform(rewriter: rewriter))
+        }
+        do {
+            if let policy = try self.hooks.responseTransformer.makeTransform(for: description) { stages.append(policy) }
+        } catch {
+            self.logger.error("response transform refused the response",
+                              metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+            return ErrorPage.response(.responseRejected, requestID: requestID, request: request.headers)
+        }
+        let transform: (any ResponseBodyTransform)? =
+            stages.isEmpty ? nil : (stages.count == 1 ? stages[0] : ChainedTransform(stages))
+        let body = UpstreamBody(response.body)
+        guard let transform else {
+            let length = request.method == .head ? nil : headers[.contentLength].flatMap(Int.init)
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
+                try await body.pump(into: &writer, transform: nil)
+            })
+        }
+        if !transform.preservesLength { headers[.contentLength] = nil }
+        transform.adjust(headers: &headers)
+        // Fail closed before the head goes out: the first chunk passes the transform first.
+        let first: ByteBuffer
+        do {
+            first = try await body.firstTransformed(by: transform)
+        } catch {
+            self.logger.error("response body rejected before the head was sent",
+                              metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+            return ErrorPage.response(
+                Self.classify(error) == .timeout ? .upstreamTimeout : .responseRejected,
+                requestID: requestID, request: request.headers)
+        }
+        let box = TransformBox(transform)
+        let logger = self.logger
+        return Response(status: status, headers: headers, body: ResponseBody { writer in
+            do {
+                if first.readableBytes > 0 { try await writer.write(first) }
+                try await body.pump(into: &writer, transform: box.transform)
+            } catch {
+                // Head already sent: cut the connection rather than send a byte the transform has not passed.
+                logger.error("response aborted mid-body",
+                             metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+                throw error
+            }
+        })
+    }
+
+    /// Runs the upstream request; `Failure.timeout` if no response head arrives within the first-byte timeout after
+    /// the request body finished.
+    private func execute(_ request: HTTPClientRequest, bodyDone: AsyncStream<Never>) async throws -> HTTPClientResponse {
+        let firstByte = self.configuration.timeouts.upstreamFirstByte
+        let client = self.client
+        return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            group.addTask {
+                try await client.execute(request, deadline: .distantFuture)
+            }
+            group.addTask {
+                for await _ in bodyDone {}
+                try await Task.sleep(for: firstByte)
+                throw Failure.timeout
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let response = next { return response }
+            }
+            throw Failure.unavailable
+        }
+    }
+
+    static func classify(_ error: any Error) -> Failure {
+        if let failure = error as? Failure { return failure }
+        if error is BodyTooLargeError { return .bodyTooLarge }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .readTimeout, .deadlineExceeded, .writeTimeout, .connectTimeout: return .timeout
+            default: return .unavailable
+            }
+        }
+        return .unavailable
+    }
+
+    /// The kind of an error for logs: its type, and the case name for client errors. Never its message, which may
+    /// carry a URL with a query.
+    static func errorKind(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "HTTPClientError.\(error.shortDescription)" }
+        return String(describing: type(of: error))
+    }
+}
+
+extension HTTPClientError {
+    /// `HTTPClientError`'s description without associated values.
+    var shortDescription: String {
+        let text = String(describing: self)
+        let name = text.split(separator: ".").last.map(String.init) ?? text
+        return name.split(separator: "(").first.map(String.init) ?? name
+    }
+}
+
+/// Thrown when a streamed request body passes `maxRequestBodyBytes`.
+struct BodyTooLargeError: Error {}
+
+/// The request body, counted on the way through; finishing `done` starts the first-byte clock.
+struct LimitedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+    let limit: Int64
+    let done: AsyncStream<Never>.Continuation
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limit: Int64
+        let done: AsyncStream<Never>.Continuation
+        var count: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let buffer = try await self.base.next() else {
+                self.done.finish()
+                return nil
+            }
+            self.count += Int64(buffer.readableBytes)
+            if self.count > self.limit {
+                self.done.finish()
+                throw BodyTooLargeError()
+            }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: self.base.makeAsyncIterator(), limit: self.limit, done: self.done)
+    }
+}
+
+/// The upstream's response body, read once by whoever writes the response.
+///
+/// Wraps the iterator so the first chunk can be pulled (and transformed) before the response head is committed and
+/// the rest streamed later from the response writer. Only one task touches it at a time.
+final class UpstreamBody: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ body: HTTPClientResponse.Body) { self.iterator = body.makeAsyncIterator() }
+
+    /// The transform's output for the first non-empty chunk (or its tail, for an empty body).
+    func firstTransformed(by transform: any ResponseBodyTransform) async throws -> ByteBuffer {
+        while let chunk = try await self.iterator.next() {
+            let out = try transform.process(chunk)
+            if out.readableBytes > 0 { return out }
+        }
+        self.finished = true
+        return try transform.finish()
+    }
+
+    /// True once the whole body has been read and the transform finished.
+    private var finished = false
+
+    func pump(into writer: inout any ResponseBodyWriter, transform: (any ResponseBodyTransform)?) async throws {
+        if self.finished {
+            try await writer.finish(nil)
+            return
+        }
+        while let chunk = try await self.iterator.next() {
+            if let transform {
+                let out = try transform.process(chunk)
+                if out.readableBytes > 0 { try await writer.write(out) }
+            } else {
+                try await writer.write(chunk)
+            }
+        }
+        if let transform {
+            let tail = try transform.finish()
+            if tail.readableBytes > 0 { try await writer.write(tail) }
+        }
+        try await writer.finish(nil)
+    }
+}
+
+/// Carries a per-response transform into the response writer's closure; used by one task at a time.
+final class TransformBox: @unchecked Sendable {
+    let transform: any ResponseBodyTransform
+    init(_ transform: any ResponseBodyTransform) { self.transform = transform }
+}

@@ -1,0 +1,102 @@
+import HTTPTypes
+import HummingbirdWSClient
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Relays a browser's WebSocket to the site's upstream, message by message.
+///
+/// Message-level (not byte-level) relaying is deliberate: the chat's server-to-browser messages must pass the policy's
+/// message transform (masking) whole, and a frame split across TCP reads must not slip through unexamined.
+struct WebSocketRelay: Sendable {
+    let configuration: ProxyConfiguration
+    let hooks: ProxyHooks
+    let logger: Logger
+
+    /// Headers from the browser's upgrade request that the upstream needs to know who is calling.
+    static let forwardedNames: [HTTPField.Name] = [.cookie, .userAgent, .acceptLanguage, .authorization]
+
+    func shouldUpgrade(_ head: HTTPRequest, channel: any Channel)
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        guard let authority = head.authority, let site = self.configuration.site(forHost: authority) else {
+            return .dontUpgrade
+        }
+        let requestID = RequestIdentifier.make()
+        let peer = channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        let client = HeaderPolicy.clientAddress(
+            peer: peer, headers: head.headerFields, trusted: self.configuration.trustedProxies)
+        let path = head.path ?? "/"
+        let messageTransform: (any WebSocketMessageTransform)?
+        do {
+            messageTransform = try self.hooks.webSocketTransformer.makeTransform(
+                siteName: site.name, path: String(path.split(separator: "?", maxSplits: 1).first ?? ""))
+        } catch {
+            return .dontUpgrade
+        }
+        var forwarded = HTTPFields()
+        for name in Self.forwardedNames {
+            let values = head.headerFields[values: name]
+            if !values.isEmpty { forwarded[name] = values.joined(separator: name == .cookie ? "; " : ", ") }
+        }
+        let rewriter = OriginRewriter(upstream: site.upstream, publicOrigin: "https://\(authority)")
+        if let origin = head.headerFields[.origin] {
+            // The admin may check Origin; it knows itself under its own origin.
+            forwarded[.origin] = origin == rewriter.publicOrigin ? site.upstream.shortOrigin : origin
+        }
+        let hop = (peer ?? client).map(\.description) ?? "unknown"
+        forwarded[HeaderPolicy.forwardedFor] = hop
+        forwarded[HeaderPolicy.forwardedProto] = "https"
+        forwarded[HeaderPolicy.forwardedHost] = authority
+        if let client { forwarded[HeaderPolicy.realIP] = client.description }
+        forwarded[HeaderPolicy.requestID] = requestID
+        let scheme = site.upstream.scheme == "https" ? "wss" : "ws"
+        let url = "\(scheme)://\(site.upstream.hostHeader)\(site.upstream.basePath)\(path)"
+        let maxSize = self.configuration.limits.maxWebSocketMessageBytes
+        let upstreamHeaders = forwarded
+        let logger = self.logger
+        let siteName = site.name
+
+        return .upgrade([:]) { browserInbound, browserOutbound, _ in
+            logger.info("websocket opened", metadata: ["request.id": "\(requestID)", "site": "\(siteName)"])
+            var clientConfiguration = WebSocketClientConfiguration(maxFrameSize: maxSize, additionalHeaders: upstreamHeaders)
+            clientConfiguration.autoPing = .disabled
+            do {
+                try await WebSocketClient.connect(url: url, configuration: clientConfiguration, logger: logger) {
+                    upstreamInbound, upstreamOutbound, _ in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await message in browserInbound.messages(maxSize: maxSize) {
+                                try await upstreamOutbound.write(message.outboundFrame)
+                            }
+                            try? await upstreamOutbound.close(.normalClosure, reason: nil)
+                        }
+                        group.addTask {
+                            for try await message in upstreamInbound.messages(maxSize: maxSize) {
+                                let passed = try messageTransform?.fromUpstream(message) ?? message
+                                try await browserOutbound.write(passed.outboundFrame)
+                            }
+                            try? await browserOutbound.close(.normalClosure, reason: nil)
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                }
+            } catch {
+                logger.notice("websocket relay ended with an error",
+                              metadata: ["request.id": "\(requestID)", "error.type": "\(type(of: error))"])
+                try? await browserOutbound.close(.unexpectedServerError, reason: "upstream unavailable")
+            }
+            logger.info("websocket closed", metadata: ["request.id": "\(requestID)", "site": "\(siteName)"])
+        }
+    }
+}
+
+extension WebSocketMessage {
+    var outboundFrame: WebSocketOutboundWriter.OutboundFrame {
+        switch self {
+        case .text(let text): .text(text)
+        case .binary(let buffer): .binary(buffer)
+        }
+    }
+}

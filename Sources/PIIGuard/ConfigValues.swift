@@ -1,0 +1,75 @@
+/// A duration written the way operators write one: `500ms`, `10s`, `30m`, `12h`, `7d` (a bare number is seconds).
+public struct ConfigDuration: Decodable, Sendable, Equatable, CustomStringConvertible {
+    public let duration: Duration
+    let text: String
+
+    public init(_ duration: Duration, text: String) {
+        self.duration = duration
+        self.text = text
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self).trimmingCharacters(in: .whitespaces)
+        guard let duration = Self.parse(text) else {
+            throw decoder.invalid("'\(text)' is not a duration; write e.g. 500ms, 10s, 30m, 12h or 7d")
+        }
+        self.init(duration, text: text)
+    }
+
+    static func parse(_ text: String) -> Duration? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        if let seconds = Int64(text), seconds >= 0 { return .seconds(seconds) }
+        for (suffix, millis) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            // "ms" must not be read as "m" + "s".
+            if suffix == "s", number.hasSuffix("m") { continue }
+            guard let value = Int64(number), value >= 0 else { return nil }
+            return .milliseconds(value * millis)
+        }
+        return nil
+    }
+
+    public var description: String { self.text }
+}
+
+/// A size written as `512`, `32KiB`, `100MiB`, `2GiB` (also `KB`/`MB`/`GB`, read as powers of 1024).
+public struct ByteSize: Decodable, Sendable, Equatable {
+    public let bytes: Int64
+
+    public init(bytes: Int64) { self.bytes = bytes }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int64.self) {
+            guard number >= 0 else { throw decoder.invalid("a size cannot be negative") }
+            self.bytes = number
+            return
+        }
+        let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1 << 10),
+                                        ("MB", 1 << 20), ("GB", 1 << 30), ("B", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            if let value = Int64(number), value >= 0 {
+                self.bytes = value * factor
+                return
+            }
+        }
+        throw decoder.invalid("'\(text)' is not a size; write e.g. 32KiB, 100MiB or a number of bytes")
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: WhitespaceSet) -> String {
+        var view = Substring(self)
+        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
+        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
+        return String(view)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: WhitespaceSet) -> String { String(self).trimmingCharacters(in: set) }
+}
+
+enum WhitespaceSet { case whitespaces }

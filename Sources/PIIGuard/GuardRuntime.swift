@@ -1,0 +1,110 @@
+import Foundation
+import GuardProxy
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Builds every part from a loaded configuration and runs them as one service group.
+///
+/// SIGTERM/SIGINT shut down gracefully: the listener stops accepting, in-flight requests finish (up to the
+/// configured grace), then the upstream pool closes. SIGHUP reloads certificates without dropping connections; a
+/// reload that fails leaves the running certificates in place and says why.
+public struct GuardRuntime: Sendable {
+    public let loaded: LoadedConfiguration
+    public let logger: Logger
+
+    public init(loaded: LoadedConfiguration, logger: Logger) {
+        self.loaded = loaded
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal.
+    /// - Parameters:
+    ///   - before: services started before the proxy and stopped after it (the demo admin).
+    ///   - onProxyRunning: called with the bound port once the proxy accepts connections.
+    public func run(
+        before: [any Service] = [],
+        onProxyRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        try FileManager.default.createDirectory(atPath: self.loaded.dataDirectory, withIntermediateDirectories: true)
+        let proxyConfiguration = try self.loaded.proxyConfiguration()
+        let certificates = try CertificateLoader.load(self.loaded, logger: self.logger)
+        let loaded = self.loaded
+        let hooks = ProxyHooks(routeLabel: { site, path in loaded.routeLabel(site: site, path: path) })
+        let started = Date()
+        let proxy = GuardProxyServer(
+            configuration: proxyConfiguration, certificates: certificates, hooks: hooks, logger: self.logger
+        ) { group in
+            group.get("status") { _, _ in
+                let status = GuardStatus(
+                    version: PIIGuardVersion.current,
+                    startedAt: ISO8601DateFormatter().string(from: started),
+                    sites: loaded.configuration.sites.map { .init(name: $0.name, hosts: $0.hosts, menus: $0.menus) })
+                return try JSONResponse(status)
+            }
+        }
+        let application = try proxy.makeApplication(onServerRunning: onProxyRunning)
+        let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, logger: self.logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: before.map { .init(service: $0) } + [
+                    .init(service: application),
+                    .init(service: reloader),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: self.logger
+            ))
+        try await group.run()
+    }
+}
+
+/// What `/__guard/status` tells an operator: no personal data, no secrets.
+struct GuardStatus: Encodable {
+    struct Site: Encodable { let name: String; let hosts: [String]; let menus: [String] }
+    let version: String
+    let startedAt: String
+    let sites: [Site]
+}
+
+/// A small JSON response helper for the guard's own routes.
+struct JSONResponse: ResponseGenerator {
+    let body: Data
+    init(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        self.body = try encoder.encode(value)
+    }
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: self.body)))
+    }
+}
+
+/// Reloads certificates on SIGHUP.
+struct ReloadOnHangup: Service {
+    let loaded: LoadedConfiguration
+    let certificates: TLSCertificateStore
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await withGracefulShutdownHandler {
+            for await _ in signals.cancelOnGracefulShutdown() {
+                do {
+                    let fresh = try LoadedConfiguration.load(path: self.loaded.file)
+                    try CertificateLoader.reload(fresh, into: self.certificates, logger: self.logger)
+                    self.logger.notice("reloaded certificates on SIGHUP")
+                } catch {
+                    self.logger.error("reload rejected; the running certificates stay active",
+                                      metadata: ["reason": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+}
+
+/// The version string shown by `--version` and `/__guard/status`.
+public enum PIIGuardVersion {
+    public static let current = "0.1.0"
+}

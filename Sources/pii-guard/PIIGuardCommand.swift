@@ -1,0 +1,202 @@
+import ArgumentParser
+import DemoAdmin
+import Foundation
+import Logging
+import PIIGuard
+
+/// The `pii-guard` command line: run the guard, run the demo, manage certificates, check configuration.
+@main
+struct PIIGuardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pii-guard",
+        abstract: "A TLS reverse proxy that guards the personal-information menus of a seller admin.",
+        discussion: """
+            pii-guard stands in front of an admin it does not own and adds what Korean privacy rules require \
+            for reaching personal data from outside. Start with `pii-guard demo`; see README.md and docs/.
+            """,
+        version: PIIGuardVersion.current,
+        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Certs.self, Config.self]
+    )
+}
+
+/// Options every long-running command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Configuration file.")
+    var config = "pii-guard.yaml"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: from the configuration).")
+    var logLevel: String?
+
+    func load() throws -> LoadedConfiguration {
+        do {
+            return try LoadedConfiguration.load(path: self.config)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func bootstrapLogging(_ loaded: LoadedConfiguration) -> Logger {
+        let level = Logger.Level(rawValue: self.logLevel ?? loaded.configuration.logging.level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "pii-guard")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the guard with a configuration file.")
+
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let loaded = try self.options.load()
+        let logger = self.options.bootstrapLogging(loaded)
+        logger.info("starting", metadata: ["config": "\(loaded.file)", "sites": "\(loaded.configuration.sites.count)"])
+        try await GuardRuntime(loaded: loaded, logger: logger).run { port in
+            logger.notice("listening", metadata: ["address": "https://\(loaded.configuration.listen.host):\(port)"])
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the demo seller admin and the guard in front of it.",
+        discussion: "The admin listens on http://127.0.0.1:ADMIN-PORT, the guard on https://localhost:PORT.")
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(help: "Port of the guard (HTTPS).")
+    var port = 8443
+
+    @Option(help: "Port of the demo admin (plain HTTP, loopback only).")
+    var adminPort = 9080
+
+    @Option(help: "Name of the site in the configuration that fronts the demo admin.")
+    var site = "seller-admin"
+
+    func run() async throws {
+        var loaded = try self.options.load().withListenPort(self.port)
+        guard loaded.configuration.sites.contains(where: { $0.name == self.site }) else {
+            throw ValidationError("\(loaded.file): no site named '\(self.site)' (use --site)")
+        }
+        loaded = loaded.withUpstream("http://127.0.0.1:\(self.adminPort)", forSite: self.site)
+        let logger = self.options.bootstrapLogging(loaded)
+        let accountsFile = loaded.dataDirectory + "/demo-accounts.json"
+        try FileManager.default.createDirectory(atPath: loaded.dataDirectory, withIntermediateDirectories: true)
+        try DemoAdmin.writeAccountsFile(to: accountsFile)
+
+        var adminConfiguration = DemoAdminConfiguration()
+        adminConfiguration.port = self.adminPort
+        let adminPort = self.adminPort
+        let admin = DemoAdmin.makeApplication(configuration: adminConfiguration, logger: Logger(label: "demo-admin"))
+        let certificatesDirectory = loaded.resolve(loaded.configuration.tls.devCertificatesDirectory)
+        let usesDevCertificates = loaded.configuration.tls.certificate == nil
+        try await GuardRuntime(loaded: loaded, logger: logger).run(before: [admin]) { port in
+            print(Self.banner(port: port, adminPort: adminPort, accountsFile: accountsFile,
+                              caFile: usesDevCertificates ? certificatesDirectory + "/dev-ca.pem" : nil))
+        }
+    }
+
+    static func banner(port: Int, adminPort: Int, accountsFile: String, caFile: String?) -> String {
+        var lines = [
+            "",
+            "pii-guard demo is running",
+            "  판매자 센터 (through the guard):  https://localhost:\(port)/",
+            "  demo admin directly (no guard):   http://127.0.0.1:\(adminPort)/",
+            "  guard status:                     https://localhost:\(port)/__guard/status",
+            "",
+            "  Demo accounts (also in \(accountsFile)):",
+        ]
+        for account in DemoAdmin.accounts {
+            let roles = account.roles.joined(separator: ",")
+            lines.append("    \(account.account.padding(toLength: 10, withPad: " ", startingAt: 0)) password \(account.password)   roles \(roles)")
+        }
+        lines.append("")
+        if let caFile {
+            lines.append("  TLS: development CA at \(caFile)")
+            lines.append("       curl --cacert \(caFile) https://localhost:\(port)/")
+        }
+        lines.append("  Second-factor codes: no second factor is configured in this version, so none are sent.")
+        lines.append("  Stop with Ctrl-C (in-flight requests finish first).")
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The demo admin alone, without the guard: for benchmarks that put another proxy (or none) in front of it.
+struct DemoAdminOnly: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-admin",
+        abstract: "Run only the demo seller admin (plain HTTP on loopback), for benchmarks and experiments.",
+        shouldDisplay: false)
+
+    @Option(help: "Port of the demo admin.")
+    var port = 9080
+
+    @Option(help: "Where to write demo-accounts.json.")
+    var dataDir = "data"
+
+    func run() async throws {
+        try FileManager.default.createDirectory(atPath: self.dataDir, withIntermediateDirectories: true)
+        try DemoAdmin.writeAccountsFile(to: self.dataDir + "/demo-accounts.json")
+        var configuration = DemoAdminConfiguration()
+        configuration.port = self.port
+        var logger = Logger(label: "demo-admin")
+        logger.logLevel = .warning
+        let admin = DemoAdmin.makeApplication(configuration: configuration, logger: logger)
+        try await admin.runService()
+    }
+}
+
+struct Certs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage TLS certificates.", subcommands: [Dev.self])
+
+    struct Dev: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create (or renew) the development CA and the localhost server certificate.")
+
+        @Option(help: "Folder for the certificates.")
+        var dir = "certs"
+
+        @Option(name: .customLong("host"), help: "Host name or IP the certificate covers (repeatable).")
+        var hosts: [String] = ["localhost", "127.0.0.1", "::1"]
+
+        func run() async throws {
+            let (paths, outcome) = try DevCertificates.ensure(in: self.dir, hostNames: self.hosts)
+            switch outcome {
+            case .created: print("Created a development CA and server certificate in \(self.dir)/.")
+            case .reused: print("The development certificates in \(self.dir)/ are valid; nothing to do.")
+            case .renewedServerCertificate: print("Renewed the server certificate in \(self.dir)/ (the CA is unchanged).")
+            }
+            print(DevCertificates.trustInstructions(for: paths))
+        }
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check configuration files.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate pii-guard.yaml and rules/menus.yaml; print every problem with file, line and field.")
+
+        @Option(name: .shortAndLong, help: "Configuration file.")
+        var config = "pii-guard.yaml"
+
+        func run() async throws {
+            do {
+                let loaded = try LoadedConfiguration.load(path: self.config)
+                _ = try loaded.proxyConfiguration()
+                print("\(self.config): OK (\(loaded.configuration.sites.count) site(s), \(loaded.menus.menus.count) menu(s))")
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import DemoAdmin
+import Foundation
+import GuardProxy
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOSSL
+import PIIGuard
+import ServiceLifecycle
+
+/// Starts real servers on loopback ports: the demo admin, optional extra upstreams, and the guard in front, with
+/// development certificates in a temporary folder; hands the test a client that trusts them.
+struct Harness {
+    let proxyPort: Int
+    let adminPort: Int
+    let caFile: String
+    let client: HTTPClient
+
+    var proxyBase: String { "https://127.0.0.1:\(self.proxyPort)" }
+    var adminBase: String { "http://127.0.0.1:\(self.adminPort)" }
+
+    static let certificates: (paths: DevCertificates.Paths, store: TLSCertificateStore) = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pii-guard-e2e-certs").path
+        let (paths, _) = try! DevCertificates.ensure(in: folder)
+        let key = try! CertifiedKey.load(certificatePath: paths.certificate, keyPath: paths.privateKey)
+        return (paths, TLSCertificateStore(fallback: key))
+    }()
+
+    static func makeClient(caFile: String, http1Only: Bool = false) -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(caFile)
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                     decompression: .disabled)
+        configuration.httpVersion = http1Only ? .http1Only : .automatic
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Runs `body` with the demo admin (and `extraUpstreams`) behind a guard configured by `configure`.
+    static func run(
+        timeouts: ProxyTimeouts = .init(),
+        limits: ProxyLimits = .init(),
+        extraSites: [(name: String, hosts: [String], upstream: String)] = [],
+        demoHosts: [String] = ["localhost", "127.0.0.1", "::1"],
+        _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
+        var logger = Logger(label: "e2e")
+        logger.logLevel = .warning
+        var adminConfiguration = DemoAdminConfiguration()
+        adminConfiguration.port = 0
+        adminConfiguration.chatMessageInterval = .milliseconds(200)
+        let adminPort = PortBox()
+        let admin = DemoAdmin.makeApplication(configuration: adminConfiguration, logger: logger) { port in
+            await adminPort.set(port)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let adminGroup = ServiceGroup(services: [admin], logger: logger)
+            group.addTask { try await adminGroup.run() }
+            let upstreamPort = try await adminPort.wait()
+            let sites = [ProxySite(name: "seller-admin", hostNames: demoHosts,
+                                   upstream: try UpstreamOrigin(url: "http://127.0.0.1:\(upstreamPort)"))]
+                + extraSites.map { ProxySite(name: $0.name, hostNames: $0.hosts, upstream: try! UpstreamOrigin(url: $0.upstream)) }
+            let configuration = ProxyConfiguration(listenHost: "127.0.0.1", listenPort: 0, sites: sites,
+                                                   timeouts: timeouts, limits: limits)
+            let proxyPort = PortBox()
+            let proxy = try GuardProxyServer(configuration: configuration, certificates: Self.certificates.store,
+                                             logger: logger).makeApplication { port in await proxyPort.set(port) }
+            let proxyGroup = ServiceGroup(services: [proxy], logger: logger)
+            group.addTask { try await proxyGroup.run() }
+            let port = try await proxyPort.wait()
+            let client = Self.makeClient(caFile: Self.certificates.paths.caCertificate)
+            let harness = Harness(proxyPort: port, adminPort: upstreamPort, caFile: Self.certificates.paths.caCertificate,
+                                  client: client)
+            do {
+                try await body(harness)
+            } catch {
+                try? await client.shutdown()
+                await proxyGroup.triggerGracefulShutdown()
+                await adminGroup.triggerGracefulShutdown()
+                throw error
+            }
+            try await client.shutdown()
+            await proxyGroup.triggerGracefulShutdown()
+            await adminGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Logs in to the demo admin directly and returns the session cookie (`name=value`).
+    func login(account: String = "seller-a") async throws -> String {
+        let password = DemoAdmin.accounts.first { $0.account == account }!.password
+        var request = HTTPClientRequest(url: self.adminBase + "/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: "account=\(account)&password=\(password.formEncoded)"))
+        let response = try await self.client.execute(request, timeout: .seconds(10))
+        let cookie = response.headers["Set-Cookie"].first.flatMap { $0.split(separator: ";").first }.map(String.init)
+        guard let cookie else { throw HarnessError("login as \(account) gave no cookie (status \(response.status.code))") }
+        return cookie
+    }
+
+    /// Fetches a URL; returns status, headers and the raw body bytes (no decompression).
+    func fetch(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: ByteBuffer? = nil,
+               client: HTTPClient? = nil) async throws -> Fetched
+    {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
+        let response = try await (client ?? self.client).execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        return Fetched(status: Int(response.status.code), headers: response.headers, body: bytes, version: response.version)
+    }
+}
+
+struct Fetched: Sendable {
+    let status: Int
+    let headers: HTTPHeaders
+    let body: ByteBuffer
+    let version: HTTPVersion
+    var text: String { String(buffer: self.body) }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Hands a bound port from a server's start callback to the test.
+actor PortBox {
+    private var port: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ port: Int) {
+        self.port = port
+        for waiter in self.waiters { waiter.resume(returning: port) }
+        self.waiters = []
+    }
+
+    func wait() async throws -> Int {
+        if let port { return port }
+        return await withCheckedContinuation { self.waiters.append($0) }
+    }
+}
+
+extension String {
+    var formEncoded: String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return self.addingPercentEncoding(withAllowedCharacters: allowed) ?? self
+    }
+}
+
+/// A small upstream for what the demo admin does not do: stall, echo headers, redirect absolutely.
+enum TestUpstream {
+    static func make(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("stall") { _, _ -> String in
+            try await Task.sleep(for: .seconds(30))
+            return "too late"
+        }
+        router.get("echo-headers") { request, _ -> Response in
+            var lines: [String] = []
+            for field in request.headers { lines.append("\(field.name.canonicalName.lowercased()): \(field.value)") }
+            return Response(status: .ok, headers: [.contentType: "text/plain"],
+                            body: .init(byteBuffer: ByteBuffer(string: lines.sorted().joined(separator: "\n"))))
+        }
+        router.get("absolute") { request, _ -> Response in
+            let origin = "http://\(request.head.authority ?? "")"
+            var headers: HTTPFields = [.location: "\(origin)/landing?x=1", .contentType: "text/html; charset=utf-8"]
+            headers.append(HTTPField(name: .setCookie, value: "t=1; Domain=127.0.0.1; Path=/; HttpOnly"))
+            return Response(status: .found, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: "<a href=\"\(origin)/next\">next</a>")))
+        }
+        router.get("site") { _, _ in "second site" }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                           onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: logger)
+    }
+}

@@ -1,0 +1,219 @@
+import AsyncHTTPClient
+import DemoAdmin
+import Foundation
+import GuardProxy
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import ServiceLifecycle
+import Testing
+
+/// Headers the proxy adds or owns; every other header must arrive as the upstream sent it.
+let proxyOwnedHeaders: Set<String> = ["date", "x-request-id", "strict-transport-security", "content-length",
+                                      "connection", "keep-alive", "transfer-encoding"]
+
+func endToEndHeaders(_ headers: HTTPHeaders) -> [String] {
+    headers.filter { !proxyOwnedHeaders.contains($0.name.lowercased()) }
+        .map { "\($0.name.lowercased()): \($0.value)" }.sorted()
+}
+
+/// Compares a response through the guard with the same request made directly to the admin.
+func expectSame(_ harness: Harness, _ path: String, method: HTTPMethod = .GET, headers: [(String, String)],
+                body: ByteBuffer? = nil) async throws -> (direct: Fetched, proxied: Fetched)
+{
+    let direct = try await harness.fetch(harness.adminBase + path, method: method, headers: headers, body: body)
+    let proxied = try await harness.fetch(harness.proxyBase + path, method: method, headers: headers, body: body)
+    #expect(proxied.status == direct.status, "\(path)")
+    #expect(endToEndHeaders(proxied.headers) == endToEndHeaders(direct.headers), "\(path)")
+    #expect(proxied.body == direct.body, "\(path): \(proxied.body.readableBytes) vs \(direct.body.readableBytes) bytes")
+    if let length = proxied.headers.first(name: "content-length") {
+        #expect(Int(length) == proxied.body.readableBytes)
+    }
+    #expect(proxied.headers.first(name: "strict-transport-security")?.hasPrefix("max-age=") == true)
+    #expect(proxied.headers.first(name: "x-request-id") != nil)
+    return (direct, proxied)
+}
+
+@Suite("Through the guard equals direct", .serialized)
+struct ProxyEndToEndTests {
+    @Test func htmlJsonGzipAndPostMatchTheAdmin() async throws {
+        try await Harness.run { harness in
+            let cookie = try await harness.login()
+            let html = try await expectSame(harness, "/sales/orders?page=2", headers: [("Cookie", cookie)])
+            #expect(html.proxied.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
+            #expect(html.proxied.text.contains("주문번호"))
+
+            let json = try await expectSame(harness, "/api/orders?page=1&size=20",
+                                            headers: [("Cookie", cookie), ("Accept", "application/json")])
+            #expect(json.proxied.headers.first(name: "content-type")?.contains("json") == true)
+
+            let gzip = try await expectSame(harness, "/sales/orders", headers: [("Cookie", cookie), ("Accept-Encoding", "gzip")])
+            #expect(gzip.proxied.headers.first(name: "content-encoding") == "gzip")
+            #expect(gzip.proxied.body.getBytes(at: 0, length: 2) == [0x1f, 0x8b])
+
+            let orders = try await harness.fetch(harness.adminBase + "/api/orders?page=1&size=1", headers: [("Cookie", cookie)])
+            let orderNo = try #require(
+                (try JSONSerialization.jsonObject(with: Data(orders.body.readableBytesView)) as? [String: Any])
+                    .flatMap { $0["orders"] as? [[String: Any]] }?.first?["orderNo"] as? String)
+            let memo = ByteBuffer(string: #"{"memo":"부재 시 경비실에 맡겨 주세요"}"#)
+            let post = try await expectSame(harness, "/api/orders/\(orderNo)/memo", method: .POST,
+                                            headers: [("Cookie", cookie), ("Content-Type", "application/json")], body: memo)
+            #expect(post.proxied.status == 200)
+            #expect(post.proxied.text.contains("경비실"))
+        }
+    }
+
+    @Test func http2IsNegotiatedByALPN() async throws {
+        try await Harness.run { harness in
+            let cookie = try await harness.login()
+            let response = try await harness.fetch(harness.proxyBase + "/sales/orders", headers: [("Cookie", cookie)])
+            #expect(response.version == .http2)
+            #expect(response.status == 200)
+            let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
+            let viaHTTP1 = try await harness.fetch(harness.proxyBase + "/sales/orders", headers: [("Cookie", cookie)], client: http1)
+            try await http1.shutdown()
+            #expect(viaHTTP1.version == .http1_1)
+            #expect(viaHTTP1.body == response.body)
+        }
+    }
+
+    @Test func aLargeUploadStreamsThroughIntact() async throws {
+        try await Harness.run { harness in
+            let cookie = try await harness.login()
+            var payload = ByteBuffer()
+            var seed: UInt64 = 42
+            for _ in 0..<(8 << 20) / 8 {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                payload.writeInteger(seed)
+            }
+            let direct = try await harness.fetch(harness.adminBase + "/api/upload", method: .POST,
+                                                 headers: [("Cookie", cookie)], body: payload)
+            let proxied = try await harness.fetch(harness.proxyBase + "/api/upload", method: .POST,
+                                                  headers: [("Cookie", cookie)], body: payload)
+            #expect(direct.status == 200)
+            #expect(proxied.text == direct.text)
+            #expect(proxied.text.contains("\(8 << 20)"))
+        }
+    }
+
+    @Test func tooLargeARequestBodyIsRefusedWith413() async throws {
+        try await Harness.run(limits: ProxyLimits(maxRequestBodyBytes: 1024)) { harness in
+            let response = try await harness.fetch(harness.proxyBase + "/api/upload", method: .POST,
+                                                   body: ByteBuffer(repeating: 0x41, count: 4096))
+            #expect(response.status == 413)
+            #expect(response.text.contains("업로드 용량"))
+        }
+    }
+
+    @Test func theChatWebSocketRelaysLiveMessages() async throws {
+        try await Harness.run { harness in
+            let cookie = try await harness.login()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(harness.caFile)
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders[.cookie] = cookie
+            let received = MessageBox()
+            var logger = Logger(label: "ws-test")
+            logger.logLevel = .warning
+            try await WebSocketClient.connect(
+                url: "wss://127.0.0.1:\(harness.proxyPort)/chat/ws", configuration: configuration,
+                tlsConfiguration: tls, logger: logger
+            ) { inbound, outbound, _ in
+                var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                if case .text(let first) = try await iterator.next() { await received.add(first) }
+                try await outbound.write(.text("배송 출발했습니다"))
+                // The echo of our own message comes back through the relay too (after any live messages).
+                for _ in 0..<20 {
+                    guard case .text(let text) = try await iterator.next() else { break }
+                    await received.add(text)
+                    if text.contains("배송 출발했습니다") { break }
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            let messages = await received.all
+            #expect(messages.first?.contains("\"type\"") == true)
+            #expect(messages.contains { $0.contains("배송 출발했습니다") })
+        }
+    }
+}
+
+@Suite("Failures and rewriting", .serialized)
+struct ProxyFailureTests {
+    @Test func upstreamDownGives502AndStalledUpstreamGives504() async throws {
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .warning
+        let testPort = PortBox()
+        let upstream = TestUpstream.make(logger: logger) { await testPort.set($0) }
+        let group = ServiceGroup(services: [upstream], logger: logger)
+        let task = Task { try await group.run() }
+        let port = try await testPort.wait()
+        let closedPort = try await freePort()
+        defer { task.cancel() }
+        try await Harness.run(
+            timeouts: ProxyTimeouts(upstreamFirstByte: .seconds(1)),
+            extraSites: [("stalled", ["localhost"], "http://127.0.0.1:\(port)"),
+                         ("down", ["down.localhost"], "http://127.0.0.1:\(closedPort)")],
+            demoHosts: ["127.0.0.1"]
+        ) { harness in
+            let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
+            defer { Task { try? await http1.shutdown() } }
+            let down = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost")], client: http1)
+            #expect(down.status == 502)
+            #expect(down.text.contains("관리자 서비스에 연결할 수 없습니다"))
+            #expect(!down.text.contains(String(closedPort)))
+
+            let english = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost"),
+                                                  ("Accept-Language", "en-US,en;q=0.9")], client: http1)
+            #expect(english.text.contains("cannot be reached"))
+
+            let start = ContinuousClock.now
+            let stalled = try await harness.fetch(harness.proxyBase + "/stall", headers: [("Host", "localhost")], client: http1)
+            #expect(stalled.status == 504)
+            #expect(ContinuousClock.now - start < .seconds(10))
+
+            let unknown = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "nobody.example")], client: http1)
+            #expect(unknown.status == 421)
+
+            // Two sites on one listener, chosen by Host.
+            let second = try await harness.fetch(harness.proxyBase + "/site", headers: [("Host", "localhost")], client: http1)
+            #expect(second.text == "second site")
+            let first = try await harness.fetch(harness.proxyBase + "/login", headers: [("Host", "127.0.0.1")], client: http1)
+            #expect(first.status == 200)
+            #expect(first.text.contains("<form"))
+
+            // Redirects, cookies and links that name the upstream come back naming the guard.
+            let absolute = try await harness.fetch(harness.proxyBase + "/absolute", headers: [("Host", "localhost:\(harness.proxyPort)")], client: http1)
+            #expect(absolute.headers.first(name: "location") == "https://localhost:\(harness.proxyPort)/landing?x=1")
+            #expect(absolute.headers.first(name: "set-cookie") == "t=1; Path=/; HttpOnly")
+            #expect(absolute.text == "<a href=\"https://localhost:\(harness.proxyPort)/next\">next</a>")
+
+            // Client-sent forwarding headers are not believed from an untrusted peer.
+            let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers", headers: [
+                ("Host", "localhost"), ("X-Forwarded-For", "203.0.113.66"), ("X-Forwarded-Host", "evil.example"),
+                ("Connection", "keep-alive, X-Hop"), ("X-Hop", "secret"),
+            ], client: http1)
+            #expect(echoed.text.contains("x-forwarded-for: 127.0.0.1"))
+            #expect(!echoed.text.contains("203.0.113.66"))
+            #expect(echoed.text.contains("x-forwarded-host: localhost"))
+            #expect(echoed.text.contains("x-forwarded-proto: https"))
+            #expect(!echoed.text.contains("x-hop"))
+        }
+        await group.triggerGracefulShutdown()
+    }
+}
+
+/// A loopback port nobody listens on.
+func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    try await channel.close()
+    return port
+}
+
+actor MessageBox {
+    var all: [String] = []
+    func add(_ text: String) { self.all.append(text) }
+}

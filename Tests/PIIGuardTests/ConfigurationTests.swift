@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+
+@testable import PIIGuard
+
+/// Writes a configuration and the menus it needs into a fresh folder.
+func makeConfigFolder(config: String, menus: String? = nil) throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pii-guard-config-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder + "/rules", withIntermediateDirectories: true)
+    try config.write(toFile: folder + "/pii-guard.yaml", atomically: true, encoding: .utf8)
+    let defaultMenus = """
+        menus:
+          - id: sales
+            name: 판매관리
+            paths: [/sales/**, /api/orders/**]
+            exports: [/sales/*/export.*]
+          - id: account
+            name: 내정보
+            paths: [/account/**]
+        """
+    try (menus ?? defaultMenus).write(toFile: folder + "/rules/menus.yaml", atomically: true, encoding: .utf8)
+    return folder
+}
+
+@Suite("Configuration files")
+struct ConfigurationTests {
+    let minimal = """
+        sites:
+          - name: admin
+            hosts: [localhost]
+            upstream: http://127.0.0.1:9080
+            menus: [sales]
+        """
+
+    @Test func theShippedConfigurationAndRulesLoad() throws {
+        // The repository's own pii-guard.yaml and rules/menus.yaml, as `pii-guard demo` reads them.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let loaded = try LoadedConfiguration.load(path: root + "/pii-guard.yaml")
+        #expect(loaded.configuration.sites.map(\.name) == ["seller-admin"])
+        #expect(Set(loaded.menus.menus.map(\.id)) == ["sales", "chat", "account"])
+        let proxy = try loaded.proxyConfiguration()
+        #expect(proxy.site(forHost: "localhost:8443")?.name == "seller-admin")
+        #expect(proxy.site(forHost: "[::1]:8443")?.name == "seller-admin")
+        #expect(proxy.site(forHost: "elsewhere.example") == nil)
+    }
+
+    @Test func defaultsApplyWhenOnlySitesAreGiven() throws {
+        let folder = try makeConfigFolder(config: self.minimal)
+        let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        #expect(loaded.configuration.listen.port == 8443)
+        #expect(loaded.configuration.timeouts.values.upstreamFirstByte == .seconds(30))
+        #expect(loaded.dataDirectory == folder + "/data")
+    }
+
+    @Test func valuesAreParsed() throws {
+        let folder = try makeConfigFolder(config: """
+            timeouts:
+              header_read: 1500ms
+              upstream_first_byte: 2m
+            limits:
+              max_request_body: 50MiB
+              max_header_size: 16KiB
+            trusted_proxies: [10.0.0.0/8, "::1"]
+            \(self.minimal)
+            """)
+        let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        let proxy = try loaded.proxyConfiguration()
+        #expect(proxy.timeouts.headerRead == .milliseconds(1500))
+        #expect(proxy.timeouts.upstreamFirstByte == .seconds(120))
+        #expect(proxy.limits.maxRequestBodyBytes == 50 << 20)
+        #expect(proxy.limits.maxHeaderBytes == 16 << 10)
+        #expect(proxy.trustedProxies.count == 2)
+    }
+
+    /// Each broken file must fail with the file, the line and the field.
+    @Test(arguments: [
+        ("listen:\n  port: 8443\n  hots: x\n", 3, "listen.hots", "unknown key 'hots'"),
+        ("timeouts:\n  header_read: soon\n", 2, "timeouts.header_read", "not a duration"),
+        ("limits:\n  max_request_body: lots\n", 2, "limits.max_request_body", "not a size"),
+        ("trusted_proxies:\n  - 10.0.0.0/8\n  - 300.1.1.1\n", 3, "trusted_proxies[1]", "not an IP address"),
+        ("listen:\n  port: 70000\n", 2, "listen.port", "0–65535"),
+    ])
+    func brokenFieldsNameFileLineAndField(prefix: String, line: Int, field: String, message: String) throws {
+        let folder = try makeConfigFolder(config: prefix + self.minimal)
+        let error = #expect(throws: ConfigurationError.self) {
+            try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        }
+        #expect(error?.file == folder + "/pii-guard.yaml")
+        #expect(error?.line == line, "\(String(describing: error))")
+        #expect(error?.field == field)
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func siteErrorsPointIntoTheSiteList() throws {
+        let folder = try makeConfigFolder(config: """
+            sites:
+              - name: admin
+                hosts: [localhost]
+                upstream: ftp://files.example
+            """)
+        let error = #expect(throws: ConfigurationError.self) { try LoadedConfiguration.load(path: folder + "/pii-guard.yaml") }
+        #expect(error?.line == 4)
+        #expect(error?.field == "sites[0].upstream")
+
+        let unknownMenu = try makeConfigFolder(config: """
+            sites:
+              - name: admin
+                hosts: [localhost]
+                upstream: http://127.0.0.1:9080
+                menus: [sales, chat]
+            """)
+        let menuError = #expect(throws: ConfigurationError.self) {
+            try LoadedConfiguration.load(path: unknownMenu + "/pii-guard.yaml")
+        }
+        #expect(menuError?.line == 5)
+        #expect(menuError?.field == "sites[0].menus[1]")
+        #expect(menuError?.message.contains("no menu 'chat'") == true)
+
+        let missing = try makeConfigFolder(config: "sites:\n  - name: admin\n    hosts: [a]\n")
+        let missingError = #expect(throws: ConfigurationError.self) {
+            try LoadedConfiguration.load(path: missing + "/pii-guard.yaml")
+        }
+        #expect(missingError?.field == "sites[0].upstream")
+        #expect(missingError?.message.contains("missing") == true)
+        #expect(missingError?.line == 2)
+    }
+
+    @Test func yamlSyntaxErrorsHaveALine() throws {
+        let folder = try makeConfigFolder(config: "listen:\n  port: [8443\nsites: []\n")
+        let error = #expect(throws: ConfigurationError.self) { try LoadedConfiguration.load(path: folder + "/pii-guard.yaml") }
+        #expect(error?.line != nil)
+        #expect(error?.description.hasPrefix(folder + "/pii-guard.yaml:") == true)
+    }
+
+    @Test func brokenMenusNameTheRulesFile() throws {
+        let folder = try makeConfigFolder(config: self.minimal, menus: """
+            menus:
+              - id: sales
+                name: 판매관리
+                paths: [sales/**]
+            """)
+        let error = #expect(throws: ConfigurationError.self) { try LoadedConfiguration.load(path: folder + "/pii-guard.yaml") }
+        #expect(error?.file == folder + "/rules/menus.yaml")
+        #expect(error?.line == 4)
+        #expect(error?.field == "menus[0].paths[0]")
+        #expect(error?.message.contains("must start with '/'") == true)
+    }
+}
+
+@Suite("Menu path patterns")
+struct PathPatternTests {
+    @Test func patternsMatchAsDocumented() throws {
+        #expect(try PathPattern("/sales/**").matches("/sales"))
+        #expect(try PathPattern("/sales/**").matches("/sales/orders/2026/1"))
+        #expect(try !PathPattern("/sales/**").matches("/salesman"))
+        #expect(try PathPattern("/sales/*/export.*").matches("/sales/cancels/export.xlsx"))
+        #expect(try !PathPattern("/sales/*/export.*").matches("/sales/cancels/list"))
+        #expect(try !PathPattern("/sales/*/export.*").matches("/sales/a/b/export.csv"))
+        #expect(try PathPattern("/api/**/messages").matches("/api/chat/rooms/7/messages"))
+        #expect(try PathPattern("/account").matches("/account/"))
+        #expect(throws: ConfigurationError.self) { try PathPattern("/a**b") }
+    }
+
+    @Test func menusMatchInFileOrderAndMarkExports() throws {
+        let folder = try makeConfigFolder(config: "sites:\n  - {name: a, hosts: [x], upstream: 'http://127.0.0.1:1', menus: [sales, account]}\n")
+        let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        let ids: Set = ["sales", "account"]
+        #expect(loaded.menus.match(path: "/sales/orders", menuIDs: ids)?.menuID == "sales")
+        #expect(loaded.menus.match(path: "/sales/returns/export.csv", menuIDs: ids)?.isExport == true)
+        #expect(loaded.menus.match(path: "/account/", menuIDs: ids)?.menuName == "내정보")
+        #expect(loaded.menus.match(path: "/account/", menuIDs: ["sales"]) == nil)
+        #expect(loaded.menus.match(path: "/static/app.css", menuIDs: ids) == nil)
+    }
+}
