@@ -30,15 +30,14 @@ struct AccessLogMiddleware: RouterMiddleware {
         let status = response.status.code
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            var counter = CountingWriter(base: writer)
+            let total = ByteCount()
             do {
-                try await body.write(counter)
+                try await body.write(CountingWriter(base: writer, total: total))
             } catch {
-                Self.log(logger, method, route, status, counter.total.value, start, requestID, aborted: true)
+                Self.log(logger, method, route, status, total.value, start, requestID, aborted: true)
                 throw error
             }
-            counter = CountingWriter(base: counter.base, total: counter.total)
-            Self.log(logger, method, route, status, counter.total.value, start, requestID, aborted: false)
+            Self.log(logger, method, route, status, total.value, start, requestID, aborted: false)
         }
         return response
     }
@@ -58,7 +57,7 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 }
 
-/// A shared byte counter the counting writer updates (the writer itself is consumed by `finish`).
+/// A byte counter the counting writer updates (the writer itself is consumed by `finish`); one task at a time.
 final class ByteCount: @unchecked Sendable {
     var value = 0
 }
@@ -66,7 +65,7 @@ final class ByteCount: @unchecked Sendable {
 /// Counts the bytes of a response body on their way to the real writer.
 struct CountingWriter: ResponseBodyWriter {
     var base: any ResponseBodyWriter
-    var total = ByteCount()
+    let total: ByteCount
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         self.total.value += buffer.readableBytes

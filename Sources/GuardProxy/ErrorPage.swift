@@ -9,8 +9,6 @@ import NIOCore
 /// address. A client that asks for JSON (an XHR in the admin) gets the same as JSON.
 public enum ProxyErrorKind: String, Sendable, CaseIterable {
     case misdirected = "misdirected_request"
-    case badRequest = "bad_request"
-    case headersTooLarge = "request_header_fields_too_large"
     case bodyTooLarge = "request_body_too_large"
     case upstreamUnavailable = "upstream_unavailable"
     case upstreamTimeout = "upstream_timeout"
@@ -20,8 +18,6 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
     public var status: HTTPResponse.Status {
         switch self {
         case .misdirected: .misdirectedRequest
-        case .badRequest: .badRequest
-        case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .bodyTooLarge: .contentTooLarge
         case .upstreamUnavailable, .responseRejected: .badGateway
         case .upstreamTimeout: .gatewayTimeout
@@ -33,10 +29,6 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
         switch self {
         case .misdirected:
             ("알 수 없는 주소입니다", "이 서버는 요청하신 호스트 이름을 제공하지 않습니다. 주소를 확인해 주세요.")
-        case .badRequest:
-            ("잘못된 요청입니다", "요청 형식이 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.")
-        case .headersTooLarge:
-            ("요청 헤더가 너무 큽니다", "쿠키가 너무 많을 수 있습니다. 이 사이트의 쿠키를 지운 뒤 다시 시도해 주세요.")
         case .bodyTooLarge:
             ("업로드 용량을 초과했습니다", "보내신 내용이 허용된 크기보다 큽니다. 파일을 나누어 다시 시도해 주세요.")
         case .upstreamUnavailable:
@@ -54,10 +46,6 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
         switch self {
         case .misdirected:
             ("Unknown address", "This server does not serve the host name you asked for. Please check the address.")
-        case .badRequest:
-            ("Bad request", "The request was malformed. Reload the page and try again.")
-        case .headersTooLarge:
-            ("Request headers too large", "You may have too many cookies. Clear this site's cookies and try again.")
         case .bodyTooLarge:
             ("Upload too large", "What you sent is larger than allowed. Split the file and try again.")
         case .upstreamUnavailable:

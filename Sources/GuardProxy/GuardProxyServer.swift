@@ -104,9 +104,14 @@ struct SiteMiddleware: RouterMiddleware {
             if self.configuration.hstsMaxAge > 0 {
                 response.headers[.strictTransportSecurity] = "max-age=\(self.configuration.hstsMaxAge)"
             }
-            _ = site
             return response
         }
-        return try await self.handler.handle(request, context: context, site: site)
+        do {
+            return try await self.handler.handle(request, context: context, site: site)
+        } catch {
+            // Never Hummingbird's default error text: our page, and the kind of error in the log.
+            context.logger.error("proxy handler failed", metadata: ["error.type": "\(type(of: error))"])
+            return ErrorPage.response(.internalError, requestID: context.requestID, request: request.headers)
+        }
     }
 }

@@ -83,9 +83,6 @@ public enum HeaderPolicy {
                      self.realIP, self.requestID, HTTPField.Name("Host")!] {
             fields[name] = nil
         }
-        // HTTP/2 may split cookies into several fields (RFC 9113 §8.2.3); an HTTP/1.1 upstream wants one.
-        let cookies = fields[values: .cookie]
-        if cookies.count > 1 { fields[.cookie] = cookies.joined(separator: "; ") }
         // Only codings our own stages can decode; the browser's preference order is kept.
         if let accept = fields[.acceptEncoding] {
             let kept = accept.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
@@ -102,6 +99,22 @@ public enum HeaderPolicy {
         if let client { fields[self.realIP] = client.description }
         fields[self.requestID] = requestID
         return fields
+    }
+
+    /// The fields as HTTP/1.1 header lines for the upstream. HTTP/2 may split cookies into several fields
+    /// (RFC 9113 §8.2.3), and `HTTPFields` keeps them split; an HTTP/1.1 server wants one `Cookie` line (RFC 6265 §5.4).
+    public static func http1Lines(_ fields: HTTPFields) -> [(String, String)] {
+        var lines: [(String, String)] = []
+        var cookies: [String] = []
+        for field in fields {
+            if field.name == .cookie {
+                cookies.append(field.value)
+            } else {
+                lines.append((field.name.canonicalName, field.value))
+            }
+        }
+        if !cookies.isEmpty { lines.append(("Cookie", cookies.joined(separator: "; "))) }
+        return lines
     }
 
     /// Filters and rewrites the upstream's response fields for the browser.

@@ -48,8 +48,8 @@ public struct ProxyHandler: Sendable {
         let fields = HeaderPolicy.upstreamRequestFields(
             incoming: request.headers, peer: context.peer, client: client,
             trusted: self.configuration.trustedProxies, publicHost: publicHost,
-            publicPort: self.configuration.listenPort, upstream: site.upstream, requestID: requestID)
-        upstreamRequest.headers = HTTPHeaders(fields.map { ($0.name.canonicalName, $0.value) })
+            publicPort: Self.port(of: publicHost), upstream: site.upstream, requestID: requestID)
+        upstreamRequest.headers = HTTPHeaders(HeaderPolicy.http1Lines(fields))
         upstreamRequest.headers.replaceOrAdd(name: "Host", value: site.upstream.hostHeader)
 
         let bodyDone = AsyncStream<Never>.makeStream()
@@ -164,6 +164,12 @@ public struct ProxyHandler: Sendable {
             }
             throw Failure.unavailable
         }
+    }
+
+    /// The port in a `Host` value, 443 when none is written.
+    static func port(of host: String) -> Int {
+        guard let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") else { return 443 }
+        return Int(host[host.index(after: colon)...]) ?? 443
     }
 
     static func classify(_ error: any Error) -> Failure {

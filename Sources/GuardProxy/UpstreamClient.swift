@@ -22,6 +22,8 @@ public final class UpstreamClient: Service, Sendable {
             decompression: .disabled
         )
         configuration.httpVersion = .automatic
+        // A refused connection is a down upstream: answer 502 at once instead of retrying until a deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

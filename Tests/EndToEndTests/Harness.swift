@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import PIIGuard
 import ServiceLifecycle
@@ -17,6 +18,8 @@ struct Harness {
     let adminPort: Int
     let caFile: String
     let client: HTTPClient
+    /// Starts the guard's graceful shutdown (as SIGTERM would).
+    let shutdownProxy: @Sendable () async -> Void
 
     var proxyBase: String { "https://127.0.0.1:\(self.proxyPort)" }
     var adminBase: String { "http://127.0.0.1:\(self.adminPort)" }
@@ -71,7 +74,7 @@ struct Harness {
             let port = try await proxyPort.wait()
             let client = Self.makeClient(caFile: Self.certificates.paths.caCertificate)
             let harness = Harness(proxyPort: port, adminPort: upstreamPort, caFile: Self.certificates.paths.caCertificate,
-                                  client: client)
+                                  client: client, shutdownProxy: { await proxyGroup.triggerGracefulShutdown() })
             do {
                 try await body(harness)
             } catch {
@@ -174,6 +177,10 @@ enum TestUpstream {
                             body: .init(byteBuffer: ByteBuffer(string: "<a href=\"\(origin)/next\">next</a>")))
         }
         router.get("site") { _, _ in "second site" }
+        router.get("slow") { _, _ -> String in
+            try await Task.sleep(for: .milliseconds(1500))
+            return "finished"
+        }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) }, logger: logger)
     }

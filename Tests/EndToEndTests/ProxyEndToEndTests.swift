@@ -6,6 +6,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Testing
@@ -114,6 +115,7 @@ struct ProxyEndToEndTests {
             tls.trustRoots = .file(harness.caFile)
             var configuration = WebSocketClientConfiguration()
             configuration.additionalHeaders[.cookie] = cookie
+            configuration.sniHostname = "localhost"
             let received = MessageBox()
             var logger = Logger(label: "ws-test")
             logger.logLevel = .warning
@@ -201,6 +203,32 @@ struct ProxyFailureTests {
             #expect(!echoed.text.contains("x-hop"))
         }
         await group.triggerGracefulShutdown()
+    }
+}
+
+@Suite("Shutdown", .serialized)
+struct ShutdownTests {
+    @Test func gracefulShutdownLetsInFlightRequestsFinish() async throws {
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .warning
+        let testPort = PortBox()
+        let upstream = TestUpstream.make(logger: logger) { await testPort.set($0) }
+        let group = ServiceGroup(services: [upstream], logger: logger)
+        let task = Task { try await group.run() }
+        let port = try await testPort.wait()
+        try await Harness.run(extraSites: [("slow", ["localhost"], "http://127.0.0.1:\(port)")],
+                              demoHosts: ["127.0.0.1"]) { harness in
+            let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
+            let inFlight = Task { try await harness.fetch(harness.proxyBase + "/slow", headers: [("Host", "localhost")], client: http1) }
+            try await Task.sleep(for: .milliseconds(400))
+            await harness.shutdownProxy()
+            let response = try await inFlight.value
+            #expect(response.status == 200)
+            #expect(response.text == "finished")
+            try await http1.shutdown()
+        }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
     }
 }
 

@@ -66,7 +66,9 @@ struct HeaderPolicyTests {
         incoming.append(HTTPField(name: .cookie, value: "a=1"))
         incoming.append(HTTPField(name: .cookie, value: "b=2"))
         let out = self.forward(incoming, peer: "127.0.0.1")
-        #expect(out[values: .cookie] == ["a=1; b=2"])
+        let lines = HeaderPolicy.http1Lines(out).filter { $0.0 == "Cookie" }
+        #expect(lines.count == 1)
+        #expect(lines.first?.1 == "a=1; b=2")
     }
 
     @Test func responseFieldsAreRewrittenAndHSTSAdded() {
