@@ -12,22 +12,26 @@ struct GzipMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        guard Self.acceptsGzip(request.headers[values: .acceptEncoding]),
-            response.headers[.contentEncoding] == nil,
-            request.method != .head,
-            response.status != .noContent, response.status != .notModified,
-            let type = response.headers[.contentType], Self.isCompressible(type)
+        guard let type = response.headers[.contentType], Self.isCompressible(type),
+            response.headers[.contentEncoding] == nil
         else {
             return response
         }
-        if response.body.contentLength == 0 { return response }
-        response.headers[.contentEncoding] = "gzip"
-        response.headers[.contentLength] = nil
+        // The representation depends on Accept-Encoding whether or not this response is compressed.
         if let vary = response.headers[.vary] {
-            response.headers[.vary] = vary + ", Accept-Encoding"
+            if !vary.lowercased().contains("accept-encoding") { response.headers[.vary] = vary + ", Accept-Encoding" }
         } else {
             response.headers[.vary] = "Accept-Encoding"
         }
+        guard Self.acceptsGzip(request.headers[values: .acceptEncoding]),
+            request.method != .head,
+            response.status != .noContent, response.status != .notModified,
+            response.body.contentLength != 0
+        else {
+            return response
+        }
+        response.headers[.contentEncoding] = "gzip"
+        response.headers[.contentLength] = nil
         let body = response.body
         response.body = ResponseBody { writer in
             try await body.write(GzipBodyWriter(parent: writer))

@@ -1,5 +1,13 @@
+import Foundation
 import GuardProxy
 import Logging
+
+/// Writes operator-facing text to standard output unbuffered, so it appears at once even when output is piped.
+public enum Console {
+    public static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
 
 /// Loads the listener's certificates from the configuration, generating development certificates when none is
 /// configured, and reloads them on SIGHUP.
@@ -29,7 +37,7 @@ public enum CertificateLoader {
             switch outcome {
             case .created:
                 logger.notice("generated a development CA and server certificate", metadata: ["ca": "\(paths.caCertificate)"])
-                print(DevCertificates.trustInstructions(for: paths))
+                Console.write(DevCertificates.trustInstructions(for: paths))
             case .renewedServerCertificate:
                 logger.notice("renewed the development server certificate", metadata: ["path": "\(paths.certificate)"])
             case .reused:

@@ -95,7 +95,7 @@ struct Demo: AsyncParsableCommand {
         let certificatesDirectory = loaded.resolve(loaded.configuration.tls.devCertificatesDirectory)
         let usesDevCertificates = loaded.configuration.tls.certificate == nil
         try await GuardRuntime(loaded: loaded, logger: logger).run(before: [admin]) { port in
-            print(Self.banner(port: port, adminPort: adminPort, accountsFile: accountsFile,
+            Console.write(Self.banner(port: port, adminPort: adminPort, accountsFile: accountsFile,
                               caFile: usesDevCertificates ? certificatesDirectory + "/dev-ca.pem" : nil))
         }
     }
