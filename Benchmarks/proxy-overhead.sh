@@ -86,6 +86,17 @@ run_wrk "nginx (https)" "https://localhost:$NGINX_PORT$PAGE"
 run_wrk "pii-guard (https)" "https://localhost:$GUARD_PORT$PAGE"
 NGINX_RPS=$(cat "$WORK/rps-nginx (https)"); GUARD_RPS=$(cat "$WORK/rps-pii-guard (https)")
 python3 -c "print(f'ratio pii-guard/nginx: {float($GUARD_RPS)/float($NGINX_RPS)*100:.1f}% (target >= 70%)')"
+
+# The order list costs the admin most of the CPU; a light page shows the proxies' own cost more plainly.
+LIGHT="/login"
+echo
+echo "light page: GET $LIGHT ($(curl -s "http://127.0.0.1:$ADMIN_PORT$LIGHT" | wc -c) bytes, HTML, no session)"
+run_wrk "light direct (http)" "http://127.0.0.1:$ADMIN_PORT$LIGHT"
+run_wrk "light nginx (https)" "https://localhost:$NGINX_PORT$LIGHT"
+run_wrk "light pii-guard (https)" "https://localhost:$GUARD_PORT$LIGHT"
+NGINX_RPS=$(cat "$WORK/rps-light nginx (https)"); GUARD_RPS=$(cat "$WORK/rps-light pii-guard (https)")
+python3 -c "print(f'light ratio pii-guard/nginx: {float($GUARD_RPS)/float($NGINX_RPS)*100:.1f}%')"
+echo
 echo "pii-guard RSS after load: $(awk '/VmRSS/{print $2/1024 " MB"}' /proc/$GUARD_PID/status), peak so far $(awk '/VmHWM/{print $2/1024 " MB"}' /proc/$GUARD_PID/status)"
 
 # Peak RSS while streaming 200 MB through the guard (peak counter reset first).

@@ -4,6 +4,9 @@ import Logging
 
 /// One log line per request: method, route label, status, bytes sent, duration, request id.
 ///
+/// Bodies that stream are counted as they are written and logged when they end (or abort); a body of known length
+/// up to `ProxyHandler.bufferedBodyLimit` is a single buffer and is logged when the response is handed over.
+///
 /// Never the path or the query: in an admin they carry order numbers, names typed into search boxes and phone
 /// numbers. The route label comes from the policy (`ProxyHooks.routeLabel`) or names a `/__guard/` route.
 struct AccessLogMiddleware: RouterMiddleware {
@@ -28,6 +31,12 @@ struct AccessLogMiddleware: RouterMiddleware {
             throw error
         }
         let status = response.status.code
+        if let length = response.body.contentLength, length <= ProxyHandler.bufferedBodyLimit {
+            // One buffer, written with the head in one go: log now and leave the body as it is, so Hummingbird
+            // keeps its single-write path.
+            Self.log(logger, method, route, status, length, start, requestID, aborted: false)
+            return response
+        }
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             let total = ByteCount()

@@ -24,6 +24,10 @@ public struct ProxyHandler: Sendable {
         self.logger = logger
     }
 
+    /// Responses with a declared length up to this are read whole before the head is sent; longer or unknown-length
+    /// ones stream. `AccessLogMiddleware` relies on this: a body of known length within the limit is one buffer.
+    public static let bufferedBodyLimit = 256 * 1024
+
     /// What went wrong on the way to or from the upstream.
     enum Failure: Error {
         case bodyTooLarge
@@ -110,9 +114,28 @@ public struct ProxyHandler: Sendable {
         let transform: (any ResponseBodyTransform)? =
             stages.isEmpty ? nil : (stages.count == 1 ? stages[0] : ChainedTransform(stages))
         let body = UpstreamBody(response.body)
+        let declaredResponseLength = request.method == .head ? nil : headers[.contentLength].flatMap(Int.init)
+        // Small bodies of known length are read whole: the browser then gets head and body in one write (one TLS
+        // record, one syscall), and a transform failure anywhere in the body is still an error page.
+        if let length = declaredResponseLength, length <= Self.bufferedBodyLimit {
+            do {
+                var whole = try await body.collect(upTo: Self.bufferedBodyLimit)
+                if let transform {
+                    whole = try transform.processWhole(whole)
+                    if !transform.preservesLength { headers[.contentLength] = nil }
+                    transform.adjust(headers: &headers)
+                }
+                return Response(status: status, headers: headers, body: .init(byteBuffer: whole))
+            } catch {
+                self.logger.error("response body rejected",
+                                  metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+                return ErrorPage.response(
+                    Self.classify(error) == .timeout ? .upstreamTimeout : .responseRejected,
+                    requestID: requestID, request: request.headers)
+            }
+        }
         guard let transform else {
-            let length = request.method == .head ? nil : headers[.contentLength].flatMap(Int.init)
-            return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: declaredResponseLength) { writer in
                 try await body.pump(into: &writer, transform: nil)
             })
         }
@@ -201,6 +224,9 @@ extension HTTPClientError {
     }
 }
 
+/// Thrown when an upstream sends more body than its `Content-Length` said.
+struct ResponseTooLongError: Error {}
+
 /// Thrown when a streamed request body passes `maxRequestBodyBytes`.
 struct BodyTooLargeError: Error {}
 
@@ -244,6 +270,17 @@ final class UpstreamBody: @unchecked Sendable {
     private var iterator: HTTPClientResponse.Body.AsyncIterator
 
     init(_ body: HTTPClientResponse.Body) { self.iterator = body.makeAsyncIterator() }
+
+    /// The whole body, which the caller knows to be at most `limit` bytes (from its `Content-Length`).
+    func collect(upTo limit: Int) async throws -> ByteBuffer {
+        var whole = ByteBuffer()
+        while var chunk = try await self.iterator.next() {
+            guard whole.readableBytes + chunk.readableBytes <= limit else { throw ResponseTooLongError() }
+            whole.writeBuffer(&chunk)
+        }
+        self.finished = true
+        return whole
+    }
 
     /// The transform's output for the first non-empty chunk (or its tail, for an empty body).
     func firstTransformed(by transform: any ResponseBodyTransform) async throws -> ByteBuffer {

@@ -55,6 +55,14 @@ public protocol ResponseBodyTransform: AnyObject {
 extension ResponseBodyTransform {
     public func adjust(headers: inout HTTPFields) {}
     public var preservesLength: Bool { false }
+
+    /// A whole body in one call: `process` then `finish`.
+    public func processWhole(_ body: ByteBuffer) throws -> ByteBuffer {
+        var out = try self.process(body)
+        var tail = try self.finish()
+        out.writeBuffer(&tail)
+        return out
+    }
 }
 
 /// Chooses the transform for a response, by route and content type. Policy modules implement this.

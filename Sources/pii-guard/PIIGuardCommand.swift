@@ -2,11 +2,21 @@ import ArgumentParser
 import DemoAdmin
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PIIGuard
 
 /// The `pii-guard` command line: run the guard, run the demo, manage certificates, check configuration.
 @main
 struct PIIGuardCommand: AsyncParsableCommand {
+    /// Swift concurrency's global executor becomes NIO's event loops, so a request's tasks do not hop between the
+    /// event-loop threads and Dispatch's pool on every read and write (measured in Benchmarks/RESULTS.md). It has to
+    /// happen before any other task runs, so it is the first thing the program does.
+    static func main() async {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "pii-guard",
         abstract: "A TLS reverse proxy that guards the personal-information menus of a seller admin.",

@@ -46,6 +46,7 @@ struct Harness {
         limits: ProxyLimits = .init(),
         extraSites: [(name: String, hosts: [String], upstream: String)] = [],
         demoHosts: [String] = ["localhost", "127.0.0.1", "::1"],
+        hooks: ProxyHooks = .init(),
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         var logger = Logger(label: "e2e")
@@ -68,7 +69,7 @@ struct Harness {
                                                    timeouts: timeouts, limits: limits)
             let proxyPort = PortBox()
             let proxy = try GuardProxyServer(configuration: configuration, certificates: Self.certificates.store,
-                                             logger: logger).makeApplication { port in await proxyPort.set(port) }
+                                             hooks: hooks, logger: logger).makeApplication { port in await proxyPort.set(port) }
             let proxyGroup = ServiceGroup(services: [proxy], logger: logger)
             group.addTask { try await proxyGroup.run() }
             let port = try await proxyPort.wait()
@@ -177,6 +178,17 @@ enum TestUpstream {
                             body: .init(byteBuffer: ByteBuffer(string: "<a href=\"\(origin)/next\">next</a>")))
         }
         router.get("site") { _, _ in "second site" }
+        // A small body and a long streamed one, each with a marker the fail-closed tests' transform refuses.
+        router.get("small-marked") { _, _ in "harmless start FORBIDDEN harmless end" }
+        router.get("long-marked") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody { writer in
+                for index in 0..<64 {
+                    let text = index == 40 ? "FORBIDDEN" + String(repeating: "y", count: 16_375) : String(repeating: "x", count: 16_384)
+                    try await writer.write(ByteBuffer(string: text))
+                }
+                try await writer.finish(nil)
+            })
+        }
         router.get("slow") { _, _ -> String in
             try await Task.sleep(for: .milliseconds(1500))
             return "finished"

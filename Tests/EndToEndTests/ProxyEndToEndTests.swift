@@ -206,6 +206,69 @@ struct ProxyFailureTests {
     }
 }
 
+/// A policy stand-in that refuses any body containing "FORBIDDEN": the seam's fail-closed contract under test.
+struct RefusingTransformer: ResponseTransformer {
+    struct Refused: Error {}
+    /// Like a real masker, it looks across chunk boundaries: the last 8 bytes of the previous chunk are kept.
+    final class Transform: ResponseBodyTransform {
+        var previousTail = ""
+        func process(_ chunk: ByteBuffer) throws -> ByteBuffer {
+            let text = String(buffer: chunk)
+            if (self.previousTail + text).contains("FORBIDDEN") { throw Refused() }
+            self.previousTail = String((self.previousTail + text).suffix(8))
+            return chunk
+        }
+        func finish() throws -> ByteBuffer { ByteBuffer() }
+    }
+    func makeTransform(for response: ResponseDescription) throws -> (any ResponseBodyTransform)? {
+        response.mediaType.hasPrefix("text/plain") ? Transform() : nil
+    }
+}
+
+@Suite("Fail closed", .serialized)
+struct FailClosedTests {
+    @Test func aRefusedBodyNeverReachesTheBrowser() async throws {
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .warning
+        let testPort = PortBox()
+        let upstream = TestUpstream.make(logger: logger) { await testPort.set($0) }
+        let group = ServiceGroup(services: [upstream], logger: logger)
+        let task = Task { try await group.run() }
+        let port = try await testPort.wait()
+        try await Harness.run(extraSites: [("marked", ["localhost"], "http://127.0.0.1:\(port)")],
+                              demoHosts: ["127.0.0.1"],
+                              hooks: ProxyHooks(responseTransformer: RefusingTransformer())) { harness in
+            let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
+            // Small body (read whole): an error page instead, nothing of the body.
+            let small = try await harness.fetch(harness.proxyBase + "/small-marked", headers: [("Host", "localhost")], client: http1)
+            #expect(small.status == 502)
+            #expect(!small.text.contains("harmless"))
+            #expect(small.text.contains("응답을 안전하게 표시할 수 없습니다"))
+
+            // Long streamed body: the head is out before the marker arrives, so the connection is cut; the bytes
+            // from the refused chunk on never arrive.
+            var request = HTTPClientRequest(url: harness.proxyBase + "/long-marked")
+            request.headers.add(name: "Host", value: "localhost")
+            var received = ByteBuffer()
+            var failed = false
+            do {
+                let response = try await http1.execute(request, timeout: .seconds(10))
+                #expect(response.status == .ok)
+                for try await var chunk in response.body { received.writeBuffer(&chunk) }
+            } catch {
+                failed = true
+            }
+            #expect(failed, "the connection must be cut, not ended cleanly")
+            #expect(received.readableBytes <= 40 * 16_384)
+            #expect(!String(buffer: received).contains("FORBIDDEN"))
+            #expect(!String(buffer: received).contains("y"))
+            try await http1.shutdown()
+        }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+
 @Suite("Shutdown", .serialized)
 struct ShutdownTests {
     @Test func gracefulShutdownLetsInFlightRequestsFinish() async throws {
