@@ -74,7 +74,7 @@ public struct ProxyHandler: Sendable {
         // Send, with the first-byte clock starting once the request body is through.
         let response: HTTPClientResponse
         do {
-            response = try await self.execute(upstreamRequest, bodyDone: bodyDone.stream)
+            response = try await self.execute(upstreamRequest, hasBody: hasBody, bodyDone: bodyDone.stream)
         } catch {
             let kind = Self.classify(error)
             self.logger.notice(
@@ -169,16 +169,22 @@ public struct ProxyHandler: Sendable {
 
     /// Runs the upstream request; `Failure.timeout` if no response head arrives within the first-byte timeout after
     /// the request body finished.
-    private func execute(_ request: HTTPClientRequest, bodyDone: AsyncStream<Never>) async throws -> HTTPClientResponse {
+    private func execute(_ request: HTTPClientRequest, hasBody: Bool, bodyDone: AsyncStream<Never>) async throws
+        -> HTTPClientResponse
+    {
         let firstByte = self.configuration.timeouts.upstreamFirstByte
         let client = self.client
+        guard hasBody else {
+            // Nothing to send first: the client's own deadline is the first-byte clock (it ends at the head).
+            return try await client.execute(request, deadline: .now() + firstByte.timeAmount)
+        }
         return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             group.addTask {
                 try await client.execute(request, deadline: .distantFuture)
             }
             group.addTask {
                 for await _ in bodyDone {}
-                try await Task.sleep(for: firstByte)
+                try await EventLoopSleep.sleep(for: firstByte, on: client.eventLoopGroup.any())
                 throw Failure.timeout
             }
             defer { group.cancelAll() }
