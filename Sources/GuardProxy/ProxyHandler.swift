@@ -127,11 +127,7 @@ public struct ProxyHandler: Sendable {
                 }
                 return Response(status: status, headers: headers, body: .init(byteBuffer: whole))
             } catch {
-                self.logger.error("response body rejected",
-                                  metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
-                return ErrorPage.response(
-                    Self.classify(error) == .timeout ? .upstreamTimeout : .responseRejected,
-                    requestID: requestID, request: request.headers)
+                return self.rejected(error, requestID: requestID, request: request)
             }
         }
         guard let transform else {
@@ -146,11 +142,7 @@ public struct ProxyHandler: Sendable {
         do {
             first = try await body.firstTransformed(by: transform)
         } catch {
-            self.logger.error("response body rejected before the head was sent",
-                              metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
-            return ErrorPage.response(
-                Self.classify(error) == .timeout ? .upstreamTimeout : .responseRejected,
-                requestID: requestID, request: request.headers)
+            return self.rejected(error, requestID: requestID, request: request)
         }
         let box = TransformBox(transform)
         let logger = self.logger
@@ -165,6 +157,15 @@ public struct ProxyHandler: Sendable {
                 throw error
             }
         })
+    }
+
+    /// The answer when a body could not be read or passed the transform before the head was sent: an error page
+    /// (504 if the upstream went silent, 502 otherwise), never the body.
+    private func rejected(_ error: any Error, requestID: String, request: Request) -> Response {
+        self.logger.error("response body rejected before the head was sent",
+                          metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+        return ErrorPage.response(Self.classify(error) == .timeout ? .upstreamTimeout : .responseRejected,
+                                  requestID: requestID, request: request.headers)
     }
 
     /// Runs the upstream request; `Failure.timeout` if no response head arrives within the first-byte timeout after

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A duration written the way operators write one: `500ms`, `10s`, `30m`, `12h`, `7d` (a bare number is seconds).
 public struct ConfigDuration: Decodable, Sendable, Equatable, CustomStringConvertible {
     public let duration: Duration
@@ -58,18 +60,3 @@ public struct ByteSize: Decodable, Sendable, Equatable {
         throw decoder.invalid("'\(text)' is not a size; write e.g. 32KiB, 100MiB or a number of bytes")
     }
 }
-
-extension String {
-    func trimmingCharacters(in set: WhitespaceSet) -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
-        return String(view)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: WhitespaceSet) -> String { String(self).trimmingCharacters(in: set) }
-}
-
-enum WhitespaceSet { case whitespaces }

@@ -8,13 +8,7 @@ import Yams
 /// instead of a silently ignored setting.
 public enum YAMLFile {
     public static func decode<T: Decodable>(_ type: T.Type, path: String) throws(ConfigurationError) -> T {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(file: path, message: "cannot read the file (\(Self.reason(error)))")
-        }
-        return try self.decode(type, yaml: text, file: path)
+        try self.decodeWithNode(type, path: path).value
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, yaml: String, file: String) throws(ConfigurationError) -> T {

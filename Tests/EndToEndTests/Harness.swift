@@ -158,10 +158,29 @@ extension String {
 
 /// A small upstream for what the demo admin does not do: stall, echo headers, redirect absolutely.
 enum TestUpstream {
+    /// Runs `body` with the test upstream listening on a free loopback port, then stops it.
+    static func run(_ body: @Sendable (Int) async throws -> Void) async throws {
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .warning
+        let testPort = PortBox()
+        let group = ServiceGroup(services: [Self.make(logger: logger) { await testPort.set($0) }], logger: logger)
+        let task = Task { try await group.run() }
+        do {
+            try await body(try await testPort.wait())
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
     static func make(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("stall") { _, _ -> String in
-            try await Task.sleep(for: .seconds(30))
+            // Longer than the tests' 1 s first-byte timeout; short enough not to hold up the upstream's shutdown.
+            try await Task.sleep(for: .seconds(4))
             return "too late"
         }
         router.get("echo-headers") { request, _ -> Response in
