@@ -29,6 +29,8 @@ public struct GuardRuntime: Sendable {
     ) async throws {
         try FileManager.default.createDirectory(atPath: self.loaded.dataDirectory, withIntermediateDirectories: true)
         let proxyConfiguration = try self.loaded.proxyConfiguration()
+        try await ListenCheck.ensureAvailable(
+            host: proxyConfiguration.listenHost, port: proxyConfiguration.listenPort, purpose: "the guard (listen.port)")
         let certificates = try CertificateLoader.load(self.loaded, logger: self.logger)
         let loaded = self.loaded
         let hooks = ProxyHooks(routeLabel: { site, path in loaded.routeLabel(site: site, path: path) })

@@ -29,6 +29,12 @@ struct PIIGuardCommand: AsyncParsableCommand {
     )
 }
 
+/// A failure the operator can act on: printed as `Error: <message>` without the usage text, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Options every long-running command shares.
 struct CommonOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Configuration file.")
@@ -41,7 +47,7 @@ struct CommonOptions: ParsableArguments {
         do {
             return try LoadedConfiguration.load(path: self.config)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 
@@ -90,7 +96,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         var loaded = try self.options.load().withListenPort(self.port)
         guard loaded.configuration.sites.contains(where: { $0.name == self.site }) else {
-            throw ValidationError("\(loaded.file): no site named '\(self.site)' (use --site)")
+            throw CommandFailure("\(loaded.file): no site named '\(self.site)' (use --site)")
         }
         loaded = loaded.withUpstream("http://127.0.0.1:\(self.adminPort)", forSite: self.site)
         let logger = self.options.bootstrapLogging(loaded)
@@ -100,6 +106,13 @@ struct Demo: AsyncParsableCommand {
 
         var adminConfiguration = DemoAdminConfiguration()
         adminConfiguration.port = self.adminPort
+        do {
+            // The guard's own address is checked by GuardRuntime before anything starts.
+            try await ListenCheck.ensureAvailable(host: adminConfiguration.host, port: self.adminPort,
+                                                  purpose: "the demo admin (--admin-port)")
+        } catch {
+            throw CommandFailure("\(error)")
+        }
         let adminPort = self.adminPort
         let admin = DemoAdmin.makeApplication(configuration: adminConfiguration, logger: Logger(label: "demo-admin"))
         let certificatesDirectory = loaded.resolve(loaded.configuration.tls.devCertificatesDirectory)
