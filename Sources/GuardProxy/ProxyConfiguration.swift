@@ -38,7 +38,7 @@ public struct ProxyTimeouts: Sendable, Equatable {
 
 /// Size limits of the data path, so that one request cannot exhaust memory or the upstream.
 public struct ProxyLimits: Sendable, Equatable {
-    /// Largest request head (request line and all header fields). Larger: 400 and the connection is closed.
+    /// Largest request head (request line and all header fields). Larger: the connection is closed.
     public var maxHeaderBytes: Int
     /// Largest request body, streamed or declared. Larger: 413.
     public var maxRequestBodyBytes: Int64
