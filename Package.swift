@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GuardProxy", targets: ["GuardProxy"]),
         .library(name: "DemoAdmin", targets: ["DemoAdmin"]),
         .library(name: "PIIGuard", targets: ["PIIGuard"]),
+        .library(name: "SecondFactor", targets: ["SecondFactor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -54,6 +55,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Step-up authentication: TOTP, one-time codes, lockout and proof policy. Knows nothing of sockets.
+        .target(
+            name: "SecondFactor",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +117,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecondFactorTests",
+            dependencies: [
+                "SecondFactor",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
