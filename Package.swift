@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DemoAdmin", targets: ["DemoAdmin"]),
         .library(name: "PIIGuard", targets: ["PIIGuard"]),
         .library(name: "SecondFactor", targets: ["SecondFactor"]),
+        .library(name: "MailDelivery", targets: ["MailDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -63,6 +64,17 @@ let package = Package(
             name: "SecondFactor",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // E-mail out through SMTP (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), on SwiftNIO.
+        .target(
+            name: "MailDelivery",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -125,6 +137,15 @@ let package = Package(
             dependencies: [
                 "SecondFactor",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailDeliveryTests",
+            dependencies: [
+                "MailDelivery",
+                "PIIGuard",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
