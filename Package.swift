@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PIIGuard", targets: ["PIIGuard"]),
         .library(name: "SecondFactor", targets: ["SecondFactor"]),
         .library(name: "MailDelivery", targets: ["MailDelivery"]),
+        .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -62,6 +63,14 @@ let package = Package(
         // Step-up authentication: TOTP, one-time codes, lockout and proof policy. Knows nothing of sockets.
         .target(
             name: "SecondFactor",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Secrets at rest (TOTP seeds, code and signing keys) sealed with AES-256-GCM under a master key.
+        .target(
+            name: "SealedSecrets",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -136,6 +145,14 @@ let package = Package(
             name: "SecondFactorTests",
             dependencies: [
                 "SecondFactor",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SealedSecretsTests",
+            dependencies: [
+                "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
