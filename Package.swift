@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SecondFactor", targets: ["SecondFactor"]),
         .library(name: "MailDelivery", targets: ["MailDelivery"]),
         .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
+        .library(name: "MessageGateway", targets: ["MessageGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,6 +74,17 @@ let package = Package(
             name: "SealedSecrets",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Codes out through an SMS or messenger HTTP gateway: template, timeout, retry, undeliverable detection.
+        .target(
+            name: "MessageGateway",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -154,6 +166,17 @@ let package = Package(
             dependencies: [
                 "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MessageGatewayTests",
+            dependencies: [
+                "MessageGateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
