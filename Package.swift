@@ -41,10 +41,13 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
+        // JSON-string and HTML/XML escaping shared by everything that writes text into a format.
+        .target(name: "TextEscaping", swiftSettings: swiftSettings),
         // The data path: HTTPS listener, upstream client, WebSocket relay. Knows nothing of PII or users.
         .target(
             name: "GuardProxy",
             dependencies: [
+                "TextEscaping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -65,6 +68,7 @@ let package = Package(
         .target(
             name: "SecondFactor",
             dependencies: [
+                "TextEscaping",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -81,6 +85,7 @@ let package = Package(
         .target(
             name: "MessageGateway",
             dependencies: [
+                "TextEscaping",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,6 +156,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TextEscapingTests",
+            dependencies: ["TextEscaping"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

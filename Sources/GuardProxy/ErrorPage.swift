@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TextEscaping
 
 /// The pages the proxy itself answers with when it cannot (or must not) pass a response on.
 ///
@@ -94,7 +95,7 @@ public enum ErrorPage {
         let body: String
         if self.prefersJSON(headers[.accept]) {
             fields[.contentType] = "application/json; charset=utf-8"
-            body = "{\"error\":\"\(kind.rawValue)\",\"status\":\(kind.status.code),\"message\":\(jsonString(text.title + " " + text.detail)),\"requestId\":\(jsonString(requestID))}"
+            body = "{\"error\":\"\(kind.rawValue)\",\"status\":\(kind.status.code),\"message\":\(Escape.jsonString(text.title + " " + text.detail)),\"requestId\":\(Escape.jsonString(requestID))}"
         } else {
             fields[.contentType] = "text/html; charset=utf-8"
             fields[.contentLanguage] = english ? "en" : "ko"
@@ -108,50 +109,16 @@ public enum ErrorPage {
         <!doctype html>
         <html lang="\(english ? "en" : "ko")"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(kind.status.code) \(escapeHTML(title))</title>
+        <title>\(kind.status.code) \(Escape.markup(title))</title>
         <style>body{font-family:system-ui,"Apple SD Gothic Neo","Noto Sans KR",sans-serif;background:#f5f6f8;color:#1d2129;margin:0}
         main{max-width:36rem;margin:12vh auto;background:#fff;border-radius:12px;padding:2rem 2.25rem;box-shadow:0 2px 12px rgba(0,0,0,.08)}
         h1{font-size:1.35rem;margin:.2rem 0 1rem}p{line-height:1.6}.code{color:#6b7280;font-size:.9rem}
         .rid{font-family:ui-monospace,monospace;background:#f1f3f5;padding:.15rem .4rem;border-radius:4px}</style></head>
-        <body><main role="main"><p class="code">HTTP \(kind.status.code)</p><h1>\(escapeHTML(title))</h1>
-        <p>\(escapeHTML(detail))</p>
-        <p class="code">\(english ? "Request id" : "요청 번호"): <span class="rid">\(escapeHTML(requestID))</span></p>
+        <body><main role="main"><p class="code">HTTP \(kind.status.code)</p><h1>\(Escape.markup(title))</h1>
+        <p>\(Escape.markup(detail))</p>
+        <p class="code">\(english ? "Request id" : "요청 번호"): <span class="rid">\(Escape.markup(requestID))</span></p>
         </main></body></html>
 
         """
     }
-}
-
-func escapeHTML(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for character in text {
-        switch character {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(character)
-        }
-    }
-    return out
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TextEscaping
 
 /// The JSON body an SMS or messenger gateway expects, with `{phone}`, `{code}` and `{minutes}` filled in.
 ///
@@ -32,28 +33,9 @@ public struct GatewayTemplate: Sendable, Equatable {
 
     public func render(phone: String, code: String, minutes: Int) -> String {
         self.text
-            .replacingOccurrences(of: "{phone}", with: Self.escape(phone))
-            .replacingOccurrences(of: "{code}", with: Self.escape(code))
+            .replacingOccurrences(of: "{phone}", with: Escape.json(phone))
+            .replacingOccurrences(of: "{code}", with: Escape.json(code))
             .replacingOccurrences(of: "{minutes}", with: String(minutes))
-    }
-
-    /// JSON string-content escaping (without the quotes).
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

@@ -1,3 +1,4 @@
+import TextEscaping
 /// A QR code symbol (ISO/IEC 18004), so the second-factor registration page can show the `otpauth://totp/…` URI
 /// as an image an authenticator app scans.
 ///
@@ -186,29 +187,10 @@ public struct QRCode: Sendable {
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(pixels)" height="\(pixels)" \
             viewBox="0 0 \(side) \(side)" shape-rendering="crispEdges" role="img" \
-            aria-label="\(Self.escapeXMLAttribute(label))">\
+            aria-label="\(Escape.markup(label))">\
             <rect width="\(side)" height="\(side)" fill="#fff"/>\
             <path fill="#000" d="\(path)"/></svg>
             """
-    }
-
-    /// Escapes `&<>"'` and drops the control characters XML 1.0 does not allow.
-    static func escapeXMLAttribute(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            case "\t", "\n", "\r": result += "&#\(scalar.value);"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 }
 
