@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "MailDelivery", targets: ["MailDelivery"]),
         .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
         .library(name: "MessageGateway", targets: ["MessageGateway"]),
+        .library(name: "GuardStore", targets: ["GuardStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -39,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // JSON-string and HTML/XML escaping shared by everything that writes text into a format.
@@ -90,6 +92,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence behind small protocols: SQLite (GRDB, WAL) now; PostgreSQL later. No business rules.
+        .target(
+            name: "GuardStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -188,6 +198,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuardStoreTests",
+            dependencies: ["GuardStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Keyed records in named collections, with expiry and atomic read-modify-write: what the policy modules need from
+/// storage, and nothing of their rules.
+///
+/// The second factor keeps registrations, issued codes, proofs and attempt counters here as `Codable` values.
+/// `update` is the one operation that must be serialised across every guard instance sharing the database (a
+/// lockout counted on two instances must count once per attempt), so each backend implements it as one
+/// transaction that excludes other writers.
+public protocol RecordStore: Sendable {
+    func get(_ collection: String, _ key: String, now: Date) async throws(StoreError) -> Data?
+    func put(_ collection: String, _ key: String, _ value: Data, expiresAt: Date?) async throws(StoreError)
+    func delete(_ collection: String, _ key: String) async throws(StoreError)
+    /// Reads the record (nil if absent or expired), lets `body` change it (set it to nil to delete), writes the
+    /// result, all in one exclusive transaction; returns what `body` returned.
+    func update<Result: Sendable>(
+        _ collection: String, _ key: String, now: Date, expiresAt: Date?,
+        _ body: @escaping @Sendable (inout Data?) throws -> Result
+    ) async throws(StoreError) -> Result
+    /// Deletes expired records; returns how many.
+    func purgeExpired(now: Date) async throws(StoreError) -> Int
+}
+
+/// A typed view of one collection: values are JSON-encoded `Codable`s.
+public struct Records<Value: Codable & Sendable>: Sendable {
+    public let store: any RecordStore
+    public let collection: String
+
+    public init(_ store: any RecordStore, collection: String) {
+        self.store = store
+        self.collection = collection
+    }
+
+    public func get(_ key: String, now: Date = Date()) async throws(StoreError) -> Value? {
+        guard let data = try await self.store.get(self.collection, key, now: now) else { return nil }
+        return try Self.decode(data, collection: self.collection)
+    }
+
+    public func put(_ key: String, _ value: Value, expiresAt: Date? = nil) async throws(StoreError) {
+        try await self.store.put(self.collection, key, try Self.encode(value), expiresAt: expiresAt)
+    }
+
+    public func delete(_ key: String) async throws(StoreError) {
+        try await self.store.delete(self.collection, key)
+    }
+
+    /// Atomic read-modify-write of one value (nil: absent; set nil to delete).
+    public func update<Result: Sendable>(
+        _ key: String, now: Date = Date(), expiresAt: Date? = nil,
+        _ body: @escaping @Sendable (inout Value?) throws -> Result
+    ) async throws(StoreError) -> Result {
+        let collection = self.collection
+        return try await self.store.update(collection, key, now: now, expiresAt: expiresAt) { data in
+            var value: Value? = try data.map { try Self.decode($0, collection: collection) }
+            let result = try body(&value)
+            data = try value.map { try Self.encode($0) }
+            return result
+        }
+    }
+
+    static func encode(_ value: Value) throws(StoreError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        do { return try encoder.encode(value) } catch { throw StoreError(.encoding, "cannot encode a \(Value.self)") }
+    }
+
+    static func decode(_ data: Data, collection: String) throws(StoreError) -> Value {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        do {
+            return try decoder.decode(Value.self, from: data)
+        } catch {
+            throw StoreError(.encoding, "a record in '\(collection)' is not a valid \(Value.self)")
+        }
+    }
+}
+
+/// A storage failure: which kind, and a message an operator can act on (never a record's contents).
+public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The database cannot be opened or reached.
+        case unavailable
+        /// The schema was written by a newer pii-guard.
+        case schemaTooNew = "schema_too_new"
+        case encoding
+        case failed
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { self.message }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+
+/// `RecordStore` on one SQLite file (GRDB, WAL mode): the embedded default.
+///
+/// Several processes may open the same file (two guards on one host): `update` runs in a `BEGIN IMMEDIATE`
+/// transaction, which SQLite grants to one writer at a time across processes, and waits up to `busyTimeout` for it.
+public final class SQLiteRecordStore: RecordStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Throws `.schemaTooNew` when the file was migrated by a newer pii-guard than this one.
+    public init(path: String, busyTimeout: TimeInterval = 5) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "pii-guard"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            self.pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the database '\(path)': \(Self.describe(error))")
+        }
+        try Self.migrate(self.pool, path: path)
+    }
+
+    /// The schema, one migration per change; identifiers are never renamed or reordered.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-records") { db in
+            try db.execute(sql: """
+                CREATE TABLE records (
+                    collection TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    expires_at REAL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (collection, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;
+                """)
+        }
+        return migrator
+    }
+
+    static func migrate(_ pool: DatabasePool, path: String) throws(StoreError) {
+        let migrator = self.migrator
+        do {
+            let superseded = try pool.read { try migrator.hasBeenSuperseded($0) }
+            if superseded {
+                let applied = try pool.read { try migrator.appliedIdentifiers($0) }
+                throw StoreError(.schemaTooNew, "the database '\(path)' was written by a newer pii-guard "
+                    + "(it has schema steps this version does not know: "
+                    + applied.subtracting(migrator.migrations).sorted().joined(separator: ", ")
+                    + "); run the newer version, or restore a backup made before the upgrade")
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "cannot prepare the database '\(path)': \(Self.describe(error))")
+        }
+    }
+
+    public func get(_ collection: String, _ key: String, now: Date) async throws(StoreError) -> Data? {
+        try await self.run { pool in
+            try await pool.read { db in
+                try Data.fetchOne(db, sql: """
+                    SELECT value FROM records WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+                    """, arguments: [collection, key, now.timeIntervalSince1970])
+            }
+        }
+    }
+
+    public func put(_ collection: String, _ key: String, _ value: Data, expiresAt: Date?) async throws(StoreError) {
+        try await self.run { pool in
+            try await pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
+                    updated_at = excluded.updated_at
+                    """, arguments: [collection, key, value, expiresAt?.timeIntervalSince1970, Date().timeIntervalSince1970])
+            }
+        }
+    }
+
+    public func delete(_ collection: String, _ key: String) async throws(StoreError) {
+        try await self.run { pool in
+            try await pool.write { db in
+                try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?", arguments: [collection, key])
+            }
+        }
+    }
+
+    public func update<Result: Sendable>(
+        _ collection: String, _ key: String, now: Date, expiresAt: Date?,
+        _ body: @escaping @Sendable (inout Data?) throws -> Result
+    ) async throws(StoreError) -> Result {
+        try await self.run { pool in
+            try await pool.writeWithoutTransaction { db in
+                var result: Result?
+                try db.inTransaction(.immediate) {
+                    var value = try Data.fetchOne(db, sql: """
+                        SELECT value FROM records WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+                        """, arguments: [collection, key, now.timeIntervalSince1970])
+                    result = try body(&value)
+                    if let value {
+                        try db.execute(sql: """
+                            INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
+                            expires_at = excluded.expires_at, updated_at = excluded.updated_at
+                            """, arguments: [collection, key, value, expiresAt?.timeIntervalSince1970, now.timeIntervalSince1970])
+                    } else {
+                        try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?", arguments: [collection, key])
+                    }
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    public func purgeExpired(now: Date) async throws(StoreError) -> Int {
+        try await self.run { pool in
+            try await pool.write { db in
+                try db.execute(sql: "DELETE FROM records WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                               arguments: [now.timeIntervalSince1970])
+                return db.changesCount
+            }
+        }
+    }
+
+    /// Runs a database operation, turning GRDB's errors into `StoreError`s (errors thrown by callers pass through).
+    private func run<T: Sendable>(_ operation: (DatabasePool) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await operation(self.pool)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.failed, "database error on '\(self.path)': \(Self.describe(error))")
+        } catch {
+            throw StoreError(.failed, "\(error)")
+        }
+    }
+
+    /// A database error without its SQL arguments (which may hold record values).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "SQLite \(error.resultCode)" + (error.message.map { ": \($0)" } ?? "")
+        }
+        return String(describing: type(of: error))
+    }
+}
