@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
         .library(name: "MessageGateway", targets: ["MessageGateway"]),
         .library(name: "GuardStore", targets: ["GuardStore"]),
+        .library(name: "AccountIdentity", targets: ["AccountIdentity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -100,6 +101,19 @@ let package = Package(
             name: "GuardStore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Who is logged in to the admin: its who-am-I endpoint (cached per session) or a trusted SSO header.
+        .target(
+            name: "AccountIdentity",
+            dependencies: [
+                "GuardProxy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -203,6 +217,18 @@ let package = Package(
         .testTarget(
             name: "GuardStoreTests",
             dependencies: ["GuardStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccountIdentityTests",
+            dependencies: [
+                "AccountIdentity",
+                "DemoAdmin",
+                "GuardProxy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
