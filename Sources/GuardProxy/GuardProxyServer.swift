@@ -68,7 +68,7 @@ public struct GuardProxyServer: Sendable {
         let server = HTTPServerBuilder { responder in
             try GuardListenerChannel(
                 tlsConfiguration: tls, timeouts: timeouts, limits: limits, responder: responder,
-                shouldUpgrade: { head, channel, _ in relay.shouldUpgrade(head, channel: channel) })
+                shouldUpgrade: { head, channel, _ in await relay.shouldUpgrade(head, channel: channel) })
         }
         return Application(
             router: router,

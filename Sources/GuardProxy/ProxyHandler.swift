@@ -45,14 +45,25 @@ public struct ProxyHandler: Sendable {
         let client = HeaderPolicy.clientAddress(
             peer: context.peer, headers: request.headers, trusted: self.configuration.trustedProxies)
 
+        // Policy first: nothing reaches the upstream without the gate's leave.
+        let decision = await self.hooks.gate.admit(GateRequest(
+            siteName: site.name, method: request.method, path: request.uri.path, headers: request.headers,
+            clientAddress: client, isWebSocket: false, requestID: requestID))
+        let gateFields: HTTPFields
+        switch decision {
+        case .respond(let response): return response
+        case .pass(let adding): gateFields = adding
+        }
+
         // The upstream request.
         let target = site.upstream.origin + site.upstream.basePath + (request.head.path ?? "/")
         var upstreamRequest = HTTPClientRequest(url: target)
         upstreamRequest.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
-        let fields = HeaderPolicy.upstreamRequestFields(
+        var fields = HeaderPolicy.upstreamRequestFields(
             incoming: request.headers, peer: context.peer, client: client,
             trusted: self.configuration.trustedProxies, publicHost: publicHost,
             publicPort: Self.port(of: publicHost), upstream: site.upstream, requestID: requestID)
+        for name in Set(gateFields.map(\.name)) { fields[values: name] = gateFields[values: name] }
         upstreamRequest.headers = HTTPHeaders(HeaderPolicy.http1Lines(fields))
         upstreamRequest.headers.replaceOrAdd(name: "Host", value: site.upstream.hostHeader)
 

@@ -16,7 +16,7 @@ struct WebSocketRelay: Sendable {
     /// Headers from the browser's upgrade request that the upstream needs to know who is calling.
     static let forwardedNames: [HTTPField.Name] = [.cookie, .userAgent, .acceptLanguage, .authorization]
 
-    func shouldUpgrade(_ head: HTTPRequest, channel: any Channel)
+    func shouldUpgrade(_ head: HTTPRequest, channel: any Channel) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
         guard let authority = head.authority, let site = self.configuration.site(forHost: authority) else {
@@ -34,6 +34,10 @@ struct WebSocketRelay: Sendable {
         } catch {
             return .dontUpgrade
         }
+        let decision = await self.hooks.gate.admit(GateRequest(
+            siteName: site.name, method: head.method, path: String(path.split(separator: "?", maxSplits: 1).first ?? ""),
+            headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID))
+        guard case .pass(let gateFields) = decision else { return .dontUpgrade }
         var forwarded = HTTPFields()
         for name in Self.forwardedNames {
             let values = head.headerFields[values: name]
@@ -50,6 +54,7 @@ struct WebSocketRelay: Sendable {
         forwarded[HeaderPolicy.forwardedHost] = authority
         if let client { forwarded[HeaderPolicy.realIP] = client.description }
         forwarded[HeaderPolicy.requestID] = requestID
+        for name in Set(gateFields.map(\.name)) { forwarded[values: name] = gateFields[values: name] }
         let scheme = site.upstream.scheme == "https" ? "wss" : "ws"
         let url = "\(scheme)://\(site.upstream.hostHeader)\(site.upstream.basePath)\(path)"
         let maxSize = self.configuration.limits.maxWebSocketMessageBytes

@@ -24,14 +24,18 @@ public struct ProxyHooks: Sendable {
     public var routeLabel: @Sendable (_ site: ProxySite, _ path: String) -> String
     public var responseTransformer: any ResponseTransformer
     public var webSocketTransformer: any WebSocketTransformer
+    /// Asked before every request (and WebSocket upgrade) goes upstream.
+    public var gate: any RequestGate
 
     public init(
         routeLabel: @escaping @Sendable (_ site: ProxySite, _ path: String) -> String = { site, _ in "\(site.name):upstream" },
         responseTransformer: any ResponseTransformer = IdentityTransformer(),
-        webSocketTransformer: any WebSocketTransformer = IdentityWebSocketTransformer()
+        webSocketTransformer: any WebSocketTransformer = IdentityWebSocketTransformer(),
+        gate: any RequestGate = OpenGate()
     ) {
         self.routeLabel = routeLabel
         self.responseTransformer = responseTransformer
         self.webSocketTransformer = webSocketTransformer
+        self.gate = gate
     }
 }

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import DemoAdmin
 import Foundation
 import GuardProxy
+import HTTPTypes
+import Hummingbird
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -251,6 +253,53 @@ struct FailClosedTests {
                 #expect(!String(buffer: received).contains("y"))
                 try await http1.shutdown()
         }
+        }
+    }
+}
+
+/// A policy stand-in for the request gate: refuses one menu, vouches for everything else with a header, and
+/// refuses WebSocket upgrades.
+struct TestGate: RequestGate {
+    func admit(_ request: GateRequest) async -> GateDecision {
+        if request.isWebSocket { return .respond(Response(status: .forbidden)) }
+        if request.path.hasPrefix("/account") {
+            return .respond(Response(status: .forbidden, headers: [.contentType: "text/plain"],
+                                     body: .init(byteBuffer: ByteBuffer(string: "blocked by the gate"))))
+        }
+        return .pass(adding: [HTTPField.Name("X-Guard-Verified")!: "yes"])
+    }
+}
+
+@Suite("Request gate", .serialized)
+struct RequestGateTests {
+    @Test func theGateDecidesBeforeAnythingReachesTheUpstream() async throws {
+        try await TestUpstream.run { port in
+            try await Harness.run(extraSites: [("echo", ["localhost"], "http://127.0.0.1:\(port)")],
+                                  demoHosts: ["127.0.0.1"], hooks: ProxyHooks(gate: TestGate())) { harness in
+                let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
+                let blocked = try await harness.fetch(harness.proxyBase + "/account/", headers: [("Host", "127.0.0.1")], client: http1)
+                #expect(blocked.status == 403)
+                #expect(blocked.text == "blocked by the gate")
+                // The gate's header replaces one the browser forged.
+                let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers",
+                                                     headers: [("Host", "localhost"), ("X-Guard-Verified", "forged")], client: http1)
+                #expect(echoed.text.contains("x-guard-verified: yes"))
+                #expect(!echoed.text.contains("forged"))
+                try await http1.shutdown()
+
+                let cookie = try await harness.login()
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.trustRoots = .file(harness.caFile)
+                var configuration = WebSocketClientConfiguration()
+                configuration.additionalHeaders[.cookie] = cookie
+                configuration.sniHostname = "localhost"
+                var logger = Logger(label: "ws-test")
+                logger.logLevel = .critical
+                await #expect(throws: (any Error).self) {
+                    try await WebSocketClient.connect(url: "wss://127.0.0.1:\(harness.proxyPort)/chat/ws",
+                                                      configuration: configuration, tlsConfiguration: tls, logger: logger) { _, _, _ in }
+                }
+            }
         }
     }
 }

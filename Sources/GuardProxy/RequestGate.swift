@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+
+/// What a gate is told about a request before it may go upstream.
+public struct GateRequest: Sendable {
+    public let siteName: String
+    public let method: HTTPRequest.Method
+    /// Path without the query.
+    public let path: String
+    public let headers: HTTPFields
+    /// The client address (the peer, or what a trusted proxy said).
+    public let clientAddress: IPAddress?
+    /// True for a WebSocket upgrade (the gate cannot answer it with a page; refusing closes it).
+    public let isWebSocket: Bool
+    public let requestID: String
+
+    public init(siteName: String, method: HTTPRequest.Method, path: String, headers: HTTPFields,
+                clientAddress: IPAddress?, isWebSocket: Bool, requestID: String) {
+        self.siteName = siteName
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.clientAddress = clientAddress
+        self.isWebSocket = isWebSocket
+        self.requestID = requestID
+    }
+}
+
+/// A gate's verdict.
+public enum GateDecision: Sendable {
+    /// Go upstream, with these extra fields (e.g. the verified account as a signed header). Fields the gate sets
+    /// replace any the browser sent under the same names.
+    case pass(adding: HTTPFields)
+    /// Answer in the proxy's place (a redirect to the second-factor page, a 401 JSON, a lock page).
+    case respond(Response)
+}
+
+/// The seam through which policy decides, before anything reaches the upstream, whether a request may go there.
+///
+/// The second factor (is this session verified for this menu, from this address?) and the audit trail plug in
+/// here. The data path only asks and obeys; a gate that throws or cannot decide must answer `.respond`, never pass.
+public protocol RequestGate: Sendable {
+    func admit(_ request: GateRequest) async -> GateDecision
+}
+
+/// Lets everything through unchanged: the default until policy plugs in.
+public struct OpenGate: RequestGate {
+    public init() {}
+    public func admit(_ request: GateRequest) async -> GateDecision { .pass(adding: [:]) }
+}
