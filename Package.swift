@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "MessageGateway", targets: ["MessageGateway"]),
         .library(name: "GuardStore", targets: ["GuardStore"]),
         .library(name: "AccountIdentity", targets: ["AccountIdentity"]),
+        .library(name: "PIIMasking", targets: ["PIIMasking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -117,6 +118,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Personal data: the display-masking convention first; detectors and streaming scanners next.
+        .target(name: "PIIMasking", swiftSettings: swiftSettings),
         // E-mail out through SMTP (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), on SwiftNIO.
         .target(
             name: "MailDelivery",
@@ -229,6 +232,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PIIMaskingTests",
+            dependencies: ["PIIMasking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
