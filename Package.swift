@@ -120,6 +120,15 @@ let package = Package(
         ),
         // Personal data: the display-masking convention first; detectors and streaming scanners next.
         .target(name: "PIIMasking", swiftSettings: swiftSettings),
+        // Helpers shared by the test targets (servers on free ports for the length of a test). Not in any product.
+        .target(
+            name: "GuardTestSupport",
+            dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // E-mail out through SMTP (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), on SwiftNIO.
         .target(
             name: "MailDelivery",
@@ -209,6 +218,7 @@ let package = Package(
         .testTarget(
             name: "MessageGatewayTests",
             dependencies: [
+                "GuardTestSupport",
                 "MessageGateway",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -225,6 +235,7 @@ let package = Package(
         .testTarget(
             name: "AccountIdentityTests",
             dependencies: [
+                "GuardTestSupport",
                 "AccountIdentity",
                 "DemoAdmin",
                 "GuardProxy",
@@ -274,6 +285,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "GuardTestSupport",
                 "PIIGuard",
                 "GuardProxy",
                 "DemoAdmin",

@@ -114,7 +114,7 @@ public struct MessageGateway: Sendable {
                 lastReason = "status \(status)"
                 guard status >= 500 else { break }  // 4xx: our request is wrong; repeating it will not help
             } catch {
-                lastReason = (error as? HTTPClientError).map { "HTTPClientError.\($0)" } ?? "\(type(of: error))"
+                lastReason = (error as? HTTPClientError).map { "\($0)" } ?? "\(type(of: error))"
             }
         }
         self.logger.warning("gateway did not take the code", metadata: ["reason": "\(lastReason)", "attempts": "\(attempts)"])

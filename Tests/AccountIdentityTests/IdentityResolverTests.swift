@@ -2,22 +2,13 @@ import AsyncHTTPClient
 import DemoAdmin
 import Foundation
 import GuardProxy
+import GuardTestSupport
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
 
 @testable import AccountIdentity
-
-actor BoundPort {
-    var port: Int?
-    var waiters: [CheckedContinuation<Int, Never>] = []
-    func set(_ value: Int) { self.port = value; self.waiters.forEach { $0.resume(returning: value) }; self.waiters = [] }
-    func get() async -> Int {
-        if let port { return port }
-        return await withCheckedContinuation { self.waiters.append($0) }
-    }
-}
 
 @Suite("Identity from the admin", .serialized)
 struct IdentityResolverTests {
@@ -27,22 +18,18 @@ struct IdentityResolverTests {
         configuration.port = 0
         var logger = Logger(label: "demo")
         logger.logLevel = .warning
-        let port = BoundPort()
-        let group = ServiceGroup(services: [DemoAdmin.makeApplication(configuration: configuration, logger: logger) {
-            await port.set($0)
-        }], logger: logger)
-        let task = Task { try await group.run() }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton,
-                                configuration: .init(redirectConfiguration: .disallow))
-        do {
-            try await body(await port.get(), client)
-        } catch {
-            try? await client.shutdown(); await group.triggerGracefulShutdown(); _ = try? await task.value
-            throw error
+        let port = PortBox()
+        let admin = DemoAdmin.makeApplication(configuration: configuration, logger: logger) { await port.set($0) }
+        try await TestServices.run(admin, port: port) { port in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+            do {
+                try await body(port, client)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
         }
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
     }
 
     func login(_ port: Int, _ client: HTTPClient, account: String) async throws -> String {
@@ -74,7 +61,7 @@ struct IdentityResolverTests {
     @Test func answersAreCachedBrieflyAndCanBeForgotten() async throws {
         try await self.withDemoAdmin { port, client in
             let source = IdentitySource.upstream(path: "/api/me", accountField: "account", rolesField: "roles",
-                                                 emailField: "email", cacheTTL: .milliseconds(400))
+                                                 emailField: "email", cacheTTL: .seconds(2))
             let resolver = IdentityResolver(source: source, upstream: try UpstreamOrigin(url: "http://127.0.0.1:\(port)"),
                                             client: client, logger: Logger(label: "identity"))
             let cookie = try await self.login(port, client, account: "seller-b")
@@ -85,7 +72,7 @@ struct IdentityResolverTests {
             logout.headers.add(name: "Cookie", value: cookie)
             _ = try await client.execute(logout, timeout: .seconds(5))
             #expect(await resolver.resolve(headers: [("Cookie", cookie)], peer: nil) != .anonymous)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(2200))
             #expect(await resolver.resolve(headers: [("Cookie", cookie)], peer: nil) == .anonymous)
 
             let again = try await self.login(port, client, account: "seller-b")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DemoAdmin
 import Foundation
 import GuardProxy
+import GuardTestSupport
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -61,7 +62,7 @@ struct Harness {
         try await withThrowingTaskGroup(of: Void.self) { group in
             let adminGroup = ServiceGroup(services: [admin], logger: logger)
             group.addTask { try await adminGroup.run() }
-            let upstreamPort = try await adminPort.wait()
+            let upstreamPort = await adminPort.wait()
             let sites = [ProxySite(name: "seller-admin", hostNames: demoHosts,
                                    upstream: try UpstreamOrigin(url: "http://127.0.0.1:\(upstreamPort)"))]
                 + extraSites.map { ProxySite(name: $0.name, hostNames: $0.hosts, upstream: try! UpstreamOrigin(url: $0.upstream)) }
@@ -72,7 +73,7 @@ struct Harness {
                                              hooks: hooks, logger: logger).makeApplication { port in await proxyPort.set(port) }
             let proxyGroup = ServiceGroup(services: [proxy], logger: logger)
             group.addTask { try await proxyGroup.run() }
-            let port = try await proxyPort.wait()
+            let port = await proxyPort.wait()
             let client = Self.makeClient(caFile: Self.certificates.paths.caCertificate)
             let harness = Harness(proxyPort: port, adminPort: upstreamPort, caFile: Self.certificates.paths.caCertificate,
                                   client: client, shutdownProxy: { await proxyGroup.triggerGracefulShutdown() })
@@ -131,23 +132,6 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Hands a bound port from a server's start callback to the test.
-actor PortBox {
-    private var port: Int?
-    private var waiters: [CheckedContinuation<Int, Never>] = []
-
-    func set(_ port: Int) {
-        self.port = port
-        for waiter in self.waiters { waiter.resume(returning: port) }
-        self.waiters = []
-    }
-
-    func wait() async throws -> Int {
-        if let port { return port }
-        return await withCheckedContinuation { self.waiters.append($0) }
-    }
-}
-
 extension String {
     var formEncoded: String {
         var allowed = CharacterSet.alphanumerics
@@ -162,25 +146,15 @@ enum TestUpstream {
     static func run(_ body: @Sendable (Int) async throws -> Void) async throws {
         var logger = Logger(label: "upstream")
         logger.logLevel = .warning
-        let testPort = PortBox()
-        let group = ServiceGroup(services: [Self.make(logger: logger) { await testPort.set($0) }], logger: logger)
-        let task = Task { try await group.run() }
-        do {
-            try await body(try await testPort.wait())
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        let port = PortBox()
+        try await TestServices.run(Self.make(logger: logger) { await port.set($0) }, port: port, body)
     }
 
     static func make(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("stall") { _, _ -> String in
-            // Longer than the tests' 1 s first-byte timeout; short enough not to hold up the upstream's shutdown.
-            try await Task.sleep(for: .seconds(4))
+            // Longer than the tests' 2 s first-byte timeout; short enough not to hold up the upstream's shutdown long.
+            try await Task.sleep(for: .seconds(5))
             return "too late"
         }
         router.get("echo-headers") { request, _ -> Response in

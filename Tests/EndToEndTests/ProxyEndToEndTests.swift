@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DemoAdmin
 import Foundation
 import GuardProxy
+import GuardTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdWSClient
@@ -149,7 +150,7 @@ struct ProxyFailureTests {
         try await TestUpstream.run { port in
             let closedPort = try await freePort()
             try await Harness.run(
-                timeouts: ProxyTimeouts(upstreamFirstByte: .seconds(1)),
+                timeouts: ProxyTimeouts(upstreamFirstByte: .seconds(2)),
                 extraSites: [("stalled", ["localhost"], "http://127.0.0.1:\(port)"),
                              ("down", ["down.localhost"], "http://127.0.0.1:\(closedPort)")],
                 demoHosts: ["127.0.0.1"]

@@ -22,18 +22,29 @@ final class TestSMTPServer: @unchecked Sendable {
     private let process = Process()
 
     init(mode: String, extra: [String] = []) throws {
-        self.port = Int.random(in: 30_000..<40_000)
         self.outbox = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.outbox, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
         self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        self.process.arguments = ["python3", script, String(self.port), self.outbox, mode] + extra
+        self.process.arguments = ["python3", script, self.outbox, mode] + extra
         let output = Pipe()
+        let errors = Pipe()
         self.process.standardOutput = output
-        self.process.standardError = Pipe()
+        self.process.standardError = errors
         try self.process.run()
-        let ready = output.fileHandleForReading.availableData
-        guard String(decoding: ready, as: UTF8.self).contains("READY") else { throw SMTPError(.connect, "test server did not start") }
+        // The first line is "READY <port>"; anything else means the server did not start (say why).
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            self.process.terminate()
+            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw SMTPError(.connect, "test server did not start: \(reason.suffix(500))")
+        }
+        self.port = port
     }
 
     deinit { self.process.terminate() }

@@ -1,17 +1,22 @@
 """A real SMTP server for MailDeliveryTests (PyPI aiosmtpd).
 
-usage: smtp_server.py PORT OUTDIR MODE [CERT KEY USER PASSWORD]
+usage: smtp_server.py OUTDIR MODE [CERT KEY USER PASSWORD]
 MODE: plain | starttls | tls. Each accepted message is written to OUTDIR as JSON (envelope and raw data).
-Recipients ending in @refused.example are rejected with 550. Prints READY once listening.
+Recipients ending in @refused.example are rejected with 550. Picks a free loopback port and prints
+"READY <port>" once listening.
 """
-import base64, json, os, ssl, sys, time, uuid
+import base64, json, os, socket, ssl, sys, time, uuid
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-port, outdir, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+outdir, mode = sys.argv[1], sys.argv[2]
 cert = key = user = password = None
-if len(sys.argv) > 4:
-    cert, key, user, password = sys.argv[4:8]
+if len(sys.argv) > 3:
+    cert, key, user, password = sys.argv[3:7]
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+port = probe.getsockname()[1]
+probe.close()
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -44,7 +49,7 @@ if mode in ("starttls", "tls"):
     kwargs.update(authenticator=authenticator, auth_require_tls=(mode == "starttls"))
 controller = Controller(Handler(), hostname="127.0.0.1", port=port, **kwargs)
 controller.start()
-print("READY", flush=True)
+print(f"READY {port}", flush=True)
 try:
     while True:
         time.sleep(3600)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GuardTestSupport
 import Hummingbird
 import Logging
 import NIOCore
@@ -45,43 +46,30 @@ final class FakeProvider: Sendable {
     }
 }
 
-actor Port {
-    var value: Int?
-    var waiters: [CheckedContinuation<Int, Never>] = []
-    func set(_ port: Int) { self.value = port; self.waiters.forEach { $0.resume(returning: port) }; self.waiters = [] }
-    func get() async -> Int {
-        if let value { return value }
-        return await withCheckedContinuation { self.waiters.append($0) }
-    }
-}
-
 @Suite("Message gateway", .serialized)
 struct MessageGatewayTests {
     func withProvider(_ body: @Sendable (FakeProvider, Int, HTTPClient) async throws -> Void) async throws {
         let provider = FakeProvider()
-        let port = Port()
-        var logger = Logger(label: "provider")
-        logger.logLevel = .warning
-        let group = ServiceGroup(services: [provider.application { await port.set($0) }], logger: logger)
-        let task = Task { try await group.run() }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            try await body(provider, await port.get(), client)
-        } catch {
-            try? await client.shutdown(); await group.triggerGracefulShutdown(); _ = try? await task.value
-            throw error
+        let port = PortBox()
+        try await TestServices.run(provider.application { await port.set($0) }, port: port) { port in
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                try await body(provider, port, client)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
         }
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
     }
 
-    func configuration(_ port: Int, _ path: String) throws -> GatewayConfiguration {
+    /// Generous timeout for answers that come at once (the machine may be busy); the slow test sets a short one.
+    func configuration(_ port: Int, _ path: String, timeout: Duration = .seconds(5)) throws -> GatewayConfiguration {
         let key = try GatewayConfiguration.resolveSecret("env:SMS_KEY", environment: ["SMS_KEY": "Bearer test-key"])
         return GatewayConfiguration(
             url: "http://127.0.0.1:\(port)/\(path)", headers: [("Authorization", key)],
             template: try GatewayTemplate(#"{"to":"{phone}","text":"인증번호 {code} ({minutes}분)"}"#),
-            timeout: .milliseconds(500), retries: 1, undeliverableStatuses: [410],
+            timeout: timeout, retries: 1, undeliverableStatuses: [410],
             resultField: "result", undeliverableValues: ["RECIPIENT_CHANGED"])
     }
 
@@ -116,7 +104,7 @@ struct MessageGatewayTests {
             let bad = await MessageGateway(configuration: try self.configuration(port, "bad"), client: client,
                                            logger: Logger(label: "t")).send(phone: "+1", code: "1", minutes: 3)
             #expect(bad == .failed(reason: "status 400", attempts: 1))
-            let slow = await MessageGateway(configuration: try self.configuration(port, "slow"), client: client,
+            let slow = await MessageGateway(configuration: try self.configuration(port, "slow", timeout: .milliseconds(500)), client: client,
                                             logger: Logger(label: "t")).send(phone: "+1", code: "1", minutes: 3)
             guard case .failed(let reason, let attempts) = slow else { Issue.record("expected a failure, got \(slow)"); return }
             #expect(attempts == 2)
