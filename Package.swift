@@ -73,6 +73,8 @@ let package = Package(
             name: "SecondFactor",
             dependencies: [
                 "TextEscaping",
+                "GuardStore",
+                "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -203,6 +205,8 @@ let package = Package(
             name: "SecondFactorTests",
             dependencies: [
                 "SecondFactor",
+                "GuardStore",
+                "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,46 @@
+import Foundation
+import Synchronization
+
+/// Something the access records must show about the second factor. Never a code, secret, phone or e-mail.
+public struct SecondFactorEvent: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case verified, failed, locked, unlocked
+        case codeSent = "code_sent"
+        case ipChanged = "ip_changed"
+        case idleExpired = "idle_expired"
+        case cycleExpired = "cycle_expired"
+        case superseded
+        case registrationChanged = "registration_changed"
+    }
+
+    public let kind: Kind
+    public let account: String
+    public let clientAddress: String?
+    public let site: String?
+    /// For `codeSent`: the channel (`sms`, `messenger`, `email`, `totp`), and why a fallback happened.
+    public let detail: String?
+    public let at: Date
+
+    public init(_ kind: Kind, account: String, clientAddress: String? = nil, site: String? = nil, detail: String? = nil,
+                at: Date) {
+        self.kind = kind
+        self.account = account
+        self.clientAddress = clientAddress
+        self.site = site
+        self.detail = detail
+        self.at = at
+    }
+}
+
+/// Where second-factor events go: the audit trail implements this; until then, memory.
+public protocol SecondFactorEventSink: Sendable {
+    func record(_ event: SecondFactorEvent) async
+}
+
+/// Keeps events in memory (tests, and the demo until the audit trail exists).
+public final class InMemoryEventSink: SecondFactorEventSink {
+    private let stored = Mutex<[SecondFactorEvent]>([])
+    public init() {}
+    public func record(_ event: SecondFactorEvent) async { self.stored.withLock { $0.append(event) } }
+    public var events: [SecondFactorEvent] { self.stored.withLock { $0 } }
+}

@@ -1,0 +1,344 @@
+import Crypto
+import Foundation
+import GuardStore
+import SealedSecrets
+
+/// The second factor's flows over storage and channels: enrol, send a code, verify, check a proof, unlock.
+///
+/// Everything it decides comes from the pure rules beside it (`TOTP`, `OneTimeCodes`, `AttemptLog`,
+/// `ProofPolicy`); everything it keeps goes through `RecordStore`, whose atomic update makes counters and proofs
+/// correct when several guard instances share one database. Pages and the JSON API call this; it knows nothing of
+/// HTTP. Failures that must be shown to a person come back as `SecondFactorError` with Korean and English text.
+public struct SecondFactorService: Sendable {
+    public struct Settings: Sendable {
+        public var issuer: String
+        public var lockout: LockoutPolicy
+        public var proof: ProofPolicy
+        public var codeValidity: Duration
+        public var enrollmentValidity: Duration
+
+        public init(issuer: String = "pii-guard", lockout: LockoutPolicy = .init(), proof: ProofPolicy = .init(),
+                    codeValidity: Duration = .seconds(180), enrollmentValidity: Duration = .seconds(15 * 60)) {
+            self.issuer = issuer
+            self.lockout = lockout
+            self.proof = proof
+            self.codeValidity = codeValidity
+            self.enrollmentValidity = enrollmentValidity
+        }
+    }
+
+    let settings: Settings
+    let codes: OneTimeCodes
+    let secrets: SecretBox
+    let delivery: any CodeDelivery
+    let events: any SecondFactorEventSink
+    let registrations: Records<Registration>
+    let pending: Records<PendingEnrollment>
+    let issued: Records<IssuedCode>
+    let proofs: Records<Proof>
+    let latest: Records<Date>
+    let attempts: Records<AttemptLog>
+
+    public init(store: any RecordStore, secrets: SecretBox, codeKey: SymmetricKey, delivery: any CodeDelivery,
+                events: any SecondFactorEventSink, settings: Settings = .init()) {
+        self.settings = settings
+        self.codes = OneTimeCodes(key: codeKey, validity: settings.codeValidity)
+        self.secrets = secrets
+        self.delivery = delivery
+        self.events = events
+        self.registrations = Records(store, collection: "sf.registration")
+        self.pending = Records(store, collection: "sf.pending")
+        self.issued = Records(store, collection: "sf.code")
+        self.proofs = Records(store, collection: "sf.proof")
+        self.latest = Records(store, collection: "sf.latest")
+        self.attempts = Records(store, collection: "sf.attempts")
+    }
+
+    // MARK: Enrolment
+
+    /// Starts (or restarts) registration: checks the contacts, seals a new TOTP seed if the channel is the app,
+    /// and sends a confirmation code to the emergency e-mail (and, for SMS/messenger, to the phone).
+    public func beginEnrollment(account: String, accountEmail: String?, channel: FactorChannel, phone: String?,
+                                emergencyEmail: String, clientAddress: String, now: Date) async throws -> TOTPProvisioning? {
+        let email = try EmailAddress(parsing: emergencyEmail)
+        if let accountEmail { try email.ensureDiffers(fromAccountEmail: accountEmail) }
+        var phoneNumber: PhoneNumber? = nil
+        if channel != .totp {
+            guard let phone else { throw PhoneNumber.formatError }
+            phoneNumber = try PhoneNumber(parsing: phone)
+        }
+        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
+        var registration = Registration(
+            account: account, channel: channel, phone: phoneNumber, sealedTOTPSecret: nil, lastTOTPStep: nil,
+            emergencyEmail: email, cycleSeconds: nil, createdAt: now, updatedAt: now)
+        var provisioning: TOTPProvisioning? = nil
+        if channel == .totp {
+            let totp = TOTP(secret: TOTP.generateSecret())
+            registration.sealedTOTPSecret = try self.secrets.seal(totp.secret, context: "totp:\(account)")
+            let uri = totp.provisioningURI(account: account, issuer: self.settings.issuer)
+            provisioning = TOTPProvisioning(
+                uri: uri, groupedSecret: Base32.grouped(Base32.encode(totp.secret)),
+                qrSVG: try QRCode(text: uri).svg(moduleSize: 4, label: "QR code for the authenticator app"))
+        }
+        try await self.pending.put(
+            account, PendingEnrollment(registration: registration, emailConfirmed: false),
+            expiresAt: now.addingTimeInterval(Self.seconds(self.settings.enrollmentValidity)))
+        try await self.send(.confirmEmail, account: account, to: .email(email), clientAddress: clientAddress, now: now)
+        if let phoneNumber {
+            let destination: CodeDestination = channel == .sms ? .sms(phoneNumber) : .messenger(phoneNumber)
+            try await self.send(.confirmPhone, account: account, to: destination, clientAddress: clientAddress, now: now)
+        }
+        return provisioning
+    }
+
+    /// Confirms the emergency e-mail code and the channel code (the app's current code, or the code sent to the
+    /// phone); when both are proven the registration becomes active and replaces any previous one.
+    public func completeEnrollment(account: String, emailCode: String, channelCode: String, clientAddress: String,
+                                   now: Date) async throws {
+        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
+        guard var enrollment = try await self.pending.get(account, now: now) else {
+            throw SecondFactorError.noEnrollment
+        }
+        if !enrollment.emailConfirmed {
+            guard try await self.consume(.confirmEmail, account: account, typed: emailCode, now: now) else {
+                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
+                throw SecondFactorError.wrongCode
+            }
+            // Remembered, so a wrong channel code does not make the person wait for another e-mail.
+            enrollment.emailConfirmed = true
+        }
+        var registration = enrollment.registration
+        switch registration.channel {
+        case .totp:
+            let totp = try self.totp(for: registration)
+            guard let step = totp.verify(channelCode, at: now, lastUsedStep: nil) else {
+                try await self.pending.put(account, enrollment)
+                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
+                throw SecondFactorError.wrongCode
+            }
+            registration.lastTOTPStep = step
+        case .sms, .messenger:
+            guard try await self.consume(.confirmPhone, account: account, typed: channelCode, now: now) else {
+                try await self.pending.put(account, enrollment)
+                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
+                throw SecondFactorError.wrongCode
+            }
+        }
+        let previous = try await self.registrations.get(account, now: now)
+        registration.createdAt = previous?.createdAt ?? now
+        registration.updatedAt = now
+        try await self.registrations.put(account, registration)
+        try await self.pending.delete(account)
+        if let previous, previous.emergencyEmail != registration.emergencyEmail {
+            // The previous e-mail is told of the change.
+            await self.delivery.notifyRegistrationChanged(to: previous.emergencyEmail, account: account)
+        }
+        await self.events.record(.init(.registrationChanged, account: account, clientAddress: clientAddress, at: now))
+    }
+
+    public func registration(account: String, now: Date = Date()) async throws -> Registration? {
+        try await self.registrations.get(account, now: now)
+    }
+
+    // MARK: Codes and verification
+
+    /// Sends a verification code by the registered channel, or to the emergency e-mail when asked ("인증번호를
+    /// 받으실 수 없나요?") or when the messenger says it cannot deliver. Returns where it went and, for a fallback, why.
+    public func sendVerificationCode(account: String, clientAddress: String, emergency: Bool, now: Date) async throws
+        -> (channel: String, fallbackReason: String?)
+    {
+        guard let registration = try await self.registrations.get(account, now: now) else { throw SecondFactorError.notRegistered }
+        if registration.channel == .totp && !emergency { return ("totp", nil) }
+        let destination: CodeDestination
+        if emergency || registration.phone == nil {
+            destination = .email(registration.emergencyEmail)
+        } else {
+            destination = registration.channel == .sms ? .sms(registration.phone!) : .messenger(registration.phone!)
+        }
+        let outcome = try await self.send(.verify, account: account, to: destination, clientAddress: clientAddress, now: now)
+        if case .undeliverable(let reason) = outcome {
+            try await self.send(.verify, account: account, to: .email(registration.emergencyEmail),
+                                clientAddress: clientAddress, now: now, countAsSend: false)
+            return ("email", reason)
+        }
+        return (destination.channelName, nil)
+    }
+
+    /// Verifies a code for this session on this site from this address. On success the session gets a proof (and,
+    /// on a shared account, every older proof stops counting); on failure the attempt counts toward the lockout.
+    public func verify(account: String, sessionHash: String, site: String, clientAddress: String, code: String,
+                       now: Date) async throws {
+        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
+        guard let registration = try await self.registrations.get(account, now: now) else { throw SecondFactorError.notRegistered }
+        var accepted = try await self.consume(.verify, account: account, typed: code, now: now)
+        if !accepted, registration.channel == .totp {
+            let totp = try self.totp(for: registration)
+            accepted = try await self.registrations.update(account, now: now) { stored -> Bool in
+                guard var current = stored, let step = totp.verify(code, at: now, lastUsedStep: current.lastTOTPStep) else {
+                    return false
+                }
+                current.lastTOTPStep = step
+                stored = current
+                return true
+            }
+        }
+        guard accepted else {
+            try await self.fail(account: account, clientAddress: clientAddress, site: site, now: now)
+            throw SecondFactorError.wrongCode
+        }
+        let proof = Proof(sessionHash: sessionHash, account: account, site: site, clientAddress: clientAddress, verifiedAt: now)
+        let cycle = self.cycle(for: registration)
+        try await self.proofs.put("\(site):\(sessionHash)", proof, expiresAt: Self.keepUntil(proof, cycle: cycle))
+        try await self.latest.put("\(site):\(account)", now)
+        _ = try await self.attempts.update("account:\(account)", now: now) { log in
+            var value = log ?? AttemptLog()
+            value.recordSuccess()
+            log = value
+        }
+        await self.events.record(.init(.verified, account: account, clientAddress: clientAddress, site: site, at: now))
+    }
+
+    /// Whether this session may open a protected menu now. Refreshes the idle clock on success; revokes the proof
+    /// when the address changed; records why a proof ended.
+    public func check(account: String, sessionHash: String, site: String, clientAddress: String, now: Date) async throws
+        -> ProofPolicy.Verdict
+    {
+        let key = "\(site):\(sessionHash)"
+        let proof = try await self.proofs.get(key, now: now)
+        guard let proof, proof.account == account else { return .missing }
+        let registration = try await self.registrations.get(account, now: now)
+        var policy = self.settings.proof
+        if let registration { policy.cycle = self.cycle(for: registration) }
+        let latest = try await self.latest.get("\(site):\(account)", now: now)
+        let verdict = policy.evaluate(proof, clientAddress: clientAddress, now: now, latestVerification: latest)
+        switch verdict {
+        case .valid:
+            try await self.proofs.update(key, now: now, expiresAt: Self.keepUntil(proof, cycle: policy.cycle)) {
+                stored in stored?.lastSeenAt = now
+            }
+        case .addressChanged, .idle, .cycleEnded, .superseded:
+            try await self.proofs.delete(key)
+            let kind: SecondFactorEvent.Kind = switch verdict {
+            case .addressChanged: .ipChanged
+            case .idle: .idleExpired
+            case .cycleEnded: .cycleExpired
+            default: .superseded
+            }
+            await self.events.record(.init(kind, account: account, clientAddress: clientAddress, site: site, at: now))
+        case .missing:
+            break
+        }
+        return verdict
+    }
+
+    /// `pii-guard users unlock ACCOUNT`.
+    public func unlock(account: String, now: Date) async throws {
+        try await self.attempts.update("account:\(account)", now: now) { log in log = nil }
+        await self.events.record(.init(.unlocked, account: account, at: now))
+    }
+
+    /// When the account (or this address) is locked, until when.
+    public func lockedUntil(account: String, clientAddress: String, now: Date) async throws -> Date? {
+        for key in ["account:\(account)", "ip:\(clientAddress)"] {
+            if case .locked(let until) = (try await self.attempts.get(key, now: now) ?? AttemptLog()).status(at: now) {
+                return until
+            }
+        }
+        return nil
+    }
+
+    // MARK: Internals
+
+    private func ensureNotLocked(account: String, clientAddress: String, now: Date) async throws {
+        if let until = try await self.lockedUntil(account: account, clientAddress: clientAddress, now: now) {
+            throw SecondFactorError.locked(until: until)
+        }
+    }
+
+    /// Counts a wrong code for the account and the address; locks when the policy says so.
+    private func fail(account: String, clientAddress: String, site: String?, now: Date) async throws {
+        await self.events.record(.init(.failed, account: account, clientAddress: clientAddress, site: site, at: now))
+        var lockedUntil: Date? = nil
+        for key in ["account:\(account)", "ip:\(clientAddress)"] {
+            let policy = self.settings.lockout
+            let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
+                var value = log ?? AttemptLog()
+                let decision = value.record(.failure, at: now, policy: policy)
+                log = value
+                return decision
+            }
+            if case .locked(let until) = decision { lockedUntil = until }
+        }
+        if let lockedUntil {
+            await self.events.record(.init(.locked, account: account, clientAddress: clientAddress, site: site, at: now))
+            throw SecondFactorError.locked(until: lockedUntil)
+        }
+    }
+
+    /// Issues, stores (hashed) and delivers one code; counts the send toward the lockout.
+    @discardableResult
+    private func send(_ purpose: IssuedCode.Purpose, account: String, to destination: CodeDestination,
+                      clientAddress: String, now: Date, countAsSend: Bool = true) async throws -> DeliveryOutcome {
+        if countAsSend {
+            let policy = self.settings.lockout
+            for key in ["account:\(account)", "ip:\(clientAddress)"] {
+                let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
+                    var value = log ?? AttemptLog()
+                    let decision = value.record(.send, at: now, policy: policy)
+                    log = value
+                    return decision
+                }
+                if case .locked(let until) = decision {
+                    await self.events.record(.init(.locked, account: account, clientAddress: clientAddress, at: now))
+                    throw SecondFactorError.locked(until: until)
+                }
+            }
+        }
+        let (code, record) = self.codes.issue(account: account, purpose: purpose, now: now)
+        try await self.issued.put("\(account):\(purpose.rawValue)", record, expiresAt: record.expiresAt)
+        let minutes = Int(Self.seconds(self.settings.codeValidity) / 60)
+        let outcome = await self.delivery.deliver(code: code, minutes: minutes, to: destination, account: account)
+        await self.events.record(.init(.codeSent, account: account, clientAddress: clientAddress,
+                                       detail: destination.channelName, at: now))
+        if case .failed = outcome { throw SecondFactorError.deliveryFailed }
+        return outcome
+    }
+
+    /// Checks a typed code against the stored one and marks it used (single use), atomically.
+    private func consume(_ purpose: IssuedCode.Purpose, account: String, typed: String, now: Date) async throws -> Bool {
+        let codes = self.codes
+        return try await self.issued.update("\(account):\(purpose.rawValue)", now: now) { stored -> Bool in
+            guard var record = stored, codes.matches(typed, record: record, now: now) else { return false }
+            record.used = true
+            stored = record
+            return true
+        }
+    }
+
+    private func totp(for registration: Registration) throws -> TOTP {
+        guard let sealed = registration.sealedTOTPSecret else { throw SecondFactorError.notRegistered }
+        return TOTP(secret: try self.secrets.open(sealed, context: "totp:\(registration.account)"))
+    }
+
+    private func cycle(for registration: Registration) -> Duration {
+        guard let seconds = registration.cycleSeconds else { return self.settings.proof.cycle }
+        return min(self.settings.proof.cycle, .seconds(seconds))
+    }
+
+    static func seconds(_ duration: Duration) -> Double { ProofPolicy.seconds(duration) }
+
+    /// Proof records outlive their cycle by a day, so that a late request is told *why* (cycle ended, an event for
+    /// the audit trail) rather than finding nothing; the store purges them after that.
+    static func keepUntil(_ proof: Proof, cycle: Duration) -> Date {
+        proof.verifiedAt.addingTimeInterval(self.seconds(cycle) + 86_400)
+    }
+}
+
+/// What a person is told when a second-factor step fails.
+public enum SecondFactorError: Error, Equatable, Sendable {
+    case notRegistered
+    case noEnrollment
+    case wrongCode
+    case locked(until: Date)
+    case deliveryFailed
+}
