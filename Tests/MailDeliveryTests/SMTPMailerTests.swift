@@ -40,14 +40,19 @@ final class TestSMTPServer: @unchecked Sendable {
             line += String(decoding: chunk, as: UTF8.self)
         }
         guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            self.process.terminate()
+            kill(self.process.processIdentifier, SIGKILL)
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw SMTPError(.connect, "test server did not start: \(reason.suffix(500))")
         }
         self.port = port
     }
 
-    deinit { self.process.terminate() }
+    /// SIGKILL, not SIGTERM: a child of the test runner may inherit a blocked or ignored SIGTERM (seen here: the
+    /// servers outlived the tests), and this server has nothing to clean up.
+    deinit {
+        kill(self.process.processIdentifier, SIGKILL)
+        self.process.waitUntilExit()
+    }
 
     /// The messages the server accepted, as JSON objects.
     func received() throws -> [[String: Any]] {
