@@ -204,6 +204,7 @@ let package = Package(
         .testTarget(
             name: "SecondFactorTests",
             dependencies: [
+                "GuardTestSupport",
                 "SecondFactor",
                 "GuardStore",
                 "SealedSecrets",
@@ -257,6 +258,7 @@ let package = Package(
         .testTarget(
             name: "MailDeliveryTests",
             dependencies: [
+                "GuardTestSupport",
                 "MailDelivery",
                 "PIIGuard",
                 .product(name: "Logging", package: "swift-log"),
@@ -266,6 +268,7 @@ let package = Package(
         .testTarget(
             name: "DemoAdminTests",
             dependencies: [
+                "GuardTestSupport",
                 "DemoAdmin",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -82,7 +82,7 @@ public final class IdentityResolver: Sendable {
             let cookies = headers.filter { $0.name.caseInsensitiveCompare("Cookie") == .orderedSame }.map(\.value)
             guard !cookies.isEmpty else { return .anonymous }
             let cookie = cookies.joined(separator: "; ")
-            let key = SHA256.hash(data: Data(cookie.utf8)).map { String(format: "%02x", $0) }.joined()
+            let key = Self.cacheKey(cookie)
             let now = ContinuousClock.now
             if let cached = self.cache.withLock({ $0[key] }), cached.until > now { return cached.result }
             let result = await self.ask(path: path, cookie: cookie, fields: (accountField, rolesField, emailField))
@@ -100,8 +100,13 @@ public final class IdentityResolver: Sendable {
 
     /// Forgets a session's cached identity (after a logout seen through the proxy, say).
     public func forget(cookieHeader: String) {
-        let key = SHA256.hash(data: Data(cookieHeader.utf8)).map { String(format: "%02x", $0) }.joined()
+        let key = Self.cacheKey(cookieHeader)
         _ = self.cache.withLock { $0.removeValue(forKey: key) }
+    }
+
+    /// The cache key of a session: a hash of its Cookie header, so the cache never holds a cookie.
+    static func cacheKey(_ cookieHeader: String) -> String {
+        SHA256.hash(data: Data(cookieHeader.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     private func ask(path: String, cookie: String, fields: (String, String, String)) async -> IdentityResult {

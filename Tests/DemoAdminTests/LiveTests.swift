@@ -1,4 +1,5 @@
 import Foundation
+import GuardTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -57,7 +58,7 @@ import Darwin
         }
     }
 
-    @Test(.enabled(if: Python.hasOpenpyxl, "python3 with openpyxl is not installed"))
+    @Test(.enabled(if: Python.has("openpyxl"), "python3 with openpyxl is not installed"))
     func openpyxlReadsTheExport() async throws {
         try await TestSupport.application().test(.router) { client in
             let cookie = try await TestSupport.login(client)
@@ -73,7 +74,7 @@ import Darwin
                 rows = list(ws.iter_rows(values_only=True))
                 print(json.dumps({"title": ws.title, "rows": len(rows), "header": list(rows[0]), "first": [str(type(v).__name__) for v in rows[1]]}))
                 """
-            let output = try Python.run(script, arguments: [path])
+            let output = try Python.output(script, arguments: [path])
             let json = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
             #expect(json["title"] as? String == "취소관리")
             #expect(json["rows"] as? Int == (total ?? -1) + 1)
@@ -83,27 +84,6 @@ import Darwin
             #expect(types[OrderList.cancels.header.firstIndex(of: "우편번호")!] == "str")
         }
     }
-}
-
-/// Runs python3 for the optional openpyxl check.
-enum Python {
-    static let hasOpenpyxl: Bool = (try? run("import openpyxl", arguments: [])) != nil
-
-    static func run(_ script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw PythonError.failed(process.terminationStatus) }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    enum PythonError: Error { case failed(Int32) }
 }
 
 /// A deliberately tiny WebSocket client on blocking POSIX sockets (the test target has no

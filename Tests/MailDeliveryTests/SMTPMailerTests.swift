@@ -1,4 +1,5 @@
 import Foundation
+import GuardTestSupport
 import Logging
 import PIIGuard
 import Testing
@@ -7,15 +8,7 @@ import Testing
 
 /// Runs the aiosmtpd-based server beside this file; tests skip when python3 or aiosmtpd is missing.
 final class TestSMTPServer: @unchecked Sendable {
-    static var available: Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import aiosmtpd"]
-        process.standardError = Pipe()
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
+    static var available: Bool { Python.has("aiosmtpd") }
 
     let port: Int
     let outbox: String

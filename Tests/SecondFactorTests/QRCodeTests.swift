@@ -1,4 +1,5 @@
 import Foundation
+import GuardTestSupport
 import Testing
 
 #if canImport(FoundationXML)
@@ -437,9 +438,7 @@ final class SVGCollector: NSObject, XMLParserDelegate {
 
 /// zxing-cpp through python3, when both are installed (`pip install zxing-cpp pillow`).
 enum ZXing {
-    static let available: Bool = {
-        (try? run(arguments: ["-c", "import zxingcpp, PIL"], input: Data()))?.status == 0
-    }()
+    static let available = Python.has("zxingcpp", "PIL")
 
     static let script = """
         import sys, json, zxingcpp
@@ -477,7 +476,7 @@ enum ZXing {
 
     /// Each symbol rendered at 4 pixels per module with a 4-module quiet zone, and what zxing-cpp reads from it.
     static func decode(rows: [[String]]) throws -> [[Result]] {
-        let (status, output, errors) = try run(arguments: ["-c", script], input: try JSONEncoder().encode(rows))
+        let (status, output, errors) = try Python.run(["-c", script], input: try JSONEncoder().encode(rows))
         guard status == 0 else {
             throw DecodeFailure(message: String(decoding: errors, as: UTF8.self))
         }
@@ -485,26 +484,4 @@ enum ZXing {
     }
 
     struct DecodeFailure: Error { let message: String }
-
-    static func run(arguments: [String], input: Data) throws -> (status: Int32, output: Data, errors: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("qr-zxing-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: stderr) }
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        try process.run()
-        // Python reads all of stdin before it writes, so writing first and then reading cannot deadlock.
-        try stdin.fileHandleForWriting.write(contentsOf: input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errors = (try? Data(contentsOf: stderr)) ?? Data()
-        return (process.terminationStatus, output, errors)
-    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GuardTestSupport
 import Testing
 
 @testable import SecondFactor
@@ -60,7 +61,7 @@ struct TOTPTests {
         let secret = Base32.encode(totp.secret)
         let times: [Int64] = [0, 59, 1_700_000_000, 1_800_000_029, 1_800_000_030, 4_102_444_800]
         let script = "import pyotp,sys\nt=pyotp.TOTP(sys.argv[1])\nprint(' '.join(t.at(int(x)) for x in sys.argv[2:]))"
-        let output = try Python.run(script, arguments: [secret] + times.map(String.init))
+        let output = try Python.output(script, arguments: [secret] + times.map(String.init))
         let expected = times.map { totp.code(at: Date(timeIntervalSince1970: TimeInterval($0))) }.joined(separator: " ")
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == expected)
     }
@@ -85,27 +86,4 @@ struct Base32Tests {
         #expect(Base32.decode("MZXW-6YTB=") == Array("fooba".utf8))
         #expect(Base32.decode("MZXW1") == nil)
     }
-}
-
-/// Runs python3 for cross-checks with independent implementations; tests skip when the module is missing.
-enum Python {
-    static func has(_ module: String) -> Bool {
-        (try? self.run("import \(module)", arguments: [])) != nil
-    }
-
-    static func run(_ script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = Pipe()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw PythonError(status: process.terminationStatus) }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    struct PythonError: Error { let status: Int32 }
 }
