@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DemoAdmin", targets: ["DemoAdmin"]),
         .library(name: "PIIGuard", targets: ["PIIGuard"]),
         .library(name: "SecondFactor", targets: ["SecondFactor"]),
+        .library(name: "SecondFactorWeb", targets: ["SecondFactorWeb"]),
         .library(name: "MailDelivery", targets: ["MailDelivery"]),
         .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
         .library(name: "MessageGateway", targets: ["MessageGateway"]),
@@ -76,6 +77,23 @@ let package = Package(
                 "GuardStore",
                 "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The second factor on the web: the request gate of the personal-information menus, the pages and JSON API.
+        .target(
+            name: "SecondFactorWeb",
+            dependencies: [
+                "GuardProxy",
+                "SecondFactor",
+                "AccountIdentity",
+                "PIIMasking",
+                "TextEscaping",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -159,6 +177,14 @@ let package = Package(
             name: "PIIGuard",
             dependencies: [
                 "GuardProxy",
+                "SecondFactor",
+                "SecondFactorWeb",
+                "AccountIdentity",
+                "MessageGateway",
+                "MailDelivery",
+                "SealedSecrets",
+                "GuardStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),

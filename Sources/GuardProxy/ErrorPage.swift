@@ -15,6 +15,8 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
     case upstreamTimeout = "upstream_timeout"
     case responseRejected = "response_rejected"
     case internalError = "internal_error"
+    /// A protected menu cannot be checked (who is logged in, or the second-factor store, cannot be reached): fail closed.
+    case policyUnavailable = "protection_unavailable"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -23,6 +25,7 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
         case .upstreamUnavailable, .responseRejected: .badGateway
         case .upstreamTimeout: .gatewayTimeout
         case .internalError: .internalServerError
+        case .policyUnavailable: .serviceUnavailable
         }
     }
 
@@ -40,6 +43,8 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
             ("응답을 안전하게 표시할 수 없습니다", "개인정보 보호를 위해 이 응답을 차단했습니다. 잠시 후 다시 시도하시고, 문제가 계속되면 관리자에게 아래 요청 번호를 알려 주세요.")
         case .internalError:
             ("일시적인 오류가 발생했습니다", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+        case .policyUnavailable:
+            ("개인정보 메뉴를 잠시 열 수 없습니다", "로그인 정보나 추가 인증 상태를 확인할 수 없어, 개인정보 보호를 위해 이 메뉴를 막았습니다. 다른 메뉴는 그대로 쓰실 수 있습니다. 잠시 후 다시 시도해 주세요.")
         }
     }
 
@@ -57,6 +62,8 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
             ("This response cannot be shown safely", "It was blocked to protect personal information. Please try again; if it keeps happening, give your administrator the request id below.")
         case .internalError:
             ("Something went wrong", "The request could not be handled. Please try again in a moment.")
+        case .policyUnavailable:
+            ("This personal-information menu is unavailable for now", "Your login or second-factor status cannot be checked right now, so this menu is closed to protect personal data. Other menus still work. Please try again in a moment.")
         }
     }
 }

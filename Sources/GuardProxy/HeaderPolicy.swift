@@ -19,6 +19,23 @@ public enum HeaderPolicy {
     static let realIP = HTTPField.Name("X-Real-IP")!
     /// The request id we give each request, sent upstream and back to the browser.
     public static let requestID = HTTPField.Name("X-Request-ID")!
+    /// Request fields under this (lower-case) prefix belong to the guard: whatever the browser sends under it is
+    /// dropped, and only the policy's gate sets them (the verified account, signed).
+    public static let guardFieldPrefix = "x-pii-guard-"
+    /// Cookies whose name starts with this are the guard's own (its session cookie) and never go upstream.
+    public static let guardCookiePrefix = "__Host-pii-guard"
+
+    /// Removes the guard's own cookies from the `Cookie` fields (and a field left empty).
+    public static func removeGuardCookies(_ fields: inout HTTPFields) {
+        let values = fields[values: .cookie]
+        guard values.contains(where: { $0.contains(self.guardCookiePrefix) }) else { return }
+        let kept = values.compactMap { value -> String? in
+            let pairs = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix(self.guardCookiePrefix) }
+            return pairs.isEmpty ? nil : pairs.joined(separator: "; ")
+        }
+        fields[values: .cookie] = kept
+    }
 
     /// Content codings the proxy lets the upstream use: the ones its own stages can decode (gzip, deflate), so
     /// that a body can always be inspected. `br` and `zstd` are never offered upstream.
@@ -83,6 +100,9 @@ public enum HeaderPolicy {
                      self.realIP, self.requestID, HTTPField.Name("Host")!] {
             fields[name] = nil
         }
+        // The guard's own namespace (signed identity headers): only the gate may set these, never the browser.
+        fields = HTTPFields(fields.filter { !$0.name.canonicalName.hasPrefix(self.guardFieldPrefix) })
+        self.removeGuardCookies(&fields)
         // Only codings our own stages can decode; the browser's preference order is kept.
         if let accept = fields[.acceptEncoding] {
             let kept = accept.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {

@@ -47,7 +47,8 @@ public struct ProxyHandler: Sendable {
 
         // Policy first: nothing reaches the upstream without the gate's leave.
         let decision = await self.hooks.gate.admit(GateRequest(
-            siteName: site.name, method: request.method, path: request.uri.path, headers: request.headers,
+            siteName: site.name, method: request.method, path: request.uri.path, query: request.uri.query,
+            headers: request.headers,
             clientAddress: client, isWebSocket: false, requestID: requestID))
         let gateFields: HTTPFields
         switch decision {

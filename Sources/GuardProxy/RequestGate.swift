@@ -7,6 +7,8 @@ public struct GateRequest: Sendable {
     public let method: HTTPRequest.Method
     /// Path without the query.
     public let path: String
+    /// The query, without `?` (for a gate that sends the browser elsewhere and back).
+    public let query: String?
     public let headers: HTTPFields
     /// The client address (the peer, or what a trusted proxy said).
     public let clientAddress: IPAddress?
@@ -14,11 +16,12 @@ public struct GateRequest: Sendable {
     public let isWebSocket: Bool
     public let requestID: String
 
-    public init(siteName: String, method: HTTPRequest.Method, path: String, headers: HTTPFields,
+    public init(siteName: String, method: HTTPRequest.Method, path: String, query: String? = nil, headers: HTTPFields,
                 clientAddress: IPAddress?, isWebSocket: Bool, requestID: String) {
         self.siteName = siteName
         self.method = method
         self.path = path
+        self.query = query
         self.headers = headers
         self.clientAddress = clientAddress
         self.isWebSocket = isWebSocket

@@ -34,13 +34,17 @@ struct WebSocketRelay: Sendable {
         } catch {
             return .dontUpgrade
         }
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let decision = await self.hooks.gate.admit(GateRequest(
-            siteName: site.name, method: head.method, path: String(path.split(separator: "?", maxSplits: 1).first ?? ""),
+            siteName: site.name, method: head.method, path: String(parts.first ?? ""),
+            query: parts.count > 1 ? String(parts[1]) : nil,
             headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID))
         guard case .pass(let gateFields) = decision else { return .dontUpgrade }
         var forwarded = HTTPFields()
+        var browserFields = head.headerFields
+        HeaderPolicy.removeGuardCookies(&browserFields)
         for name in Self.forwardedNames {
-            let values = head.headerFields[values: name]
+            let values = browserFields[values: name]
             if !values.isEmpty { forwarded[name] = values.joined(separator: name == .cookie ? "; " : ", ") }
         }
         let rewriter = OriginRewriter(upstream: site.upstream, publicOrigin: "https://\(authority)")

@@ -3,8 +3,8 @@ import GuardProxy
 /// `pii-guard.yaml` as written by the operator: listener, TLS, sites, limits, where state and rules live.
 ///
 /// Every field has a safe default except the sites. Unknown keys are errors. Paths are relative to the
-/// configuration file's folder. Secrets never appear inline (there are none yet; later ones come from files or the
-/// environment).
+/// configuration file's folder. Secrets never appear inline: they come from files or the environment
+/// (`env:NAME`, `file:/path`).
 public struct GuardConfiguration: Decodable, Sendable {
     public var listen: Listen
     public var tls: TLS
@@ -16,6 +16,7 @@ public struct GuardConfiguration: Decodable, Sendable {
     /// Folder holding `menus.yaml` and the masking rules.
     public var rulesDirectory: String
     public var logging: Logging
+    public var secondFactor: SecondFactorConfiguration
     public var sites: [Site]
 
     public struct Listen: Decodable, Sendable {
@@ -145,8 +146,10 @@ public struct GuardConfiguration: Decodable, Sendable {
         public var privateKey: String?
         /// Ids of the menus from `rules/menus.yaml` that this site serves.
         public var menus: [String]
+        /// Where the guard learns who is logged in.
+        public var identity: IdentityConfiguration
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, hosts, upstream, certificate, privateKey = "private_key", menus
+            case name, hosts, upstream, certificate, privateKey = "private_key", menus, identity
         }
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -157,6 +160,7 @@ public struct GuardConfiguration: Decodable, Sendable {
             self.certificate = try c.decodeIfPresent(String.self, forKey: .certificate)
             self.privateKey = try c.decodeIfPresent(String.self, forKey: .privateKey)
             self.menus = try c.decodeIfPresent([String].self, forKey: .menus) ?? []
+            self.identity = try c.decodeIfPresent(IdentityConfiguration.self, forKey: .identity) ?? IdentityConfiguration()
             guard !self.hosts.isEmpty else {
                 throw DecodingError.dataCorruptedError(forKey: .hosts, in: c, debugDescription: "list at least one host name")
             }
@@ -173,7 +177,7 @@ public struct GuardConfiguration: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, timeouts, limits, trustedProxies = "trusted_proxies", dataDirectory = "data_dir"
-        case rulesDirectory = "rules_dir", logging, sites
+        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", sites
     }
 
     public init(from decoder: any Decoder) throws {
@@ -192,6 +196,8 @@ public struct GuardConfiguration: Decodable, Sendable {
         self.dataDirectory = try c.decodeIfPresent(String.self, forKey: .dataDirectory) ?? "data"
         self.rulesDirectory = try c.decodeIfPresent(String.self, forKey: .rulesDirectory) ?? "rules"
         self.logging = try c.decodeIfPresent(Logging.self, forKey: .logging) ?? Logging()
+        self.secondFactor = try c.decodeIfPresent(SecondFactorConfiguration.self, forKey: .secondFactor)
+            ?? SecondFactorConfiguration()
         self.sites = try c.decode([Site].self, forKey: .sites)
         guard !self.sites.isEmpty else {
             throw DecodingError.dataCorruptedError(forKey: .sites, in: c, debugDescription: "list at least one site")

@@ -2,6 +2,7 @@ import Foundation
 import GuardProxy
 import Hummingbird
 import Logging
+import SecondFactor
 import ServiceLifecycle
 import UnixSignals
 
@@ -23,8 +24,12 @@ public struct GuardRuntime: Sendable {
     /// - Parameters:
     ///   - before: services started before the proxy and stopped after it (the demo admin).
     ///   - onProxyRunning: called with the bound port once the proxy accepts connections.
+    ///   - devOutbox: show codes at `/__guard/dev/outbox` and hand them to `printOutbox` instead of sending them
+    ///     through unconfigured channels (the demo); `nil`: as the configuration says.
     public func run(
         before: [any Service] = [],
+        devOutbox: Bool? = nil,
+        printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in },
         onProxyRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try FileManager.default.createDirectory(atPath: self.loaded.dataDirectory, withIntermediateDirectories: true)
@@ -33,11 +38,19 @@ public struct GuardRuntime: Sendable {
             host: proxyConfiguration.listenHost, port: proxyConfiguration.listenPort, purpose: "the guard (listen.port)")
         let certificates = try CertificateLoader.load(self.loaded, logger: self.logger)
         let loaded = self.loaded
-        let hooks = ProxyHooks(routeLabel: { site, path in loaded.routeLabel(site: site, path: path) })
+        let secondFactor: SecondFactorAssembly? = loaded.configuration.secondFactor.enabled
+            ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox)
+            : nil
+        if secondFactor == nil {
+            self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
+        }
+        let hooks = ProxyHooks(routeLabel: { site, path in loaded.routeLabel(site: site, path: path) },
+                               gate: secondFactor?.gate ?? OpenGate())
         let started = Date()
         let proxy = GuardProxyServer(
             configuration: proxyConfiguration, certificates: certificates, hooks: hooks, logger: self.logger
         ) { group in
+            secondFactor?.routes(group)
             group.get("status") { _, _ in
                 let status = GuardStatus(
                     version: PIIGuardVersion.current,
@@ -50,7 +63,7 @@ public struct GuardRuntime: Sendable {
         let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, logger: self.logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: before.map { .init(service: $0) } + [
+                services: before.map { .init(service: $0) } + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
                     .init(service: application),
                     .init(service: reloader),
                 ],

@@ -37,10 +37,17 @@ public protocol SecondFactorEventSink: Sendable {
     func record(_ event: SecondFactorEvent) async
 }
 
-/// Keeps events in memory (tests, and the demo until the audit trail exists).
+/// Keeps the latest events in memory (tests, and the guard until the audit trail exists). Bounded, so a guard that
+/// runs for months does not grow: past `limit`, the oldest events are dropped.
 public final class InMemoryEventSink: SecondFactorEventSink {
     private let stored = Mutex<[SecondFactorEvent]>([])
-    public init() {}
-    public func record(_ event: SecondFactorEvent) async { self.stored.withLock { $0.append(event) } }
+    public let limit: Int
+    public init(limit: Int = 10_000) { self.limit = max(1, limit) }
+    public func record(_ event: SecondFactorEvent) async {
+        self.stored.withLock { events in
+            events.append(event)
+            if events.count > self.limit { events.removeFirst(events.count - self.limit) }
+        }
+    }
     public var events: [SecondFactorEvent] { self.stored.withLock { $0 } }
 }

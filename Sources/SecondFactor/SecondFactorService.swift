@@ -93,8 +93,11 @@ public struct SecondFactorService: Sendable {
 
     /// Confirms the emergency e-mail code and the channel code (the app's current code, or the code sent to the
     /// phone); when both are proven the registration becomes active and replaces any previous one.
+    ///
+    /// When `session` is given, the person has just proven the channel from this session, so it also gets a proof
+    /// (as `verify` would give) and need not type a second code right away.
     public func completeEnrollment(account: String, emailCode: String, channelCode: String, clientAddress: String,
-                                   now: Date) async throws {
+                                   now: Date, session: ProofSession? = nil) async throws {
         try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
         guard var enrollment = try await self.pending.get(account, now: now) else {
             throw SecondFactorError.noEnrollment
@@ -127,13 +130,62 @@ public struct SecondFactorService: Sendable {
         let previous = try await self.registrations.get(account, now: now)
         registration.createdAt = previous?.createdAt ?? now
         registration.updatedAt = now
+        registration.cycleSeconds = previous?.cycleSeconds
         try await self.registrations.put(account, registration)
         try await self.pending.delete(account)
-        if let previous, previous.emergencyEmail != registration.emergencyEmail {
-            // The previous e-mail is told of the change.
+        if let previous {
+            // Any change of registered information is told to the e-mail registered before it.
             await self.delivery.notifyRegistrationChanged(to: previous.emergencyEmail, account: account)
         }
-        await self.events.record(.init(.registrationChanged, account: account, clientAddress: clientAddress, at: now))
+        await self.events.record(.init(.registrationChanged, account: account, clientAddress: clientAddress,
+                                       site: session?.site, at: now))
+        if let session {
+            try await self.grantProof(account: account, session: session, clientAddress: clientAddress, now: now)
+        }
+    }
+
+    /// Sets (or, with `nil`, clears) the account's own verification cycle (인증 주기). It may only be shorter than
+    /// the guard's cycle and no shorter than 10 minutes. The registered e-mail is told of the change.
+    public func setCycle(account: String, cycle: Duration?, clientAddress: String, now: Date) async throws {
+        if let cycle, cycle < Self.shortestCycle || cycle > self.settings.proof.cycle {
+            throw SecondFactorError.invalidCycle(longest: self.settings.proof.cycle)
+        }
+        let seconds = cycle.map { Int(Self.seconds($0)) }
+        let previous = try await self.registrations.update(account, now: now) { stored -> Registration? in
+            guard var current = stored else { return nil }
+            let before = current
+            current.cycleSeconds = seconds
+            current.updatedAt = now
+            stored = current
+            return before
+        }
+        guard let previous else { throw SecondFactorError.notRegistered }
+        if previous.cycleSeconds != seconds {
+            await self.delivery.notifyRegistrationChanged(to: previous.emergencyEmail, account: account)
+            await self.events.record(.init(.registrationChanged, account: account, clientAddress: clientAddress,
+                                           detail: "cycle", at: now))
+        }
+    }
+
+    /// The shortest cycle an account may choose.
+    public static let shortestCycle: Duration = .seconds(10 * 60)
+
+    /// The cycle that applies to the account: its own, if shorter, else the guard's.
+    public func effectiveCycle(for registration: Registration) -> Duration { self.cycle(for: registration) }
+
+    /// The registration being set up, as the confirmation page shows it again (after a wrong code, or a reload): the
+    /// channel, the phone, and for an authenticator app the same QR code and secret.
+    public func pendingEnrollment(account: String, now: Date) async throws -> (registration: Registration, provisioning: TOTPProvisioning?)? {
+        guard let pending = try await self.pending.get(account, now: now) else { return nil }
+        var provisioning: TOTPProvisioning? = nil
+        if pending.registration.channel == .totp {
+            let totp = try self.totp(for: pending.registration)
+            let uri = totp.provisioningURI(account: account, issuer: self.settings.issuer)
+            provisioning = TOTPProvisioning(
+                uri: uri, groupedSecret: Base32.grouped(Base32.encode(totp.secret)),
+                qrSVG: try QRCode(text: uri).svg(moduleSize: 4, label: "QR code for the authenticator app"))
+        }
+        return (pending.registration, provisioning)
     }
 
     public func registration(account: String, now: Date = Date()) async throws -> Registration? {
@@ -186,16 +238,45 @@ public struct SecondFactorService: Sendable {
             try await self.fail(account: account, clientAddress: clientAddress, site: site, now: now)
             throw SecondFactorError.wrongCode
         }
-        let proof = Proof(sessionHash: sessionHash, account: account, site: site, clientAddress: clientAddress, verifiedAt: now)
-        let cycle = self.cycle(for: registration)
-        try await self.proofs.put("\(site):\(sessionHash)", proof, expiresAt: Self.keepUntil(proof, cycle: cycle))
-        try await self.latest.put("\(site):\(account)", now)
+        try await self.grantProof(account: account, session: ProofSession(sessionHash: sessionHash, site: site),
+                                  clientAddress: clientAddress, now: now)
+    }
+
+    /// Gives the session a proof; on a shared account, every older proof on this site stops counting.
+    private func grantProof(account: String, session: ProofSession, clientAddress: String, now: Date) async throws {
+        let registration = try await self.registrations.get(account, now: now)
+        let proof = Proof(sessionHash: session.sessionHash, account: account, site: session.site,
+                          clientAddress: clientAddress, verifiedAt: now)
+        let cycle = registration.map(self.cycle(for:)) ?? self.settings.proof.cycle
+        try await self.proofs.put("\(session.site):\(session.sessionHash)", proof,
+                                  expiresAt: Self.keepUntil(proof, cycle: cycle))
+        try await self.latest.put("\(session.site):\(account)", now)
         _ = try await self.attempts.update("account:\(account)", now: now) { log in
             var value = log ?? AttemptLog()
             value.recordSuccess()
             log = value
         }
-        await self.events.record(.init(.verified, account: account, clientAddress: clientAddress, site: site, at: now))
+        await self.events.record(.init(.verified, account: account, clientAddress: clientAddress, site: session.site, at: now))
+    }
+
+    /// Ends this session's proof (the guard's logout). The admin's own session is untouched.
+    public func endProof(session: ProofSession) async throws {
+        try await self.proofs.delete("\(session.site):\(session.sessionHash)")
+    }
+
+    /// What the session's proof looks like now, without touching its idle clock: for `GET /__guard/api/session`.
+    public func proofStatus(account: String, session: ProofSession, now: Date) async throws -> ProofStatus? {
+        guard let proof = try await self.proofs.get("\(session.site):\(session.sessionHash)", now: now),
+            proof.account == account
+        else { return nil }
+        let registration = try await self.registrations.get(account, now: now)
+        let cycle = registration.map(self.cycle(for:)) ?? self.settings.proof.cycle
+        let latest = try await self.latest.get("\(session.site):\(account)", now: now)
+        return ProofStatus(
+            verifiedAt: proof.verifiedAt, clientAddress: proof.clientAddress,
+            idleExpiresAt: proof.lastSeenAt.addingTimeInterval(Self.seconds(self.settings.proof.idleTimeout)),
+            cycleExpiresAt: proof.verifiedAt.addingTimeInterval(Self.seconds(cycle)),
+            superseded: self.settings.proof.latestOnly && (latest.map { $0 > proof.verifiedAt } ?? false))
     }
 
     /// Whether this session may open a protected menu now. Refreshes the idle clock on success; revokes the proof
@@ -203,9 +284,17 @@ public struct SecondFactorService: Sendable {
     public func check(account: String, sessionHash: String, site: String, clientAddress: String, now: Date) async throws
         -> ProofPolicy.Verdict
     {
+        try await self.checkProof(account: account, sessionHash: sessionHash, site: site, clientAddress: clientAddress,
+                                  now: now).verdict
+    }
+
+    /// `check`, also returning when the valid proof was earned (for the signed identity headers).
+    public func checkProof(account: String, sessionHash: String, site: String, clientAddress: String, now: Date)
+        async throws -> (verdict: ProofPolicy.Verdict, verifiedAt: Date?)
+    {
         let key = "\(site):\(sessionHash)"
         let proof = try await self.proofs.get(key, now: now)
-        guard let proof, proof.account == account else { return .missing }
+        guard let proof, proof.account == account else { return (.missing, nil) }
         let registration = try await self.registrations.get(account, now: now)
         var policy = self.settings.proof
         if let registration { policy.cycle = self.cycle(for: registration) }
@@ -228,13 +317,18 @@ public struct SecondFactorService: Sendable {
         case .missing:
             break
         }
-        return verdict
+        return (verdict, verdict == .valid ? proof.verifiedAt : nil)
     }
 
     /// `pii-guard users unlock ACCOUNT`.
     public func unlock(account: String, now: Date) async throws {
         try await self.attempts.update("account:\(account)", now: now) { log in log = nil }
         await self.events.record(.init(.unlocked, account: account, at: now))
+    }
+
+    /// Lifts the lock of a client address (`pii-guard users unlock ACCOUNT --ip ADDRESS`).
+    public func unlock(clientAddress: String, now: Date) async throws {
+        try await self.attempts.update("ip:\(clientAddress)", now: now) { log in log = nil }
     }
 
     /// When the account (or this address) is locked, until when.
@@ -341,4 +435,33 @@ public enum SecondFactorError: Error, Equatable, Sendable {
     case wrongCode
     case locked(until: Date)
     case deliveryFailed
+    /// The chosen cycle is outside 10 minutes … the guard's own cycle.
+    case invalidCycle(longest: Duration)
+}
+
+/// The browser session a proof belongs to: the hash of the guard cookie's id, and the site.
+public struct ProofSession: Sendable, Equatable, Hashable {
+    public let sessionHash: String
+    public let site: String
+    public init(sessionHash: String, site: String) {
+        self.sessionHash = sessionHash
+        self.site = site
+    }
+}
+
+/// A proof as the session API shows it.
+public struct ProofStatus: Sendable, Equatable {
+    public let verifiedAt: Date
+    public let clientAddress: String
+    /// When the proof ends without further requests.
+    public let idleExpiresAt: Date
+    /// When the proof ends however active (인증 주기).
+    public let cycleExpiresAt: Date
+    /// Someone else verified on this account later (shared account).
+    public let superseded: Bool
+
+    /// Whether a request from `clientAddress` at `now` would pass with this proof.
+    public func isValid(from clientAddress: String, at now: Date) -> Bool {
+        !self.superseded && self.clientAddress == clientAddress && now < self.idleExpiresAt && now < self.cycleExpiresAt
+    }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PIIGuard
+import SecondFactor
 
 /// The `pii-guard` command line: run the guard, run the demo, manage certificates, check configuration.
 @main
@@ -25,7 +26,7 @@ struct PIIGuardCommand: AsyncParsableCommand {
             for reaching personal data from outside. Start with `pii-guard demo`; see README.md and docs/.
             """,
         version: PIIGuardVersion.current,
-        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Certs.self, Config.self]
+        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Users.self, Keys.self, Certs.self, Config.self]
     )
 }
 
@@ -117,10 +118,25 @@ struct Demo: AsyncParsableCommand {
         let admin = DemoAdmin.makeApplication(configuration: adminConfiguration, logger: Logger(label: "demo-admin"))
         let certificatesDirectory = loaded.resolve(loaded.configuration.tls.devCertificatesDirectory)
         let usesDevCertificates = loaded.configuration.tls.certificate == nil
-        try await GuardRuntime(loaded: loaded, logger: logger).run(before: [admin]) { port in
+        try await GuardRuntime(loaded: loaded, logger: logger).run(
+            before: [admin], devOutbox: true, printOutbox: { Console.write(Self.outboxLine($0)) }
+        ) { port in
             Console.write(Self.banner(port: port, adminPort: adminPort, accountsFile: accountsFile,
                               caFile: usesDevCertificates ? certificatesDirectory + "/dev-ca.pem" : nil))
         }
+    }
+
+    /// One dev-outbox message on the demo's terminal. Only the demo prints codes; `serve` never does.
+    static func outboxLine(_ message: DevOutbox.Message) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Seoul")
+        formatter.dateFormat = "HH:mm:ss"
+        let time = formatter.string(from: message.at)
+        if let code = message.code {
+            return "[dev outbox \(time) KST] \(message.account): code \(code) by \(message.channel) to \(message.destination) (valid \(message.minutes ?? 3) min)"
+        }
+        return "[dev outbox \(time) KST] \(message.account): registration-changed notice to \(message.destination)"
     }
 
     static func banner(port: Int, adminPort: Int, accountsFile: String, caFile: String?) -> String {
@@ -142,7 +158,9 @@ struct Demo: AsyncParsableCommand {
             lines.append("  TLS: development CA at \(caFile)")
             lines.append("       curl --cacert \(caFile) https://localhost:\(port)/")
         }
-        lines.append("  Second-factor codes: no second factor is configured in this version, so none are sent.")
+        lines.append("  Second factor: opening 판매관리, 1:1 채팅 or 내정보 asks for it. Codes are not sent in the demo;")
+        lines.append("    they appear here and at https://localhost:\(port)/__guard/dev/outbox .")
+        lines.append("    Settings: https://localhost:\(port)/__guard/settings   Guide: docs/SELLER-GUIDE.md")
         lines.append("  Stop with Ctrl-C (in-flight requests finish first).")
         lines.append("")
         return lines.joined(separator: "\n")
@@ -220,6 +238,66 @@ struct Config: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage second-factor accounts.", subcommands: [Unlock.self])
+
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift a second-factor lock (too many wrong codes or code requests).",
+            discussion: "Uses the same data folder as the running guard; the guard need not be stopped.")
+
+        @OptionGroup var options: CommonOptions
+
+        @Argument(help: "The account id as the admin knows it.")
+        var account: String
+
+        @Option(help: "Also lift the lock of this client IP address (locks against trying many accounts).")
+        var ip: String?
+
+        func run() async throws {
+            let loaded = try self.options.load()
+            var logger = Logger(label: "pii-guard")
+            logger.logLevel = .warning
+            // Nothing is delivered here, so no channel needs to be configured.
+            let assembly: SecondFactorAssembly
+            do {
+                assembly = try SecondFactorAssembly.build(loaded, logger: logger, devOutbox: true)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            let now = Date()
+            let lockedUntil = try await assembly.service.lockedUntil(account: self.account, clientAddress: self.ip ?? "", now: now)
+            try await assembly.service.unlock(account: self.account, now: now)
+            if let ip = self.ip { try await assembly.service.unlock(clientAddress: ip, now: now) }
+            try await assembly.client.http.shutdown()
+            if lockedUntil != nil {
+                print("Unlocked \(self.account)\(self.ip.map { " and \($0)" } ?? ""). The next code can be requested now.")
+            } else {
+                print("\(self.account)\(self.ip.map { " / \($0)" } ?? "") was not locked; its attempt counters were reset.")
+            }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show keys that other systems need.", subcommands: [IdentityHeaders.self])
+
+    struct IdentityHeaders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "identity-headers",
+            abstract: "Print the key (base64) the admin uses to check X-PII-Guard-Signature; see docs/API.md.")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let loaded = try self.options.load()
+            print(try SecondFactorAssembly.identityHeaderKeyBase64(loaded))
         }
     }
 }

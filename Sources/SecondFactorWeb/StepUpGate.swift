@@ -1,0 +1,104 @@
+import AccountIdentity
+import Foundation
+import GuardProxy
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SecondFactor
+
+/// The request gate of the personal-information menus: a fresh second-factor proof for this session and this client
+/// address, or no way upstream.
+///
+/// Outside the menus everything passes (the admin's own login page must work), and so does a request from someone not
+/// logged in to the admin. Inside, a page request without a valid proof is sent to `/__guard/verify` (or to
+/// registration, or to the page that explains a shared account), and a script's request gets 401 JSON naming the
+/// verify URL. If the account cannot be learnt or the store cannot be read, the answer is 503: fail closed.
+public struct StepUpGate: RequestGate {
+    let stepUp: StepUp
+
+    public init(stepUp: StepUp) { self.stepUp = stepUp }
+
+    public func admit(_ request: GateRequest) async -> GateDecision {
+        guard self.stepUp.protectedMenu(request.siteName, request.path) != nil else { return .pass(adding: [:]) }
+        let english = ErrorPage.prefersEnglish(request.headers[.acceptLanguage])
+        guard let client = request.clientAddress else { return .respond(self.unavailable(request, english: english)) }
+        let identity = await self.stepUp.identity(site: request.siteName, headers: request.headers, peer: client)
+        let account: String
+        switch identity {
+        case .anonymous:
+            return .pass(adding: [:])
+        case .unavailable:
+            self.stepUp.logger.warning("protected menu refused: identity unavailable", metadata: ["site": "\(request.siteName)"])
+            return .respond(self.unavailable(request, english: english))
+        case .known(let known):
+            account = known.account
+        }
+        var target = request.path
+        if let query = request.query, !query.isEmpty { target += "?" + query }
+        let next = StepUp.safeNext(target)
+        let now = self.stepUp.clock()
+        do {
+            guard try await self.stepUp.service.registration(account: account, now: now) != nil else {
+                return .respond(self.redirect(request, to: "/__guard/enroll?" + StepUp.query([("next", next)]),
+                                              reason: "not_registered", english: english))
+            }
+            guard let session = GuardSession.existing(in: request.headers) else {
+                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next), reason: "missing", english: english))
+            }
+            let (verdict, verifiedAt) = try await self.stepUp.service.checkProof(
+                account: account, sessionHash: session.hash, site: request.siteName, clientAddress: client.description,
+                now: now)
+            switch verdict {
+            case .valid:
+                guard let key = self.stepUp.keys.identityHeaders, let verifiedAt else { return .pass(adding: [:]) }
+                return .pass(adding: IdentityHeaders(key: key).fields(
+                    account: account, verifiedAt: verifiedAt, requestID: request.requestID))
+            case .missing:
+                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next), reason: "missing", english: english))
+            case .addressChanged:
+                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next, reason: "ip_changed"),
+                                              reason: "ip_changed", english: english))
+            case .idle:
+                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next, reason: "idle"),
+                                              reason: "idle_expired", english: english))
+            case .cycleEnded:
+                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next, reason: "cycle"),
+                                              reason: "cycle_expired", english: english))
+            case .superseded:
+                return .respond(self.redirect(request, to: "/__guard/superseded?" + StepUp.query([("next", next)]),
+                                              reason: "superseded", english: english))
+            }
+        } catch {
+            self.stepUp.logger.error("protected menu refused: second-factor store failed",
+                                     metadata: ["error.type": "\(type(of: error))"])
+            return .respond(self.unavailable(request, english: english))
+        }
+    }
+
+    /// A page navigation is sent to the page; anything else (XHR, fetch, a form POST, a WebSocket) gets 401 JSON.
+    func redirect(_ request: GateRequest, to location: String, reason: String, english: Bool) -> Response {
+        if Self.isPageNavigation(request) {
+            return Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+        }
+        let body = """
+            {"error":"second_factor_required","reason":"\(reason)","verify_url":"\(location)",\
+            "message":"\(english ? "Verify with your second factor to open this menu." : "이 메뉴를 열려면 추가 인증이 필요합니다.")"}
+            """
+        return Response(status: .unauthorized,
+                        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// GET/HEAD that asks for HTML and is not marked as a script's request.
+    static func isPageNavigation(_ request: GateRequest) -> Bool {
+        guard !request.isWebSocket, request.method == .get || request.method == .head else { return false }
+        if let requestedWith = request.headers[HTTPField.Name("X-Requested-With")!], !requestedWith.isEmpty { return false }
+        if let mode = request.headers[HTTPField.Name("Sec-Fetch-Mode")!], mode != "navigate" { return false }
+        guard let accept = request.headers[.accept] else { return false }
+        return accept.contains("text/html")
+    }
+
+    func unavailable(_ request: GateRequest, english: Bool) -> Response {
+        ErrorPage.response(.policyUnavailable, requestID: request.requestID, request: request.headers)
+    }
+}
