@@ -147,6 +147,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["smtp_server.py"],
             swiftSettings: swiftSettings
         ),
         // E-mail out through SMTP (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), on SwiftNIO.
@@ -239,6 +240,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SecondFactorWebTests",
+            dependencies: [
+                "GuardTestSupport",
+                "SecondFactorWeb",
+                "GuardProxy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SealedSecretsTests",
             dependencies: [
                 "SealedSecrets",
@@ -306,6 +318,7 @@ let package = Package(
             name: "PIIGuardTests",
             dependencies: [
                 "PIIGuard",
+                "SecondFactor",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -322,6 +335,8 @@ let package = Package(
                 "PIIGuard",
                 "GuardProxy",
                 "DemoAdmin",
+                "SecondFactor",
+                "SecondFactorWeb",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

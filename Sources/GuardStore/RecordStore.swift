@@ -12,7 +12,8 @@ public protocol RecordStore: Sendable {
     func put(_ collection: String, _ key: String, _ value: Data, expiresAt: Date?) async throws(StoreError)
     func delete(_ collection: String, _ key: String) async throws(StoreError)
     /// Reads the record (nil if absent or expired), lets `body` change it (set it to nil to delete), writes the
-    /// result, all in one exclusive transaction; returns what `body` returned.
+    /// result, all in one exclusive transaction; returns what `body` returned. `expiresAt` sets a new expiry; `nil`
+    /// keeps the record's expiry (a new record then never expires), so an update cannot make a code immortal.
     func update<Result: Sendable>(
         _ collection: String, _ key: String, now: Date, expiresAt: Date?,
         _ body: @escaping @Sendable (inout Data?) throws -> Result

@@ -102,16 +102,21 @@ public final class SQLiteRecordStore: RecordStore {
             try await pool.writeWithoutTransaction { db in
                 var result: Result?
                 try db.inTransaction(.immediate) {
-                    var value = try Data.fetchOne(db, sql: """
-                        SELECT value FROM records WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+                    let row = try Row.fetchOne(db, sql: """
+                        SELECT value, expires_at FROM records
+                        WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
                         """, arguments: [collection, key, now.timeIntervalSince1970])
+                    var value: Data? = row?["value"]
+                    // A live record keeps its expiry unless a new one is given.
+                    let keptExpiry: Double? = row?["expires_at"]
                     result = try body(&value)
                     if let value {
                         try db.execute(sql: """
                             INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
                             ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
                             expires_at = excluded.expires_at, updated_at = excluded.updated_at
-                            """, arguments: [collection, key, value, expiresAt?.timeIntervalSince1970, now.timeIntervalSince1970])
+                            """, arguments: [collection, key, value, expiresAt?.timeIntervalSince1970 ?? keptExpiry,
+                                             now.timeIntervalSince1970])
                     } else {
                         try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?", arguments: [collection, key])
                     }

@@ -23,7 +23,14 @@ public struct IssuedCode: Sendable, Codable, Equatable {
     public let expiresAt: Date
     public var used: Bool
 
-    public func isUsable(at now: Date) -> Bool { !self.used && now < self.expiresAt && now >= self.issuedAt }
+    /// Unused, not expired, and not issued in the future. "The future" allows `clockSkew`: instances sharing a store
+    /// may disagree by a little, and a date stored as seconds since 1970 comes back a few hundred nanoseconds off.
+    public func isUsable(at now: Date) -> Bool {
+        !self.used && now < self.expiresAt && now.timeIntervalSince(self.issuedAt) >= -Self.clockSkew
+    }
+
+    /// How far ahead of `now` an issue time may be.
+    public static let clockSkew: TimeInterval = 5
 }
 
 /// Makes and checks `IssuedCode`s.

@@ -200,6 +200,7 @@ public struct SecondFactorService: Sendable {
         -> (channel: String, fallbackReason: String?)
     {
         guard let registration = try await self.registrations.get(account, now: now) else { throw SecondFactorError.notRegistered }
+        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
         if registration.channel == .totp && !emergency { return ("totp", nil) }
         let destination: CodeDestination
         if emergency || registration.phone == nil {

@@ -61,6 +61,22 @@ struct HeaderPolicyTests {
         #expect(none[.acceptEncoding] == "identity")
     }
 
+    @Test func theGuardsOwnHeadersAndCookiesNeverComeFromTheBrowserOrGoUpstream() {
+        var incoming: HTTPFields = [.init("X-PII-Guard-Account")!: "auditor-a", .init("x-pii-guard-signature")!: "v1=00",
+                                    .accept: "text/html"]
+        incoming.append(HTTPField(name: .cookie, value: "demo_session=abc; __Host-pii-guard=secret-id"))
+        incoming.append(HTTPField(name: .cookie, value: "__Host-pii-guard=other"))
+        incoming.append(HTTPField(name: .cookie, value: "theme=dark"))
+        let out = self.forward(incoming, peer: "127.0.0.1")
+        #expect(out[.init("X-PII-Guard-Account")!] == nil)
+        #expect(out[.init("X-PII-Guard-Signature")!] == nil)
+        #expect(out[values: .cookie] == ["demo_session=abc", "theme=dark"])
+        #expect(out[.accept] == "text/html")
+        var only: HTTPFields = [.cookie: "__Host-pii-guard=x"]
+        HeaderPolicy.removeGuardCookies(&only)
+        #expect(only[.cookie] == nil)
+    }
+
     @Test func splitHTTP2CookiesAreJoinedForTheUpstream() {
         var incoming = HTTPFields()
         incoming.append(HTTPField(name: .cookie, value: "a=1"))

@@ -40,6 +40,15 @@ enum RecordStoreSuite {
         #expect(try await store.purgeExpired(now: now.addingTimeInterval(4000)) == 1)  // "later"; "soon" was renewed forever
         #expect(try await records.get("never", now: now.addingTimeInterval(1e9)) != nil)
         #expect(try await records.get("soon", now: now.addingTimeInterval(1e9))?.count == 10)
+        // Updating a live record without a new expiry keeps its expiry (a used code must still expire).
+        try await records.put("code", Counter(count: 0, note: ""), expiresAt: now.addingTimeInterval(180))
+        try await records.update("code", now: now.addingTimeInterval(10)) { value in value?.count = 1 }
+        #expect(try await records.get("code", now: now.addingTimeInterval(179))?.count == 1)
+        #expect(try await records.get("code", now: now.addingTimeInterval(180)) == nil)
+        try await records.update("code", now: now.addingTimeInterval(170), expiresAt: now.addingTimeInterval(600)) { value in
+            value?.count = 2
+        }
+        #expect(try await records.get("code", now: now.addingTimeInterval(599))?.count == 2)
     }
 
     static func updateIsAtomicAndCanDelete(_ stores: [any RecordStore]) async throws {

@@ -6,54 +6,6 @@ import Testing
 
 @testable import MailDelivery
 
-/// Runs the aiosmtpd-based server beside this file; tests skip when python3 or aiosmtpd is missing.
-final class TestSMTPServer: @unchecked Sendable {
-    static var available: Bool { Python.has("aiosmtpd") }
-
-    let port: Int
-    let outbox: String
-    private let process = Process()
-
-    init(mode: String, extra: [String] = []) throws {
-        self.outbox = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: self.outbox, withIntermediateDirectories: true)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
-        self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        self.process.arguments = ["python3", script, self.outbox, mode] + extra
-        let output = Pipe()
-        let errors = Pipe()
-        self.process.standardOutput = output
-        self.process.standardError = errors
-        try self.process.run()
-        // The first line is "READY <port>"; anything else means the server did not start (say why).
-        var line = ""
-        while !line.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += String(decoding: chunk, as: UTF8.self)
-        }
-        guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(self.process.processIdentifier, SIGKILL)
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw SMTPError(.connect, "test server did not start: \(reason.suffix(500))")
-        }
-        self.port = port
-    }
-
-    /// SIGKILL, not SIGTERM: a child of the test runner may inherit a blocked or ignored SIGTERM (seen here: the
-    /// servers outlived the tests), and this server has nothing to clean up.
-    deinit {
-        kill(self.process.processIdentifier, SIGKILL)
-        self.process.waitUntilExit()
-    }
-
-    /// The messages the server accepted, as JSON objects.
-    func received() throws -> [[String: Any]] {
-        try FileManager.default.contentsOfDirectory(atPath: self.outbox).map {
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: self.outbox + "/" + $0))) as! [String: Any]
-        }
-    }
-}
 
 @Suite("SMTP mailer", .serialized, .enabled(if: TestSMTPServer.available, "python3 with aiosmtpd is not installed"))
 struct SMTPMailerTests {

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SecondFactor
 import Testing
 
 @testable import PIIGuard
@@ -80,6 +82,18 @@ struct ConfigurationTests {
         ("limits:\n  max_request_body: lots\n", 2, "limits.max_request_body", "not a size"),
         ("trusted_proxies:\n  - 10.0.0.0/8\n  - 300.1.1.1\n", 3, "trusted_proxies[1]", "not an IP address"),
         ("listen:\n  port: 70000\n", 2, "listen.port", "0–65535"),
+        ("second_factor:\n  idle_timeout: soon\n", 2, "second_factor.idle_timeout", "not a duration"),
+        ("second_factor:\n  cycle: 5m\n", 2, "second_factor.cycle", "at least 10m"),
+        ("second_factor:\n  lockout:\n    max_failures: 0\n", 3, "second_factor.lockout.max_failures", "at least 1"),
+        ("second_factor:\n  lockouts: {}\n", 2, "second_factor.lockouts", "unknown key"),
+        ("second_factor:\n  channels:\n    email:\n      host: smtp.example.com\n      from: guard@example.com\n      password: hunter2\n",
+         6, "second_factor.channels.email.password", "never inline"),
+        ("second_factor:\n  channels:\n    email:\n      host: smtp.example.com\n      from: guard@example.com\n      security: ssl\n",
+         6, "second_factor.channels.email.security", "none, starttls, tls"),
+        ("second_factor:\n  channels:\n    sms:\n      url: https://sms.example.com/send\n      body: '{\"to\": \"{phone}\", \"text\": \"{cod}\"}'\n",
+         5, "second_factor.channels.sms.body", "unknown placeholder {cod}"),
+        ("second_factor:\n  channels:\n    sms:\n      url: https://sms.example.com/send\n      headers:\n        Authorization: env:PII_GUARD_TEST_NEVER_SET\n      body: '{\"to\": \"{phone}\"}'\n",
+         6, "second_factor.channels.sms.headers.Authorization", "PII_GUARD_TEST_NEVER_SET is not set"),
     ])
     func brokenFieldsNameFileLineAndField(prefix: String, line: Int, field: String, message: String) throws {
         let folder = try makeConfigFolder(config: prefix + self.minimal)
@@ -90,6 +104,36 @@ struct ConfigurationTests {
         #expect(error?.line == line, "\(String(describing: error))")
         #expect(error?.field == field)
         #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func aSiteLearnsItsAccountFromTheAdminOrATrustedHeader() throws {
+        let folder = try makeConfigFolder(config: self.minimal)
+        let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        #expect(loaded.configuration.sites[0].identity.source == .upstream)
+        #expect(loaded.configuration.sites[0].identity.path == "/api/me")
+        let noPeers = try makeConfigFolder(config: self.minimal + """
+
+                identity:
+                  source: trusted_header
+                  account_header: X-SSO-User
+            """)
+        let error = #expect(throws: ConfigurationError.self) { try LoadedConfiguration.load(path: noPeers + "/pii-guard.yaml") }
+        #expect(error?.field == "sites[0].identity")
+        #expect(error?.message.contains("trusted_peers") == true)
+    }
+
+    @Test func theSecondFactorNeedsAnEmailChannelOutsideTheDemo() throws {
+        let folder = try makeConfigFolder(config: "data_dir: data\n" + self.minimal)
+        let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
+        let error = #expect(throws: ConfigurationError.self) {
+            try SecondFactorAssembly.build(loaded, logger: .init(label: "test"))
+        }
+        #expect(error?.field == "second_factor.channels.email")
+        #expect(error?.message.contains("dev_outbox") == true)
+        // The demo's outbox stands in for every channel.
+        let demo = try SecondFactorAssembly.build(loaded, logger: .init(label: "test"), devOutbox: true)
+        #expect(demo.stepUp.channels == [.totp, .sms, .messenger])
+        try demo.client.http.syncShutdown()
     }
 
     @Test func siteErrorsPointIntoTheSiteList() throws {

@@ -301,4 +301,90 @@ struct SecondFactorServiceTests {
         #expect(bytes.range(of: Data(Base32.encode(app.secret).utf8)) == nil)
         #expect(!fixture.events.events.contains { ($0.detail ?? "").contains(code) })
     }
+
+    @Test func finishingRegistrationFromASessionGivesThatSessionAProof() async throws {
+        let fixture = try Fixture()
+        let provisioning = try #require(try await fixture.service.beginEnrollment(
+            account: "seller-a", accountEmail: nil, channel: .totp, phone: nil,
+            emergencyEmail: "seller-a.backup@mail.example", clientAddress: "127.0.0.1", now: self.start))
+        // The confirmation page can be shown again with the same QR code and secret.
+        let again = try #require(try await fixture.service.pendingEnrollment(account: "seller-a", now: self.start))
+        #expect(again.provisioning == provisioning)
+        let app = TOTP(secret: try #require(Base32.decode(provisioning.groupedSecret)))
+        let session = ProofSession(sessionHash: "session-1", site: "admin")
+        try await fixture.service.completeEnrollment(
+            account: "seller-a", emailCode: try #require(fixture.delivery.lastEmailCode()), channelCode: app.code(at: self.start),
+            clientAddress: "127.0.0.1", now: self.start, session: session)
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "session-1", site: "admin",
+                                                clientAddress: "127.0.0.1", now: self.start.addingTimeInterval(60)) == .valid)
+        let status = try #require(try await fixture.service.proofStatus(account: "seller-a", session: session,
+                                                                        now: self.start.addingTimeInterval(60)))
+        #expect(status.isValid(from: "127.0.0.1", at: self.start.addingTimeInterval(61)))
+        #expect(!status.isValid(from: "127.0.0.2", at: self.start.addingTimeInterval(61)))
+        #expect(status.cycleExpiresAt == self.start.addingTimeInterval(12 * 3600))
+        #expect(try await fixture.service.pendingEnrollment(account: "seller-a", now: self.start) == nil)
+        try await fixture.service.endProof(session: session)
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "session-1", site: "admin",
+                                                clientAddress: "127.0.0.1", now: self.start.addingTimeInterval(90)) == .missing)
+    }
+
+    @Test func anAccountMayShortenItsCycleButNotLengthenItAndTheEmailIsTold() async throws {
+        let fixture = try Fixture()
+        let app = try await fixture.enrollTOTP("seller-a", at: self.start)
+        await #expect(throws: SecondFactorError.invalidCycle(longest: .seconds(12 * 3600))) {
+            try await fixture.service.setCycle(account: "seller-a", cycle: .seconds(13 * 3600), clientAddress: "127.0.0.1",
+                                               now: self.start)
+        }
+        await #expect(throws: SecondFactorError.invalidCycle(longest: .seconds(12 * 3600))) {
+            try await fixture.service.setCycle(account: "seller-a", cycle: .seconds(60), clientAddress: "127.0.0.1",
+                                               now: self.start)
+        }
+        try await fixture.service.setCycle(account: "seller-a", cycle: .seconds(3600), clientAddress: "127.0.0.1", now: self.start)
+        #expect(fixture.delivery.notices.withLock { $0 } == ["seller-a.backup@mail.example"])
+        let later = self.start.addingTimeInterval(60)
+        try await fixture.service.verify(account: "seller-a", sessionHash: "s", site: "admin", clientAddress: "127.0.0.1",
+                                         code: app.code(at: later), now: later)
+        for minutes in [20.0, 40, 59] {
+            #expect(try await fixture.service.check(account: "seller-a", sessionHash: "s", site: "admin", clientAddress: "127.0.0.1",
+                                                    now: later.addingTimeInterval(minutes * 60)) == .valid)
+        }
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "s", site: "admin", clientAddress: "127.0.0.1",
+                                                now: later.addingTimeInterval(3600)) == .cycleEnded)
+        await #expect(throws: SecondFactorError.notRegistered) {
+            try await fixture.service.setCycle(account: "nobody", cycle: nil, clientAddress: "127.0.0.1", now: self.start)
+        }
+    }
+
+    @Test func aLockedAccountCannotAskForAChallengeEvenWithAnApp() async throws {
+        let fixture = try Fixture()
+        _ = try await fixture.enrollTOTP("seller-a", at: self.start)
+        for _ in 0..<5 {
+            _ = try? await fixture.service.verify(account: "seller-a", sessionHash: "s", site: "admin",
+                                                  clientAddress: "127.0.0.9", code: "000000", now: self.start)
+        }
+        await #expect(throws: SecondFactorError.self) {
+            _ = try await fixture.service.sendVerificationCode(account: "seller-a", clientAddress: "127.0.0.8",
+                                                               emergency: false, now: self.start)
+        }
+        try await fixture.service.unlock(account: "seller-a", now: self.start)
+        // The address that sprayed stays locked until its own lock is lifted.
+        #expect(try await fixture.service.lockedUntil(account: "seller-a", clientAddress: "127.0.0.9", now: self.start) != nil)
+        try await fixture.service.unlock(clientAddress: "127.0.0.9", now: self.start)
+        #expect(try await fixture.service.lockedUntil(account: "seller-a", clientAddress: "127.0.0.9", now: self.start) == nil)
+    }
+
+    @Test func theDevOutboxAndTheEventSinkKeepOnlyTheLatest() async throws {
+        let printed = Mutex(0)
+        let outbox = DevOutbox(limit: 3, printer: { _ in printed.withLock { $0 += 1 } })
+        let phone = try PhoneNumber(parsing: "010-1234-5678")
+        for index in 0..<5 {
+            _ = await outbox.deliver(code: String(format: "%06d", index), minutes: 3, to: .sms(phone), account: "a")
+        }
+        #expect(outbox.messages.map(\.code) == ["000004", "000003", "000002"])
+        #expect(outbox.messages.first?.destination == "010-1234-5678")
+        #expect(printed.withLock { $0 } == 5)
+        let sink = InMemoryEventSink(limit: 2)
+        for kind in [SecondFactorEvent.Kind.failed, .locked, .unlocked] { await sink.record(.init(kind, account: "a", at: self.start)) }
+        #expect(sink.events.map(\.kind) == [.locked, .unlocked])
+    }
 }

@@ -1,4 +1,4 @@
-"""A real SMTP server for MailDeliveryTests (PyPI aiosmtpd).
+"""A real SMTP server for the tests (PyPI aiosmtpd): MailDeliveryTests and the end-to-end tests.
 
 usage: smtp_server.py OUTDIR MODE [CERT KEY USER PASSWORD]
 MODE: plain | starttls | tls. Each accepted message is written to OUTDIR as JSON (envelope and raw data).

@@ -1,0 +1,346 @@
+import Foundation
+import GuardTestSupport
+import SecondFactor
+import Testing
+
+/// The second factor through real sockets: demo admin, guard, curl as the browser (so it can bind 127.0.0.2),
+/// aiosmtpd receiving e-mail codes, a loopback SMS/messenger gateway, pyotp computing TOTP codes.
+@Suite("Second factor end to end", .serialized)
+struct SecondFactorEndToEndTests {
+    static let pyotp = Python.has("pyotp")
+    static let smtp = TestSMTPServer.available
+
+    @Test("A page request to 판매관리 without registration goes to registration; a script gets 401 JSON; outside the menus nothing changes")
+    func unverifiedRequestsAreSentToTheSecondFactor() async throws {
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            // Not logged in to the admin: the admin's own login redirect comes through.
+            let anonymous = try browser.open("/sales/orders")
+            #expect(anonymous.status == 302)
+            #expect(anonymous.location?.contains("/login") == true)
+
+            try browser.login("seller-a")
+            let page = try browser.open("/sales/orders?status=paid")
+            #expect(page.status == 303)
+            #expect(page.location == "/__guard/enroll?next=/sales/orders%3Fstatus%3Dpaid")
+            let script = try browser.api("GET", "/api/orders/")
+            #expect(script.status == 401)
+            #expect(script.json["error"] as? String == "second_factor_required")
+            #expect((script.json["verify_url"] as? String)?.hasPrefix("/__guard/") == true)
+            // A WebSocket upgrade to the chat without proof is not upgraded.
+            let socket = try browser.request("GET", "/chat/ws", headers: [
+                ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("--http1.1", "")])
+            #expect(socket.status != 101)
+            // Outside the personal-information menus nothing is asked.
+            #expect(try browser.open("/").status == 200)
+            // The registration page is a real form: labelled fields, CSRF token, the guard's cookie.
+            let enroll = try browser.open("/__guard/enroll?next=/sales/orders")
+            #expect(enroll.status == 200)
+            #expect(enroll.body.contains("<label for=\"email\">"))
+            #expect(Browser.hiddenValue("csrf", in: enroll.body) != nil)
+            let cookie = try #require(enroll.header("set-cookie"))
+            #expect(cookie.hasPrefix("__Host-pii-guard="))
+            #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            #expect(cookie.contains("Path=/") && !cookie.contains("Domain"))
+        }
+    }
+
+    @Test("SMS registration: the phone code through the gateway, the e-mail code through a real SMTP server; then the menu opens")
+    func smsAndEmailCodesTravelThroughRealPeers() async throws {
+        guard Self.smtp else {
+            print("skipped: python3 with aiosmtpd is not installed (pip install aiosmtpd)")
+            return
+        }
+        try await SecondFactorHarness.run(smtp: true) { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            // Through the pages, as a person would.
+            let form = try browser.open("/__guard/enroll?next=/sales/orders")
+            let sameEmail = try browser.submit("/__guard/enroll", from: form, [
+                ("channel", "sms"), ("phone", "010-2345-6789"), ("email", "seller-a@demo-shop.example")])
+            #expect(sameEmail.status == 400)
+            #expect(sameEmail.body.contains("계정 이메일과 달라야"))
+            #expect(sameEmail.body.contains("value=\"010-2345-6789\""))  // nothing typed is lost
+            let begun = try browser.submit("/__guard/enroll", from: form, [
+                ("channel", "sms"), ("phone", "010-2345-6789"), ("email", "seller-a.backup@mail.example")])
+            #expect(begun.status == 303)
+            #expect(begun.location == "/__guard/enroll/confirm?next=/sales/orders")
+            let smsBody = try #require(harness.gateway.sent.withLock { $0.last { $0.kind == "sms" } })
+            #expect(smsBody.body.contains("+821023456789"))
+            #expect(smsBody.authorization == "Bearer gateway-test-token")
+            let phoneCode = try #require(harness.gateway.lastCode("sms"))
+            let emailCode = try #require(try harness.emailCode(to: "seller-a.backup@mail.example"))
+            let confirmPage = try browser.open("/__guard/enroll/confirm?next=/sales/orders")
+            #expect(confirmPage.body.contains("autocomplete=\"one-time-code\""))
+            #expect(confirmPage.body.contains("inputmode=\"numeric\""))
+            let done = try browser.submit("/__guard/enroll/confirm", from: confirmPage,
+                                          [("channel_code", phoneCode), ("email_code", emailCode)])
+            #expect(done.status == 303)
+            #expect(done.location == "/sales/orders")
+            let orders = try browser.open("/sales/orders")
+            #expect(orders.status == 200)
+            #expect(orders.body.contains("주문"))
+
+            // Later, a new browser session: the verify page sends an SMS code, and the emergency link an e-mail.
+            let second = harness.browser()
+            try second.login("seller-a")
+            let verify = try second.open(try #require(second.open("/sales/orders").location))
+            #expect(verify.body.contains("인증번호를 받으실 수 없나요?"))
+            let sent = try second.submit("/__guard/challenge", from: verify, [])
+            #expect(sent.status == 200)
+            #expect(sent.body.contains("010-****-6789"))
+            let wrong = try second.submit("/__guard/verify", from: sent, [("code", "000000")])
+            #expect(wrong.status == 422)
+            let emailed = try second.submit("/__guard/challenge", from: wrong, [("emergency", "1")])
+            #expect(emailed.body.contains("비상 연락 이메일"))
+            let mailed = try #require(try harness.emailCode(to: "seller-a.backup@mail.example"))
+            let verified = try second.submit("/__guard/verify", from: emailed, [("code", mailed)])
+            #expect(verified.status == 303)
+            #expect(try second.open("/sales/orders").status == 200)
+            // The mails went through SMTP and hold no phone number.
+            let mails = try #require(harness.smtp).messages(to: "seller-a.backup@mail.example")
+            #expect(mails.count >= 2)
+            #expect(!mails.contains { $0.contains("6789") })
+        }
+    }
+
+    @Test("An undeliverable messenger falls back to the emergency e-mail and says why")
+    func messengerFallsBackToEmail() async throws {
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            try browser.login("seller-b")
+            let begin = try browser.api("POST", "/__guard/api/enroll",
+                #"{"channel":"messenger","phone":"+82 10 9876 5432","emergency_email":"seller-b.backup@mail.example"}"#)
+            #expect(begin.status == 200)
+            let confirm = try browser.api("POST", "/__guard/api/enroll/confirm", """
+                {"email_code":"\(try #require(try harness.emailCode(to: "seller-b.backup@mail.example")))",\
+                "channel_code":"\(try #require(harness.gateway.lastCode("messenger")))"}
+                """)
+            #expect(confirm.status == 200)
+            harness.gateway.messengerRecipientChanged.withLock { $0 = true }
+            let other = harness.browser()
+            try other.login("seller-b")
+            let challenge = try other.api("POST", "/__guard/api/challenge")
+            #expect(challenge.status == 200)
+            #expect(challenge.json["channel"] as? String == "email")
+            #expect((challenge.json["fallback_reason"] as? String)?.contains("RECIPIENT_CHANGED") == true)
+            let code = try #require(try harness.emailCode(to: "seller-b.backup@mail.example"))
+            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
+            #expect(try other.api("GET", "/api/orders/").status == 200)
+        }
+    }
+
+    @Test("TOTP codes computed by pyotp verify; a code is not accepted twice")
+    func totpFromAnIndependentImplementation() async throws {
+        guard Self.pyotp else {
+            print("skipped: python3 with pyotp is not installed (pip install pyotp)")
+            return
+        }
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            let secret = try browser.enrollTOTP("seller-a")
+            #expect(try browser.open("/sales/orders").status == 200)
+            let session = try browser.api("GET", "/__guard/api/session")
+            #expect(session.json["verified"] as? Bool == true)
+            #expect(session.json["client_ip"] as? String == "127.0.0.1")
+
+            let other = harness.browser()
+            try other.login("seller-a")
+            harness.clock.advance(60)
+            let code = try harness.pyotpCode(secret)
+            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
+            let third = harness.browser()
+            try third.login("seller-a")
+            let replay = try third.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#)
+            #expect(replay.status == 422)
+            #expect(replay.json["error"] as? String == "wrong_code")
+        }
+    }
+
+    @Test("A proof earned from 127.0.0.1 does not open the menu from 127.0.0.2, and is revoked")
+    func aProofIsBoundToTheClientAddress() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run { harness in
+            let first = harness.browser(from: "127.0.0.1")
+            try first.login("seller-a")
+            _ = try first.enrollTOTP("seller-a")
+            #expect(try first.open("/sales/orders").status == 200)
+            // The same cookies (admin session and guard session) from another address.
+            let moved = harness.browser(from: "127.0.0.2")
+            moved.copyCookies(from: first)
+            let elsewhere = try moved.open("/sales/orders")
+            #expect(elsewhere.status == 303)
+            #expect(elsewhere.location == "/__guard/verify?next=/sales/orders&reason=ip_changed")
+            #expect(try moved.api("GET", "/__guard/api/session").json["client_ip"] as? String == "127.0.0.2")
+            // The proof was revoked: back on the first address it must be earned again.
+            #expect(try first.open("/sales/orders").status == 303)
+            #expect(harness.assembly.events.events.contains { $0.kind == .ipChanged })
+        }
+    }
+
+    @Test("Idle time ends a proof; activity keeps it until the cycle ends it")
+    func idleAndCycle() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run(secondFactor: "  idle_timeout: 30m\n  cycle: 2h") { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            let secret = try browser.enrollTOTP("seller-a")
+            harness.clock.advance(29 * 60)
+            #expect(try browser.open("/sales/orders").status == 200)  // 29 minutes idle: still in
+            harness.clock.advance(31 * 60)
+            let idle = try browser.open("/sales/orders")
+            #expect(idle.location == "/__guard/verify?next=/sales/orders&reason=idle")
+            // Verify again, then stay active every 20 minutes: the 2-hour cycle still ends it.
+            harness.clock.advance(60)
+            #expect(try browser.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            for _ in 0..<5 {
+                harness.clock.advance(20 * 60)
+                #expect(try browser.open("/sales/orders").status == 200)
+            }
+            harness.clock.advance(20 * 60 + 1)
+            let cycle = try browser.open("/sales/orders")
+            #expect(cycle.location == "/__guard/verify?next=/sales/orders&reason=cycle")
+            let page = try browser.open(try #require(cycle.location))
+            #expect(page.body.contains("인증 주기가 지나"))
+        }
+    }
+
+    @Test("An account's own shorter cycle applies, needs a fresh proof to set, and tells the e-mail")
+    func accountCycle() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            _ = try browser.enrollTOTP("seller-a")
+            let settings = try browser.open("/__guard/settings")
+            #expect(settings.status == 200)
+            let saved = try browser.submit("/__guard/settings/cycle", from: settings, [("cycle", "60")])
+            #expect(saved.status == 200)
+            #expect(harness.assembly.outbox?.messages.first?.kind == .notice)
+            harness.clock.advance(25 * 60)
+            #expect(try browser.open("/sales/orders").status == 200)
+            harness.clock.advance(25 * 60)
+            #expect(try browser.open("/sales/orders").status == 200)
+            harness.clock.advance(11 * 60)
+            #expect(try browser.open("/sales/orders").location == "/__guard/verify?next=/sales/orders&reason=cycle")
+            // Without a proof, settings and registration changes send the person to verify first.
+            #expect(try browser.open("/__guard/settings").location?.hasPrefix("/__guard/verify") == true)
+            let change = try browser.api("POST", "/__guard/api/enroll",
+                                         #"{"channel":"totp","emergency_email":"new.backup@mail.example"}"#)
+            #expect(change.status == 401)
+        }
+    }
+
+    @Test("On a shared account only the latest person to verify stays in")
+    func sharedAccountLatestOnly() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run { harness in
+            let first = harness.browser()
+            try first.login("seller-a")
+            let secret = try first.enrollTOTP("seller-a")
+            #expect(try first.open("/sales/orders").status == 200)
+            let colleague = harness.browser(from: "127.0.0.3")
+            try colleague.login("seller-a")
+            harness.clock.advance(31)
+            #expect(try colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try colleague.open("/sales/orders").status == 200)
+            let pushedOut = try first.open("/sales/orders")
+            #expect(pushedOut.location == "/__guard/superseded?next=/sales/orders")
+            let explanation = try first.open(try #require(pushedOut.location))
+            #expect(explanation.body.contains("다른 곳에서 추가 인증"))
+            // Once told, the old proof is gone: this browser verifies anew like any other.
+            #expect(try first.api("GET", "/api/orders/").json["reason"] as? String == "missing")
+        }
+    }
+
+    @Test("With latest_only off, two people on one account both stay in")
+    func sharedAccountBothWhenConfigured() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run(secondFactor: "  latest_only: false") { harness in
+            let first = harness.browser()
+            try first.login("seller-a")
+            let secret = try first.enrollTOTP("seller-a")
+            let colleague = harness.browser()
+            try colleague.login("seller-a")
+            harness.clock.advance(31)
+            #expect(try colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try first.open("/sales/orders").status == 200)
+            #expect(try colleague.open("/sales/orders").status == 200)
+        }
+    }
+
+    @Test("Five wrong codes lock the account for two hours; the lock page says until when; unlock lifts it")
+    func lockout() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            let secret = try browser.enrollTOTP("seller-a")
+            let other = harness.browser(from: "127.0.0.4")
+            try other.login("seller-a")
+            for attempt in 1...5 {
+                let answer = try other.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#)
+                #expect(answer.status == (attempt < 5 ? 422 : 429))
+            }
+            let locked = try other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#)
+            #expect(locked.status == 429)
+            let until = try #require(locked.json["locked_until"] as? String)
+            let expected = ISO8601DateFormatter().string(from: harness.clock.now().addingTimeInterval(7200))
+            #expect(until == expected)
+            let page = try other.open("/__guard/verify?next=/sales/orders")
+            #expect(page.status == 429)
+            #expect(page.body.contains("까지 잠겼습니다"))
+            #expect(page.header("retry-after") != nil)
+            // The lock is the account's, whichever address asks.
+            let fresh = harness.browser(from: "127.0.0.5")
+            try fresh.login("seller-a")
+            #expect(try fresh.api("POST", "/__guard/api/challenge").status == 429)
+            try await harness.assembly.service.unlock(account: "seller-a", now: harness.clock.now())
+            try await harness.assembly.service.unlock(clientAddress: "127.0.0.4", now: harness.clock.now())
+            harness.clock.advance(31)
+            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+        }
+    }
+
+    @Test("State changes need the CSRF token or a same-origin JSON call")
+    func csrfAndOrigin() async throws {
+        try await SecondFactorHarness.run { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            let form = try browser.open("/__guard/enroll")
+            let forged = try browser.request("POST", "/__guard/enroll", headers: [
+                ("Content-Type", "application/x-www-form-urlencoded")], body: "channel=totp&email=x%40mail.example&csrf=forged")
+            #expect(forged.status == 403)
+            let crossSite = try browser.request("POST", "/__guard/enroll", headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "https://evil.example")],
+                body: "channel=totp&email=x%40mail.example&csrf=\(Browser.hiddenValue("csrf", in: form.body)!)")
+            #expect(crossSite.status == 403)
+            let plain = try browser.request("POST", "/__guard/api/enroll", headers: [("Content-Type", "text/plain")],
+                                            body: #"{"channel":"totp","emergency_email":"x@mail.example"}"#)
+            #expect(plain.status == 415)
+            let otherOrigin = try browser.request("POST", "/__guard/api/enroll", headers: [
+                ("Content-Type", "application/json"), ("Origin", "https://evil.example")],
+                body: #"{"channel":"totp","emergency_email":"x@mail.example"}"#)
+            #expect(otherOrigin.status == 403)
+            // `next` only ever names a path on this origin.
+            let page = try browser.open("/__guard/enroll?next=https://evil.example/")
+            #expect(Browser.hiddenValue("next", in: page.body) == "/")
+            let slashes = try browser.open("/__guard/enroll?next=//evil.example/")
+            #expect(Browser.hiddenValue("next", in: slashes.body) == "/")
+        }
+    }
+
+    @Test("When the account cannot be learnt, protected menus fail closed with 503 and other paths still work")
+    func identityUnavailableFailsClosed() async throws {
+        try await SecondFactorHarness.run(identity: "      path: /no-such-who-am-i") { harness in
+            let browser = harness.browser()
+            try browser.login("seller-a")
+            let menu = try browser.open("/sales/orders")
+            #expect(menu.status == 503)
+            #expect(!menu.body.contains("주문번호"))
+            #expect(try browser.open("/").status == 200)
+        }
+    }
+}
