@@ -17,7 +17,8 @@ public struct SecondFactorEvent: Sendable, Equatable, Codable {
     public let account: String
     public let clientAddress: String?
     public let site: String?
-    /// For `codeSent`: the channel (`sms`, `messenger`, `email`, `totp`), and why a fallback happened.
+    /// For `codeSent`: the channel (`sms`, `messenger`, `email`) and, when it did not take the code, `undeliverable`
+    /// or `failed` (`messenger undeliverable`); for `registrationChanged` by a cycle change, `cycle`.
     public let detail: String?
     public let at: Date
 

@@ -393,8 +393,13 @@ public struct SecondFactorService: Sendable {
         try await self.issued.put("\(account):\(purpose.rawValue)", record, expiresAt: record.expiresAt)
         let minutes = Int(Self.seconds(self.settings.codeValidity) / 60)
         let outcome = await self.delivery.deliver(code: code, minutes: minutes, to: destination, account: account)
-        await self.events.record(.init(.codeSent, account: account, clientAddress: clientAddress,
-                                       detail: destination.channelName, at: now))
+        // What became of it, never the code or the address: "sms", "messenger undeliverable", "email failed".
+        let result: String = switch outcome {
+        case .sent: destination.channelName
+        case .undeliverable: "\(destination.channelName) undeliverable"
+        case .failed: "\(destination.channelName) failed"
+        }
+        await self.events.record(.init(.codeSent, account: account, clientAddress: clientAddress, detail: result, at: now))
         if case .failed = outcome { throw SecondFactorError.deliveryFailed }
         return outcome
     }

@@ -128,6 +128,9 @@ struct SecondFactorEndToEndTests {
             let code = try #require(try harness.emailCode(to: "seller-b.backup@mail.example"))
             #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
             #expect(try other.api("GET", "/api/orders/").status == 200)
+            // The events say which channels were tried and what became of them; never a code or a number.
+            let sends = harness.assembly.events.events.filter { $0.kind == .codeSent }.compactMap(\.detail)
+            #expect(sends.suffix(2) == ["messenger undeliverable", "email"])
         }
     }
 
