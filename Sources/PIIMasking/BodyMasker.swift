@@ -1,0 +1,43 @@
+/// Masks one response body of one content type as it streams through, chunk by chunk.
+///
+/// One instance per response (not shared, not `Sendable`). Implementations cut the body into text units (text nodes,
+/// attribute values, JSON strings, CSV cells, lines), hand each to `TextMasker` with its field label, and pass all
+/// structure through byte for byte. Two promises every implementation keeps and tests:
+/// - **Chunking does not matter**: any split of the same body gives byte-identical output (a value split across
+///   chunks is still masked). Units are held back until complete.
+/// - **Bounded memory**: a unit longer than `maxUnitBytes` is cut at a boundary that depends only on its content
+///   (never on chunking), so a body of any size streams with memory bounded by a few units.
+/// Input that cannot be parsed (invalid UTF-8, broken JSON) throws `MaskingError`: the proxy then fails closed.
+public protocol BodyMasker: AnyObject {
+    /// The next chunk; returns what can be released now (possibly nothing).
+    func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8]
+    /// The end of the body: everything held back.
+    func finish() throws(MaskingError) -> [UInt8]
+    /// What was masked so far, by kind.
+    var tally: MaskTally { get }
+}
+
+/// Why a body could not be masked (and so must not be passed on).
+public struct MaskingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case invalidUTF8 = "invalid_utf8"
+        case malformed
+        case tooLarge = "too_large"
+        case unsupportedEncoding = "unsupported_encoding"
+        case decompression
+    }
+    public let kind: Kind
+    /// What and where, never the body's content.
+    public let detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String { "\(self.kind.rawValue): \(self.detail)" }
+}
+
+/// Upper bound of one text unit before it is cut (64 KiB): far above any name, phone or address, small enough that
+/// a body of any size streams in flat memory.
+public let maxUnitBytes = 64 * 1024

@@ -1,0 +1,59 @@
+/// One personal-data value a detector found in a text unit.
+///
+/// Offsets are UTF-8 byte offsets into the unit the detector was given (a text node, a JSON string, a CSV cell, a
+/// line of text), half-open: `text[start..<end]` is the value. Byte offsets keep the scanners fast and free of
+/// `String.Index` arithmetic; every detector must put `start` and `end` on UTF-8 character boundaries.
+public struct Detection: Sendable, Equatable, Hashable {
+    public var start: Int
+    public var end: Int
+    public var kind: PIIKind
+    /// Which detector found it (`phone`, `name.honorific`, `custom:member-no`): for `--explain` and tuning, never
+    /// logged with the value.
+    public var detector: String
+
+    public init(start: Int, end: Int, kind: PIIKind, detector: String) {
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.detector = detector
+    }
+
+    public var length: Int { self.end - self.start }
+}
+
+/// What the structure around a text unit says about it: the label of its field.
+///
+/// The scanners know structure, not meaning: an HTML scanner passes the `<th>`/`<label>`/`<dt>` text or the input's
+/// `name`, a JSON scanner the key, a CSV scanner the column header. `TextMasker` turns the label into a kind with the
+/// profile's context words (`이름`, `buyerName` → name), so security teams tune the mapping in `rules/`, not in code.
+public struct FieldContext: Sendable, Equatable, Hashable {
+    /// The field's label as written (a key, a header, a label text), or nil in free text.
+    public var label: String?
+
+    public init(label: String? = nil) { self.label = label }
+
+    public static let none = FieldContext()
+}
+
+/// Finds values of one or more kinds in a text unit.
+///
+/// Detectors are pure: same text and hint, same detections. They run on UTF-8 bytes and report byte ranges.
+/// `hint` is the kind the field's label names (nil in free text); a detector may use it to accept what it would
+/// not accept in free text (a bank account number, a birth date, a bare name).
+public protocol Detector: Sendable {
+    /// Short stable name, the prefix of `Detection.detector`.
+    var name: String { get }
+    /// The kinds it can report (a profile with all of them switched off skips it).
+    var kinds: Set<PIIKind> { get }
+    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection])
+}
+
+extension Detector {
+    /// Convenience for tests and tools: detections in a Swift string.
+    public func detect(in text: String, hint: PIIKind? = nil) -> [Detection] {
+        var detections: [Detection] = []
+        var copy = text
+        copy.withUTF8 { self.detect($0, hint: hint, into: &detections) }
+        return detections
+    }
+}
