@@ -102,7 +102,7 @@ public enum ErrorPage {
         let body: String
         if self.prefersJSON(headers[.accept]) {
             fields[.contentType] = "application/json; charset=utf-8"
-            body = "{\"error\":\"\(kind.rawValue)\",\"status\":\(kind.status.code),\"message\":\(Escape.jsonString(text.title + " " + text.detail)),\"requestId\":\(Escape.jsonString(requestID))}"
+            body = "{\"error\":\"\(kind.rawValue)\",\"status\":\(kind.status.code),\"message\":\(Escape.jsonString(text.title + ". " + text.detail)),\"requestId\":\(Escape.jsonString(requestID))}"
         } else {
             fields[.contentType] = "text/html; charset=utf-8"
             fields[.contentLanguage] = english ? "en" : "ko"

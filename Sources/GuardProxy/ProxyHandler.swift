@@ -52,7 +52,13 @@ public struct ProxyHandler: Sendable {
             clientAddress: client, isWebSocket: false, requestID: requestID))
         let gateFields: HTTPFields
         switch decision {
-        case .respond(let response): return response
+        case .respond(var response):
+            // The gate's answer is the guard's own: it carries our request id and HSTS like every other.
+            response.headers[HeaderPolicy.requestID] = requestID
+            if self.configuration.hstsMaxAge > 0 {
+                response.headers[.strictTransportSecurity] = "max-age=\(self.configuration.hstsMaxAge)"
+            }
+            return response
         case .pass(let adding): gateFields = adding
         }
 

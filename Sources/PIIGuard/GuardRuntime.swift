@@ -52,10 +52,16 @@ public struct GuardRuntime: Sendable {
         ) { group in
             secondFactor?.routes(group)
             group.get("status") { _, _ in
+                let settings = loaded.configuration.secondFactor
                 let status = GuardStatus(
                     version: PIIGuardVersion.current,
                     startedAt: ISO8601DateFormatter().string(from: started),
-                    sites: loaded.configuration.sites.map { .init(name: $0.name, hosts: $0.hosts, menus: $0.menus) })
+                    sites: loaded.configuration.sites.map { .init(name: $0.name, hosts: $0.hosts, menus: $0.menus) },
+                    secondFactor: .init(
+                        enabled: secondFactor != nil, channels: secondFactor?.stepUp.channels.map(\.rawValue) ?? [],
+                        devOutbox: secondFactor?.outbox != nil,
+                        idleTimeoutSeconds: settings.idleTimeout.components.seconds,
+                        cycleSeconds: settings.cycle.components.seconds))
                 return try JSONResponse(status)
             }
         }
@@ -77,9 +83,23 @@ public struct GuardRuntime: Sendable {
 /// What `/__guard/status` tells an operator: no personal data, no secrets.
 struct GuardStatus: Encodable {
     struct Site: Encodable { let name: String; let hosts: [String]; let menus: [String] }
+    struct SecondFactor: Encodable {
+        let enabled: Bool
+        /// Channels a person may register.
+        let channels: [String]
+        let devOutbox: Bool
+        let idleTimeoutSeconds: Int64
+        let cycleSeconds: Int64
+        enum CodingKeys: String, CodingKey {
+            case enabled, channels, devOutbox = "dev_outbox", idleTimeoutSeconds = "idle_timeout_seconds"
+            case cycleSeconds = "cycle_seconds"
+        }
+    }
     let version: String
     let startedAt: String
     let sites: [Site]
+    let secondFactor: SecondFactor
+    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor" }
 }
 
 /// A small JSON response helper for the guard's own routes.

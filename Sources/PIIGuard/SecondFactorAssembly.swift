@@ -87,7 +87,9 @@ public struct SecondFactorAssembly: Sendable {
             settings: .init(
                 issuer: settings.issuer,
                 lockout: LockoutPolicy(maxFailures: settings.lockout.maxFailures, maxSends: settings.lockout.maxSends,
-                                       window: settings.lockout.window, lockDuration: settings.lockout.duration),
+                                       window: settings.lockout.window, lockDuration: settings.lockout.duration,
+                                       addressMaxFailures: settings.lockout.ipMaxFailures,
+                                       addressMaxSends: settings.lockout.ipMaxSends),
                 proof: proofPolicy, codeValidity: settings.codeValidity))
         var identities: [String: IdentityResolver] = [:]
         for site in loaded.configuration.sites {

@@ -29,8 +29,12 @@ public struct SecondFactorConfiguration: Decodable, Sendable {
         public var maxSends = 5
         public var window: Duration = .seconds(30 * 60)
         public var duration: Duration = .seconds(2 * 3600)
+        /// Per client address, across accounts; default: the account's numbers.
+        public var ipMaxFailures: Int?
+        public var ipMaxSends: Int?
         enum CodingKeys: String, CodingKey, CaseIterable {
             case maxFailures = "max_failures", maxSends = "max_sends", window, duration
+            case ipMaxFailures = "ip_max_failures", ipMaxSends = "ip_max_sends"
         }
         public init() {}
         public init(from decoder: any Decoder) throws {
@@ -40,6 +44,8 @@ public struct SecondFactorConfiguration: Decodable, Sendable {
             self.maxSends = try c.positive(.maxSends) ?? self.maxSends
             self.window = try c.duration(.window) ?? self.window
             self.duration = try c.duration(.duration) ?? self.duration
+            self.ipMaxFailures = try c.positive(.ipMaxFailures)
+            self.ipMaxSends = try c.positive(.ipMaxSends)
         }
     }
 

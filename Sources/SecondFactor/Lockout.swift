@@ -7,14 +7,35 @@ public struct LockoutPolicy: Sendable, Equatable {
     public var maxSends: Int
     public var window: Duration
     public var lockDuration: Duration
+    /// The same counts for one client address across all accounts (against spraying). An office behind one NAT
+    /// address shares this budget, so operators may raise it; the default is the account's.
+    public var addressMaxFailures: Int
+    public var addressMaxSends: Int
 
     public init(maxFailures: Int = 5, maxSends: Int = 5, window: Duration = .seconds(30 * 60),
-                lockDuration: Duration = .seconds(2 * 60 * 60)) {
+                lockDuration: Duration = .seconds(2 * 60 * 60), addressMaxFailures: Int? = nil,
+                addressMaxSends: Int? = nil) {
         self.maxFailures = maxFailures
         self.maxSends = maxSends
         self.window = window
         self.lockDuration = lockDuration
+        self.addressMaxFailures = addressMaxFailures ?? maxFailures
+        self.addressMaxSends = addressMaxSends ?? maxSends
     }
+
+    /// The policy as it applies to a client address.
+    public var forAddress: LockoutPolicy {
+        var policy = self
+        policy.maxFailures = self.addressMaxFailures
+        policy.maxSends = self.addressMaxSends
+        return policy
+    }
+}
+
+/// Whose lock it is: the account's, or the client address's (too many tries across accounts from one place).
+public enum LockScope: String, Sendable, Equatable {
+    case account
+    case address
 }
 
 /// The attempt history of one subject (an account, or a client address against spraying across accounts).
@@ -63,6 +84,13 @@ public struct AttemptLog: Sendable, Codable, Equatable {
             return .locked(until: until)
         }
         return .allowed
+    }
+
+    /// Wrong codes still allowed in the window before the lock.
+    public func remainingFailures(at now: Date, policy: LockoutPolicy) -> Int {
+        if case .locked = self.status(at: now) { return 0 }
+        let windowStart = now.addingTimeInterval(-Double(policy.window.components.seconds))
+        return max(0, policy.maxFailures - self.failures.filter { $0 > windowStart }.count)
     }
 
     /// A successful verification clears the failures (sends still count toward the window).

@@ -86,7 +86,9 @@ public struct SecondFactorService: Sendable {
         try await self.send(.confirmEmail, account: account, to: .email(email), clientAddress: clientAddress, now: now)
         if let phoneNumber {
             let destination: CodeDestination = channel == .sms ? .sms(phoneNumber) : .messenger(phoneNumber)
-            try await self.send(.confirmPhone, account: account, to: destination, clientAddress: clientAddress, now: now)
+            // One registration is one request, however many codes it sends.
+            try await self.send(.confirmPhone, account: account, to: destination, clientAddress: clientAddress, now: now,
+                                countAsSend: false)
         }
         return provisioning
     }
@@ -303,8 +305,12 @@ public struct SecondFactorService: Sendable {
         let verdict = policy.evaluate(proof, clientAddress: clientAddress, now: now, latestVerification: latest)
         switch verdict {
         case .valid:
-            try await self.proofs.update(key, now: now, expiresAt: Self.keepUntil(proof, cycle: policy.cycle)) {
-                stored in stored?.lastSeenAt = now
+            // The idle clock is refreshed at most every `touchInterval`: a page load sends dozens of requests, and a
+            // write for each would make the store the proxy's bottleneck. Idle ends at most that much early.
+            if now.timeIntervalSince(proof.lastSeenAt) >= Self.touchInterval(policy.idleTimeout) {
+                try await self.proofs.update(key, now: now, expiresAt: Self.keepUntil(proof, cycle: policy.cycle)) {
+                    stored in stored?.lastSeenAt = now
+                }
             }
         case .addressChanged, .idle, .cycleEnded, .superseded:
             try await self.proofs.delete(key)
@@ -334,12 +340,45 @@ public struct SecondFactorService: Sendable {
 
     /// When the account (or this address) is locked, until when.
     public func lockedUntil(account: String, clientAddress: String, now: Date) async throws -> Date? {
-        for key in ["account:\(account)", "ip:\(clientAddress)"] {
+        try await self.lockStatus(account: account, clientAddress: clientAddress, now: now)?.until
+    }
+
+    /// Whether the account or this address is locked: until when, and whose lock it is (the lock page says which,
+    /// so the administrator knows whether `users unlock` needs `--ip`).
+    public func lockStatus(account: String, clientAddress: String, now: Date) async throws -> (until: Date, scope: LockScope)? {
+        for (key, scope) in [("account:\(account)", LockScope.account), ("ip:\(clientAddress)", .address)] {
             if case .locked(let until) = (try await self.attempts.get(key, now: now) ?? AttemptLog()).status(at: now) {
-                return until
+                return (until, scope)
             }
         }
         return nil
+    }
+
+    /// Wrong codes this account may still type from this address before a lock (the smaller of the two budgets).
+    public func remainingAttempts(account: String, clientAddress: String, now: Date) async throws -> Int {
+        let byAccount = (try await self.attempts.get("account:\(account)", now: now) ?? AttemptLog())
+            .remainingFailures(at: now, policy: self.settings.lockout)
+        let byAddress = (try await self.attempts.get("ip:\(clientAddress)", now: now) ?? AttemptLog())
+            .remainingFailures(at: now, policy: self.settings.lockout.forAddress)
+        return min(byAccount, byAddress)
+    }
+
+    /// Sends the registration's codes again (the e-mail code unless already confirmed, and the phone code), keeping
+    /// the same authenticator secret, so an app entry the person already added stays good.
+    public func resendEnrollmentCodes(account: String, clientAddress: String, now: Date) async throws {
+        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
+        guard let enrollment = try await self.pending.get(account, now: now) else { throw SecondFactorError.noEnrollment }
+        var counted = false
+        if !enrollment.emailConfirmed {
+            try await self.send(.confirmEmail, account: account, to: .email(enrollment.registration.emergencyEmail),
+                                clientAddress: clientAddress, now: now)
+            counted = true
+        }
+        if let phone = enrollment.registration.phone {
+            let destination: CodeDestination = enrollment.registration.channel == .sms ? .sms(phone) : .messenger(phone)
+            try await self.send(.confirmPhone, account: account, to: destination, clientAddress: clientAddress, now: now,
+                                countAsSend: !counted)
+        }
     }
 
     // MARK: Internals
@@ -354,8 +393,8 @@ public struct SecondFactorService: Sendable {
     private func fail(account: String, clientAddress: String, site: String?, now: Date) async throws {
         await self.events.record(.init(.failed, account: account, clientAddress: clientAddress, site: site, at: now))
         var lockedUntil: Date? = nil
-        for key in ["account:\(account)", "ip:\(clientAddress)"] {
-            let policy = self.settings.lockout
+        for (key, policy) in [("account:\(account)", self.settings.lockout),
+                              ("ip:\(clientAddress)", self.settings.lockout.forAddress)] {
             let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
                 var value = log ?? AttemptLog()
                 let decision = value.record(.failure, at: now, policy: policy)
@@ -375,8 +414,8 @@ public struct SecondFactorService: Sendable {
     private func send(_ purpose: IssuedCode.Purpose, account: String, to destination: CodeDestination,
                       clientAddress: String, now: Date, countAsSend: Bool = true) async throws -> DeliveryOutcome {
         if countAsSend {
-            let policy = self.settings.lockout
-            for key in ["account:\(account)", "ip:\(clientAddress)"] {
+            for (key, policy) in [("account:\(account)", self.settings.lockout),
+                                  ("ip:\(clientAddress)", self.settings.lockout.forAddress)] {
                 let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
                     var value = log ?? AttemptLog()
                     let decision = value.record(.send, at: now, policy: policy)
@@ -426,6 +465,10 @@ public struct SecondFactorService: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> Double { ProofPolicy.seconds(duration) }
+
+    /// How stale a proof's idle clock may get before a request refreshes it: a thirtieth of the idle timeout, at most
+    /// 30 seconds (1 minute of a 30-minute timeout would be 30 s).
+    static func touchInterval(_ idleTimeout: Duration) -> TimeInterval { min(30, self.seconds(idleTimeout) / 30) }
 
     /// Proof records outlive their cycle by a day, so that a late request is told *why* (cycle ended, an event for
     /// the audit trail) rather than finding nothing; the store purges them after that.

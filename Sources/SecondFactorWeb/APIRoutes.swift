@@ -135,6 +135,9 @@ struct APIRoutes: Sendable {
         group.post("api/settings") { request, context in
             await self.call(request, context) { visit, body in
                 let input = try self.decode(SettingsRequest.self, body)
+                guard try await self.stepUp.service.registration(account: visit.account!, now: visit.now) != nil else {
+                    throw Self.failure(for: .notRegistered)
+                }
                 guard try await self.routes.proofIsValid(visit, account: visit.account!) else { throw self.proofRequired(visit) }
                 try await self.stepUp.service.setCycle(
                     account: visit.account!, cycle: input.cycleMinutes.map { .seconds($0 * 60) },
@@ -142,12 +145,34 @@ struct APIRoutes: Sendable {
                 return try await self.session(visit)
             }
         }
+        self.registerMethodErrors(on: group)
         group.post("api/logout") { request, context in
             await self.call(request, context) { visit, _ in
                 try await self.stepUp.service.endProof(session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
                 return try await self.session(visit)
             }
         }
+    }
+
+    /// A wrong method on an API path gets 405 with `Allow` and the usual JSON error, not an empty 404.
+    func registerMethodErrors(on group: RouterGroup<GuardRequestContext>) {
+        let postOnly = ["api/enroll", "api/enroll/confirm", "api/challenge", "api/verify", "api/settings", "api/logout"]
+        for path in postOnly {
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+                group.on(RouterPath(path), method: method) { request, _ in Self.wrongMethod(request, allow: "POST") }
+            }
+        }
+        for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
+            group.on("api/session", method: method) { request, _ in Self.wrongMethod(request, allow: "GET") }
+        }
+    }
+
+    static func wrongMethod(_ request: Request, allow: String) -> Response {
+        let english = ErrorPage.prefersEnglish(request.headers[.acceptLanguage])
+        return StepUpRoutes.json(ErrorBody(
+            error: "method_not_allowed",
+            message: english ? "Use \(allow) for this endpoint; see docs/API.md." : "이 주소는 \(allow)로 호출해 주세요. docs/API.md를 참고하세요.",
+            lockedUntil: nil, verifyURL: nil), status: .methodNotAllowed, headers: [.allow: allow])
     }
 
     // MARK: Handlers
@@ -206,12 +231,20 @@ struct APIRoutes: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
         } catch {
-            var field = ""
-            if case .keyNotFound(let key, _) = error as? DecodingError { field = " '\(key.stringValue)'" }
-            if case .typeMismatch(_, let context) = error as? DecodingError { field = " '\(context.codingPath.map(\.stringValue).joined(separator: "."))'" }
-            throw Failure(status: .badRequest, code: "bad_request",
-                          korean: "요청 본문이 올바른 JSON이 아닙니다\(field). docs/API.md를 확인해 주세요.",
-                          english: "The request body is not the expected JSON\(field); see docs/API.md.")
+            var korean = "요청 본문이 올바른 JSON이 아닙니다."
+            var english = "The request body is not valid JSON."
+            switch error as? DecodingError {
+            case .keyNotFound(let key, _):
+                korean = "필수 필드 '\(key.stringValue)'가 없습니다."
+                english = "The required field '\(key.stringValue)' is missing."
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+                korean = "필드 '\(field)'의 형식이 맞지 않습니다."
+                english = "The field '\(field)' has the wrong type."
+            default: break
+            }
+            throw Failure(status: .badRequest, code: "bad_request", korean: korean + " docs/API.md를 확인해 주세요.",
+                          english: english + " See docs/API.md.")
         }
     }
 

@@ -30,7 +30,7 @@ enum Pages {
     // MARK: Layout
 
     static func layout(_ language: PageLanguage, title: String, account: String? = nil, body: String,
-                       refreshSeconds: Int? = nil) -> String {
+                       refreshSeconds: Int? = nil, wide: Bool = false) -> String {
         let t = language.t
         let refresh = refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
         let who = account.map { "<p class=\"who\">\(t("계정", "Account")): <strong>\(Escape.markup($0))</strong></p>" } ?? ""
@@ -45,7 +45,7 @@ enum Pages {
             <style>
             :root { color-scheme: light; --accent: #1d4ed8; --line: #d1d5db; --bad: #b91c1c; --ok: #166534; }
             * { box-sizing: border-box; }
-            body { margin: 0; font: 16px/1.6 system-ui, -apple-system, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; background: #f3f4f6; color: #111827; }
+            body { word-break: keep-all; overflow-wrap: anywhere; margin: 0; font: 16px/1.6 system-ui, -apple-system, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; background: #f3f4f6; color: #111827; }
             header { background: #111827; color: #fff; padding: .8rem 1.2rem; }
             header p { margin: 0; font-weight: 600; }
             main { max-width: 36rem; margin: 2rem auto; background: #fff; border: 1px solid var(--line); border-radius: .6rem; padding: 1.6rem 1.8rem; }
@@ -74,16 +74,19 @@ enum Pages {
             dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; }
             dt { font-weight: 600; } dd { margin: 0; }
             footer { max-width: 36rem; margin: 0 auto 2rem; color: #6b7280; font-size: .85rem; padding: 0 .4rem; }
+            footer a { color: #374151; }
+            body.wide main, body.wide footer { max-width: 64rem; }
+            .links { margin-top: 1.6rem; font-size: .95rem; }
             </style>
             </head>
-            <body>
+            <body\(wide ? " class=\"wide\"" : "")>
             <header><p>pii-guard · \(t("개인정보 보호 추가 인증", "Personal-data step-up verification"))</p></header>
             <main id="main">
             <h1>\(Escape.markup(title))</h1>
             \(who)
             \(body)
             </main>
-            <footer>\(t("판매자 센터의 개인정보 메뉴(판매관리, 1:1 채팅, 내정보)는 「개인정보의 안전성 확보조치 기준」에 따라 추가 인증 후에 열립니다.", "Personal-information menus of the seller admin (orders, 1:1 chat, account) open after a second verification, as Korean privacy rules require."))</footer>
+            <footer>\(t("판매자 센터의 개인정보 메뉴(판매관리, 1:1 채팅, 내정보)는 「개인정보의 안전성 확보조치 기준」에 따라 추가 인증 후에 열립니다.", "Personal-information menus of the seller admin (orders, 1:1 chat, account) open after a second verification, as Korean privacy rules require."))\(account != nil ? " <a href=\"/__guard/settings\">" + t("추가 인증 설정", "Second-factor settings") + "</a> · <a href=\"/\">" + t("판매자 센터로", "Seller admin") + "</a>" : "")</footer>
             </body>
             </html>
             """
@@ -237,9 +240,9 @@ enum Pages {
     }
 
     static func enrollConfirm(_ common: Common, registration: Registration, provisioning: TOTPProvisioning?,
-                              minutes: Int, error: String?) -> String {
+                              minutes: Int, notice: String?, error: String?) -> String {
         let t = common.language.t
-        var body = self.alert(error)
+        var body = self.notice(notice) + self.alert(error)
         body += self.formHeader("/__guard/enroll/confirm", common)
         if let provisioning {
             body += "<h2>\(t("1. 인증 앱에 추가하기", "1. Add to your authenticator app"))</h2>"
@@ -261,24 +264,40 @@ enum Pages {
         body += self.codeField(name: "email_code",
                                label: t("\(self.maskedEmail(registration.emergencyEmail))(으)로 보낸 인증번호",
                                         "Code sent to \(self.maskedEmail(registration.emergencyEmail))"),
-                               hint: t("메일이 보이지 않으면 스팸함도 확인해 주세요.", "Check the spam folder if it is not there."),
+                               hint: t("\(minutes)분 안에 입력하세요. 메일이 보이지 않으면 스팸함도 확인해 주세요.",
+                                       "Enter it within \(minutes) minutes. Check the spam folder if it is not there."),
                                autofocus: false)
         body += "<button type=\"submit\">\(t("등록 완료", "Finish registration"))</button></form>"
-        body += "<p><a href=\"/__guard/enroll?\(Escape.markup(StepUp.query([("next", common.next)])))\">\(t("처음부터 다시 하기", "Start over"))</a></p>"
+        body += self.formHeader("/__guard/enroll/resend", common)
+        body += "<button type=\"submit\" class=\"secondary\">\(t("코드 다시 받기", "Send the codes again"))</button>"
+        if provisioning != nil {
+            body += "<p class=\"hint\">\(t("인증 앱에 추가한 항목은 그대로 쓸 수 있습니다.", "The entry you added to your app stays valid."))</p>"
+        }
+        body += "</form>"
+        body += "<p class=\"links\"><a href=\"/__guard/enroll?\(Escape.markup(StepUp.query([("next", common.next)])))\">\(t("처음부터 다시 하기 (새 비밀 키)", "Start over (new secret key)"))</a></p>"
         return self.layout(common.language, title: t("추가 인증 등록 확인", "Confirm your registration"),
                            account: common.account, body: body)
     }
 
     // MARK: Other pages
 
-    static func locked(_ language: PageLanguage, until: Date, account: String?) -> String {
+    static func locked(_ language: PageLanguage, until: Date, scope: LockScope, account: String?, clientAddress: String) -> String {
         let t = language.t
         let when = self.kst(until)
+        let whose = scope == .account
+            ? t("이 계정의 추가 인증이 \(when)까지 잠겼습니다.", "Verification for this account is locked until \(when).")
+            : t("이 접속 위치(IP \(clientAddress))에서의 추가 인증이 \(when)까지 잠겼습니다. 같은 곳에서 여러 계정으로 시도가 많았기 때문입니다.",
+                "Verification from this network address (IP \(clientAddress)) is locked until \(when): there were too many tries from here, across accounts.")
+        let command = scope == .account ? "pii-guard users unlock \(account ?? "ACCOUNT")"
+            : "pii-guard users unlock \(account ?? "ACCOUNT") --ip \(clientAddress)"
         let body = """
-            <div class="alert" role="alert">\(Escape.markup(t("잘못된 인증번호 입력 또는 인증번호 요청이 너무 많아 추가 인증이 \(when)까지 잠겼습니다.",
-                "Too many wrong codes or code requests: verification is locked until \(when).")))</div>
-            <p>\(Escape.markup(t("본인이 시도한 것이 아니라면 계정이 도용되었을 수 있습니다. 판매자 센터 비밀번호를 바꾸고 보안 담당자에게 알려 주세요. 급한 경우 관리자가 잠금을 풀 수 있습니다.",
-                "If this was not you, someone may be trying your account: change your seller password and tell your security contact. An administrator can lift the lock if it is urgent.")))</p>
+            <div class="alert" role="alert">\(Escape.markup(t("잘못된 인증번호 입력 또는 인증번호 요청이 너무 많았습니다.", "Too many wrong codes or code requests."))) \(Escape.markup(whose))</div>
+            <p>\(Escape.markup(t("본인이 시도한 것이 아니라면 계정이 도용되었을 수 있습니다. 판매자 센터 비밀번호를 바꾸고 보안 담당자에게 알려 주세요.",
+                "If this was not you, someone may be trying your account: change your seller password and tell your security contact.")))</p>
+            <p>\(Escape.markup(t("급한 경우 관리자에게 아래 내용을 알려 주시면 잠금을 풀 수 있습니다.", "If it is urgent, give your administrator the following; they can lift the lock.")))</p>
+            <dl><dt>\(t("계정", "Account"))</dt><dd>\(Escape.markup(account ?? "-"))</dd>
+            <dt>\(t("접속 IP", "Your IP"))</dt><dd>\(Escape.markup(clientAddress))</dd>
+            <dt>\(t("잠금 해제 명령", "Unlock command"))</dt><dd><code>\(Escape.markup(command))</code></dd></dl>
             <p><a class="button secondary" href="/">\(t("판매자 센터 첫 화면으로", "Back to the seller admin"))</a></p>
             """
         return self.layout(language, title: t("추가 인증이 잠겼습니다", "Verification locked"), account: account, body: body)
@@ -358,7 +377,7 @@ enum Pages {
             }
             body += "</tbody></table>"
         }
-        return self.layout(.en, title: "Dev outbox", body: body, refreshSeconds: 5)
+        return self.layout(.en, title: "Dev outbox", body: body, refreshSeconds: 5, wide: true)
     }
 
     /// `2026-11-23 16:05 KST`

@@ -46,6 +46,7 @@ public struct StepUpRoutes: Sendable {
         group.post("enroll") { request, context in try await self.form(request, context) { try await self.enrollSubmit($0, $1) } }
         group.get("enroll/confirm") { request, context in try await self.page(request, context) { try await self.confirmPage($0, $1) } }
         group.post("enroll/confirm") { request, context in try await self.form(request, context) { try await self.confirmSubmit($0, $1) } }
+        group.post("enroll/resend") { request, context in try await self.form(request, context) { try await self.resendSubmit($0, $1) } }
         group.get("settings") { request, context in try await self.page(request, context) { try await self.settingsPage($0, $1) } }
         group.post("settings/cycle") { request, context in try await self.form(request, context) { try await self.cycleSubmit($0, $1) } }
         group.post("logout") { request, context in try await self.form(request, context) { try await self.logoutSubmit($0, $1) } }
@@ -125,7 +126,10 @@ public struct StepUpRoutes: Sendable {
             return try await body()
         } catch let error as SecondFactorError {
             if case .locked(let until) = error {
-                return self.html(Pages.locked(visit.language, until: until, account: visit.account), visit,
+                let scope = (try? await self.stepUp.service.lockStatus(
+                    account: visit.account ?? "", clientAddress: visit.client.description, now: visit.now))??.scope ?? .account
+                return self.html(Pages.locked(visit.language, until: until, scope: scope, account: visit.account,
+                                              clientAddress: visit.client.description), visit,
                                  status: .tooManyRequests, retryAfter: until.timeIntervalSince(visit.now))
             }
             throw error
@@ -194,11 +198,40 @@ public struct StepUpRoutes: Sendable {
                                                                 now: visit.now) {
             throw SecondFactorError.locked(until: until)
         }
-        if notice == nil, error == nil, try await self.proofIsValid(visit, account: account) {
+        if notice == nil, error == nil, fields["sent"] == nil, fields["error"] == nil,
+            try await self.proofIsValid(visit, account: account) {
             return self.redirect(visit.next, visit)
         }
+        let t = visit.language.t
+        var notice = notice
+        var error = error
+        if notice == nil, let sent = fields["sent"], ["sms", "messenger", "email"].contains(sent) {
+            notice = t("새 인증번호를 \(Pages.sentTo(sent, registration: registration, .ko))(으)로 보냈습니다. \(self.minutes)분 안에 입력해 주세요. 전에 받은 인증번호는 이제 쓸 수 없습니다.",
+                       "We sent a new code to \(Pages.sentTo(sent, registration: registration, .en)). Enter it within \(self.minutes) minutes; codes sent before no longer work.")
+            if fields["fallback"] == "1" {
+                notice = t("메신저로 보낼 수 없어(수신 번호 변경 또는 미가입) 비상 이메일로 보냈습니다. ",
+                           "The messenger could not deliver (number changed or not a user), so we used your emergency e-mail. ") + notice!
+            }
+        }
+        if error == nil, let code = fields["error"] {
+            switch code {
+            case "wrong_code":
+                let left = try await self.stepUp.service.remainingAttempts(
+                    account: account, clientAddress: visit.client.description, now: visit.now)
+                error = t("인증번호가 맞지 않거나 시간이 지났습니다. 다시 입력하거나 새 인증번호를 받아 주세요. \(left)번 더 틀리면 2시간 동안 잠깁니다.",
+                          "That code is wrong or has expired. Type it again or ask for a new one. \(left) more wrong code\(left == 1 ? "" : "s") lock verification for 2 hours.")
+            case "delivery_failed":
+                error = t("인증번호를 보내지 못했습니다. 잠시 후 다시 시도하거나 비상 이메일로 받아 주세요.",
+                          "The code could not be sent. Try again in a moment, or have it e-mailed.")
+            default: break
+            }
+        }
         let reason = notice == nil && error == nil ? fields["reason"] : nil
-        let page = Pages.verify(self.common(visit), registration: registration, menuHint: nil, reason: reason,
+        let nextPath = String(visit.next.split(separator: "?", maxSplits: 1).first ?? "/")
+        let menuHint = self.stepUp.protectedMenu(visit.site, nextPath).map {
+            visit.language.t("인증하면 ‘\($0)’ 메뉴로 돌아갑니다.", "After verifying you return to ‘\($0)’.")
+        }
+        let page = Pages.verify(self.common(visit), registration: registration, menuHint: menuHint, reason: reason,
                                 notice: notice, error: error, minutes: self.minutes)
         return self.html(page, visit, status: status)
     }
@@ -211,36 +244,27 @@ public struct StepUpRoutes: Sendable {
                 clientAddress: visit.client.description, code: code, now: visit.now)
             return self.redirect(visit.next, visit)
         } catch SecondFactorError.wrongCode {
-            let t = visit.language.t
-            return try await self.verifyPage(visit, fields, error: t(
-                "인증번호가 맞지 않거나 시간이 지났습니다. 다시 입력하거나 새 인증번호를 받아 주세요. 여러 번 틀리면 잠깁니다.",
-                "That code is wrong or has expired. Type it again or ask for a new one. Too many wrong codes lock verification."),
-                status: .unprocessableContent)
+            // Post/redirect/get: reloading the answer must not submit the wrong code again.
+            return self.redirect("/__guard/verify?" + StepUp.query([("next", visit.next), ("error", "wrong_code")]), visit)
         } catch SecondFactorError.notRegistered {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
         }
     }
 
     func challengeSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
-        let t = visit.language.t
         let emergency = fields["emergency"] == "1"
-        guard let registration = try await self.stepUp.service.registration(account: visit.account!, now: visit.now) else {
+        guard try await self.stepUp.service.registration(account: visit.account!, now: visit.now) != nil else {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
         }
+        // Post/redirect/get: reloading the page that says "sent" must not send another code.
         do {
             let (channel, fallback) = try await self.stepUp.service.sendVerificationCode(
                 account: visit.account!, clientAddress: visit.client.description, emergency: emergency, now: visit.now)
-            var notice = t("인증번호를 \(Pages.sentTo(channel, registration: registration, .ko))(으)로 보냈습니다. \(self.minutes)분 안에 입력해 주세요.",
-                           "We sent a code to \(Pages.sentTo(channel, registration: registration, .en)). Enter it within \(self.minutes) minutes.")
-            if fallback != nil {
-                notice = t("메신저로 보낼 수 없어(수신 번호 변경 또는 미가입) 비상 이메일로 보냈습니다. ",
-                           "The messenger could not deliver (number changed or not a user), so we used your emergency e-mail. ") + notice
-            }
-            return try await self.verifyPage(visit, fields, notice: notice)
+            var items = [("next", visit.next), ("sent", channel)]
+            if fallback != nil { items.append(("fallback", "1")) }
+            return self.redirect("/__guard/verify?" + StepUp.query(items), visit)
         } catch SecondFactorError.deliveryFailed {
-            return try await self.verifyPage(visit, fields, error: t(
-                "인증번호를 보내지 못했습니다. 잠시 후 다시 시도하거나 비상 이메일로 받아 주세요.",
-                "The code could not be sent. Try again in a moment, or have it e-mailed."), status: .badGateway)
+            return self.redirect("/__guard/verify?" + StepUp.query([("next", visit.next), ("error", "delivery_failed")]), visit)
         }
     }
 
@@ -296,8 +320,22 @@ public struct StepUpRoutes: Sendable {
         else {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
         }
+        let t = visit.language.t
+        var error = error
+        if error == nil, fields["error"] == "delivery_failed" {
+            error = t("코드를 보내지 못했습니다. 잠시 후 다시 시도해 주세요.", "The codes could not be sent. Try again in a moment.")
+        }
+        if error == nil, fields["error"] == "wrong_code" {
+            let left = try await self.stepUp.service.remainingAttempts(
+                account: visit.account!, clientAddress: visit.client.description, now: visit.now)
+            error = t("입력한 코드 중 맞지 않는 것이 있습니다. 이메일 코드가 맞았다면 그 코드는 기억해 두었습니다. \(left)번 더 틀리면 2시간 동안 잠깁니다.",
+                      "One of the codes is wrong. If the e-mail code was right, it is remembered. \(left) more wrong code\(left == 1 ? "" : "s") lock registration for 2 hours.")
+        }
+        let notice = fields["sent"] == "1"
+            ? t("확인 코드를 다시 보냈습니다. 전에 받은 코드는 이제 쓸 수 없습니다.", "We sent the codes again; earlier ones no longer work.")
+            : nil
         let page = Pages.enrollConfirm(self.common(visit), registration: registration, provisioning: provisioning,
-                                       minutes: self.minutes, error: error)
+                                       minutes: self.minutes, notice: notice, error: error)
         return self.html(page, visit, status: status)
     }
 
@@ -310,12 +348,22 @@ public struct StepUpRoutes: Sendable {
                 now: visit.now, session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
             return self.redirect(visit.next, visit)
         } catch SecondFactorError.wrongCode {
-            return try await self.confirmPage(visit, fields, error: t(
-                "입력한 코드 중 맞지 않는 것이 있습니다. 이메일 코드가 맞았다면 다시 입력하지 않아도 됩니다.",
-                "One of the codes is wrong. If the e-mail code was right, it is remembered."), status: .unprocessableContent)
+            return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("error", "wrong_code")]), visit)
         } catch SecondFactorError.noEnrollment {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
         }
+    }
+
+    func resendSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
+        do {
+            try await self.stepUp.service.resendEnrollmentCodes(account: visit.account!, clientAddress: visit.client.description,
+                                                                now: visit.now)
+        } catch SecondFactorError.noEnrollment {
+            return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
+        } catch SecondFactorError.deliveryFailed {
+            return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("error", "delivery_failed")]), visit)
+        }
+        return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("sent", "1")]), visit)
     }
 
     static func digits(_ text: String?) -> String { (text ?? "").filter { !$0.isWhitespace && $0 != "-" } }

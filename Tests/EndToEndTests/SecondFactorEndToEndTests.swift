@@ -23,6 +23,8 @@ struct SecondFactorEndToEndTests {
             let page = try browser.open("/sales/orders?status=paid")
             #expect(page.status == 303)
             #expect(page.location == "/__guard/enroll?next=/sales/orders%3Fstatus%3Dpaid")
+            #expect(page.header("x-request-id") != nil)
+            #expect(page.header("strict-transport-security") != nil)
             let script = try browser.api("GET", "/api/orders/")
             #expect(script.status == 401)
             #expect(script.json["error"] as? String == "second_factor_required")
@@ -87,12 +89,17 @@ struct SecondFactorEndToEndTests {
             try second.login("seller-a")
             let verify = try second.open(try #require(second.open("/sales/orders").location))
             #expect(verify.body.contains("인증번호를 받으실 수 없나요?"))
-            let sent = try second.submit("/__guard/challenge", from: verify, [])
+            // Each POST answers with a redirect (post/redirect/get), so reloading a page never sends or counts again.
+            let sentRedirect = try second.submit("/__guard/challenge", from: verify, [])
+            #expect(sentRedirect.status == 303)
+            let sent = try second.open(try #require(sentRedirect.location))
             #expect(sent.status == 200)
             #expect(sent.body.contains("010-****-6789"))
-            let wrong = try second.submit("/__guard/verify", from: sent, [("code", "000000")])
-            #expect(wrong.status == 422)
-            let emailed = try second.submit("/__guard/challenge", from: wrong, [("emergency", "1")])
+            let wrongRedirect = try second.submit("/__guard/verify", from: sent, [("code", "000000")])
+            #expect(wrongRedirect.status == 303)
+            let wrong = try second.open(try #require(wrongRedirect.location))
+            #expect(wrong.body.contains("4번 더 틀리면"))
+            let emailed = try second.open(try #require(second.submit("/__guard/challenge", from: wrong, [("emergency", "1")]).location))
             #expect(emailed.body.contains("비상 연락 이메일"))
             let mailed = try #require(try harness.emailCode(to: "seller-a.backup@mail.example"))
             let verified = try second.submit("/__guard/verify", from: emailed, [("code", mailed)])
@@ -294,7 +301,8 @@ struct SecondFactorEndToEndTests {
             #expect(until == expected)
             let page = try other.open("/__guard/verify?next=/sales/orders")
             #expect(page.status == 429)
-            #expect(page.body.contains("까지 잠겼습니다"))
+            #expect(page.body.contains("이 계정의 추가 인증이"))
+            #expect(page.body.contains("pii-guard users unlock seller-a"))
             #expect(page.header("retry-after") != nil)
             // The lock is the account's, whichever address asks.
             let fresh = harness.browser(from: "127.0.0.5")
@@ -307,11 +315,15 @@ struct SecondFactorEndToEndTests {
         }
     }
 
-    @Test("State changes need the CSRF token or a same-origin JSON call")
+    @Test("State changes need the CSRF token or a same-origin JSON call; a wrong method gets 405")
     func csrfAndOrigin() async throws {
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
             try browser.login("seller-a")
+            let wrongMethod = try browser.api("GET", "/__guard/api/verify")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("allow") == "POST")
+            #expect(wrongMethod.json["error"] as? String == "method_not_allowed")
             let form = try browser.open("/__guard/enroll")
             let forged = try browser.request("POST", "/__guard/enroll", headers: [
                 ("Content-Type", "application/x-www-form-urlencoded")], body: "channel=totp&email=x%40mail.example&csrf=forged")
@@ -344,6 +356,38 @@ struct SecondFactorEndToEndTests {
             #expect(menu.status == 503)
             #expect(!menu.body.contains("주문번호"))
             #expect(try browser.open("/").status == 200)
+        }
+    }
+}
+
+extension SecondFactorEndToEndTests {
+    @Test("The address budget is shared across accounts; its lock says so and needs --ip to lift")
+    func addressLockAcrossAccounts() async throws {
+        guard Self.pyotp else { return }
+        try await SecondFactorHarness.run(secondFactor: "  lockout:\n    max_failures: 3\n    ip_max_failures: 4") { harness in
+            let a = harness.browser(from: "127.0.0.9")
+            try a.login("seller-a")
+            _ = try a.enrollTOTP("seller-a")
+            let b = harness.browser(from: "127.0.0.9")
+            try b.login("seller-b")
+            _ = try b.enrollTOTP("seller-b")
+            let a2 = harness.browser(from: "127.0.0.9")
+            try a2.login("seller-a")
+            let b2 = harness.browser(from: "127.0.0.9")
+            try b2.login("seller-b")
+            // Two wrong codes each: no account reaches 3, the address reaches 4.
+            #expect(try a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 429)
+            let page = try a2.open("/__guard/verify?next=/sales/orders")
+            #expect(page.status == 429)
+            #expect(page.body.contains("접속 위치(IP 127.0.0.9)"))
+            #expect(page.body.contains("--ip 127.0.0.9"))
+            // Another address is not affected.
+            let elsewhere = harness.browser(from: "127.0.0.10")
+            try elsewhere.login("seller-a")
+            #expect(try elsewhere.api("POST", "/__guard/api/challenge").status == 200)
         }
     }
 }
