@@ -105,6 +105,7 @@ struct APIRoutes: Sendable {
                         account: visit.account!, emailCode: StepUpRoutes.digits(input.emailCode),
                         channelCode: StepUpRoutes.digits(input.channelCode), clientAddress: visit.client.description,
                         now: visit.now, session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+                    self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 } catch SecondFactorError.noEnrollment {
                     throw Failure(status: .conflict, code: "no_enrollment", korean: "진행 중인 등록이 없습니다. 등록을 처음부터 시작해 주세요.",
                                   english: "No registration is in progress; start with POST /__guard/api/enroll.")
@@ -129,6 +130,7 @@ struct APIRoutes: Sendable {
                 try await self.stepUp.service.verify(
                     account: visit.account!, sessionHash: visit.session.hash, site: visit.site,
                     clientAddress: visit.client.description, code: StepUpRoutes.digits(input.code), now: visit.now)
+                self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 return try await self.session(visit)
             }
         }
@@ -142,6 +144,7 @@ struct APIRoutes: Sendable {
                 try await self.stepUp.service.setCycle(
                     account: visit.account!, cycle: input.cycleMinutes.map { .seconds($0 * 60) },
                     clientAddress: visit.client.description, now: visit.now)
+                self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 return try await self.session(visit)
             }
         }
@@ -149,6 +152,7 @@ struct APIRoutes: Sendable {
         group.post("api/logout") { request, context in
             await self.call(request, context) { visit, _ in
                 try await self.stepUp.service.endProof(session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+                self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 return try await self.session(visit)
             }
         }

@@ -39,12 +39,15 @@ public struct StepUp: Sendable {
     public let codeValidity: Duration
     public let clock: @Sendable () -> Date
     public let logger: Logger
+    /// Recent valid verdicts (`VerdictCache`), shared by the gate and the pages that change proofs.
+    public let verdicts: VerdictCache
 
     public init(service: SecondFactorService, identities: [String: IdentityResolver],
                 siteForHost: @escaping @Sendable (String) -> String?,
                 protectedMenu: @escaping @Sendable (String, String) -> String?, trustedProxies: [IPAddressRange],
                 keys: Keys, channels: [FactorChannel], outbox: DevOutbox?, proofPolicy: ProofPolicy,
-                codeValidity: Duration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+                codeValidity: Duration, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
+                verdictCache: Duration = .seconds(1)) {
         self.service = service
         self.identities = identities
         self.siteForHost = siteForHost
@@ -57,6 +60,7 @@ public struct StepUp: Sendable {
         self.codeValidity = codeValidity
         self.clock = clock
         self.logger = logger
+        self.verdicts = VerdictCache(ttl: verdictCache)
     }
 
     /// Who is logged in to the admin, asked with the browser's cookies minus the guard's own.

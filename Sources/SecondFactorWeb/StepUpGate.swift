@@ -15,6 +15,7 @@ import SecondFactor
 /// verify URL. If the account cannot be learnt or the store cannot be read, the answer is 503: fail closed.
 public struct StepUpGate: RequestGate {
     let stepUp: StepUp
+    var cache: VerdictCache { self.stepUp.verdicts }
 
     public init(stepUp: StepUp) { self.stepUp = stepUp }
 
@@ -37,23 +38,36 @@ public struct StepUpGate: RequestGate {
         if let query = request.query, !query.isEmpty { target += "?" + query }
         let next = StepUp.safeNext(target)
         let now = self.stepUp.clock()
+        let session = GuardSession.existing(in: request.headers)
+        let cacheKey = session.map {
+            VerdictCache.key(site: request.siteName, sessionHash: $0.hash, account: account, client: client.description)
+        }
+        if let cacheKey, let verifiedAt = self.cache.validProof(cacheKey, now: now) {
+            return self.pass(account: account, verifiedAt: verifiedAt, request: request)
+        }
         do {
-            guard try await self.stepUp.service.registration(account: account, now: now) != nil else {
-                return .respond(self.redirect(request, to: "/__guard/enroll?" + StepUp.query([("next", next)]),
-                                              reason: "not_registered", english: english))
+            var verdict = ProofPolicy.Verdict.missing
+            var verifiedAt: Date? = nil
+            if let session {
+                (verdict, verifiedAt) = try await self.stepUp.service.checkProof(
+                    account: account, sessionHash: session.hash, site: request.siteName, clientAddress: client.description,
+                    now: now)
             }
-            guard let session = GuardSession.existing(in: request.headers) else {
-                return .respond(self.redirect(request, to: StepUp.verifyURL(next: next), reason: "missing", english: english))
+            if verdict != .valid && verdict != .missing {
+                // The store just revoked this session's proof: no cached verdict of it may outlive that.
+                self.cache.forget(account: account, site: request.siteName)
             }
-            let (verdict, verifiedAt) = try await self.stepUp.service.checkProof(
-                account: account, sessionHash: session.hash, site: request.siteName, clientAddress: client.description,
-                now: now)
             switch verdict {
             case .valid:
-                guard let key = self.stepUp.keys.identityHeaders, let verifiedAt else { return .pass(adding: [:]) }
-                return .pass(adding: IdentityHeaders(key: key).fields(
-                    account: account, verifiedAt: verifiedAt, requestID: request.requestID))
+                if let cacheKey, let verifiedAt {
+                    self.cache.remember(cacheKey, site: request.siteName, account: account, verifiedAt: verifiedAt, now: now)
+                }
+                return self.pass(account: account, verifiedAt: verifiedAt, request: request)
             case .missing:
+                guard try await self.stepUp.service.registration(account: account, now: now) != nil else {
+                    return .respond(self.redirect(request, to: "/__guard/enroll?" + StepUp.query([("next", next)]),
+                                                  reason: "not_registered", english: english))
+                }
                 return .respond(self.redirect(request, to: StepUp.verifyURL(next: next), reason: "missing", english: english))
             case .addressChanged:
                 return .respond(self.redirect(request, to: StepUp.verifyURL(next: next, reason: "ip_changed"),
@@ -73,6 +87,12 @@ public struct StepUpGate: RequestGate {
                                      metadata: ["error.type": "\(type(of: error))"])
             return .respond(self.unavailable(request, english: english))
         }
+    }
+
+    func pass(account: String, verifiedAt: Date?, request: GateRequest) -> GateDecision {
+        guard let key = self.stepUp.keys.identityHeaders, let verifiedAt else { return .pass(adding: [:]) }
+        return .pass(adding: IdentityHeaders(key: key).fields(account: account, verifiedAt: verifiedAt,
+                                                              requestID: request.requestID))
     }
 
     /// A page navigation is sent to the page; anything else (XHR, fetch, a form POST, a WebSocket) gets 401 JSON.

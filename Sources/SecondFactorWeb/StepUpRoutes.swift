@@ -242,6 +242,7 @@ public struct StepUpRoutes: Sendable {
             try await self.stepUp.service.verify(
                 account: visit.account!, sessionHash: visit.session.hash, site: visit.site,
                 clientAddress: visit.client.description, code: code, now: visit.now)
+            self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
             return self.redirect(visit.next, visit)
         } catch SecondFactorError.wrongCode {
             // Post/redirect/get: reloading the answer must not submit the wrong code again.
@@ -346,6 +347,7 @@ public struct StepUpRoutes: Sendable {
                 account: visit.account!, emailCode: Self.digits(fields["email_code"]),
                 channelCode: Self.digits(fields["channel_code"]), clientAddress: visit.client.description,
                 now: visit.now, session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+            self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
             return self.redirect(visit.next, visit)
         } catch SecondFactorError.wrongCode {
             return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("error", "wrong_code")]), visit)
@@ -400,6 +402,7 @@ public struct StepUpRoutes: Sendable {
         do {
             try await self.stepUp.service.setCycle(account: visit.account!, cycle: cycle,
                                                    clientAddress: visit.client.description, now: visit.now)
+            self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
         } catch SecondFactorError.invalidCycle {
             return try await self.settingsPage(visit, fields, error: t("고를 수 없는 인증 주기입니다.", "That cycle is not allowed."))
         }
@@ -409,6 +412,7 @@ public struct StepUpRoutes: Sendable {
 
     func logoutSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
         try await self.stepUp.service.endProof(session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+        self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
         return self.redirect("/", visit)
     }
 

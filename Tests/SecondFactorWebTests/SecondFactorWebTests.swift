@@ -94,4 +94,25 @@ struct SecondFactorWebTests {
         #expect(!StepUpGate.isPageNavigation(request(.post, [.accept: "text/html"])))
         #expect(!StepUpGate.isPageNavigation(request(.get, [.accept: "text/html"], socket: true)))
     }
+
+    @Test func recentValidVerdictsAreReusedBrieflyAndDroppedWhenProofsChange() {
+        let cache = VerdictCache(ttl: .seconds(1))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let key = VerdictCache.key(site: "admin", sessionHash: "h", account: "seller-a", client: "127.0.0.1")
+        let verified = now.addingTimeInterval(-60)
+        #expect(cache.validProof(key, now: now) == nil)
+        cache.remember(key, site: "admin", account: "seller-a", verifiedAt: verified, now: now)
+        #expect(cache.validProof(key, now: now.addingTimeInterval(0.5)) == verified)
+        #expect(cache.validProof(key, now: now.addingTimeInterval(1)) == nil)  // expired
+        cache.remember(key, site: "admin", account: "seller-a", verifiedAt: verified, now: now)
+        #expect(cache.validProof(key, now: now.addingTimeInterval(-5)) == nil)  // a clock that went back does not extend it
+        cache.remember(key, site: "admin", account: "seller-a", verifiedAt: verified, now: now)
+        cache.forget(account: "seller-b", site: "admin")
+        #expect(cache.validProof(key, now: now) == verified)
+        cache.forget(account: "seller-a", site: "admin")
+        #expect(cache.validProof(key, now: now) == nil)
+        let off = VerdictCache(ttl: .zero)
+        off.remember(key, site: "admin", account: "seller-a", verifiedAt: verified, now: now)
+        #expect(off.validProof(key, now: now) == nil)
+    }
 }
