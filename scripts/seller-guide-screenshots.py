@@ -6,10 +6,12 @@
 Starts `.build/debug/pii-guard demo` on free ports with a throw-away copy of pii-guard.yaml (data, development
 certificates and the Chromium profile all live in one temporary folder, so nothing in the repository changes except
 the PNGs), then drives Chromium over the DevTools protocol the way a seller would: log in to the demo admin, open
-판매관리, register an authenticator app, read the e-mail code from the dev outbox, type the app's code (computed with
-pyotp from the secret shown on the page), land on the order list; register a second seller by SMS, ask for a code,
-look at "인증번호를 받으실 수 없나요?", type five wrong codes until verification locks; show the settings page, the
-page a shared account sees when someone else verified, and a few pages in English.
+판매관리, register an authenticator app, ask for the codes again ("코드 다시 받기": same secret), read the e-mail code
+from the dev outbox, type the app's code (computed with pyotp from the secret shown on the page), land on the order
+list; register a second seller by SMS, ask for a code, look at "인증번호를 받으실 수 없나요?", type wrong codes (the
+page says how many tries are left) until the account locks; show the settings page, the page a shared account sees
+when someone else verified, a few pages in English, and the lock of one client address after wrong codes from two
+accounts behind it.
 
 Every step checks that the browser reached the page it should (URL and text); if not, the script stops with a
 message naming the step, and exits 1. The demo and Chromium are always stopped at the end (SIGTERM, then SIGKILL).
@@ -458,6 +460,47 @@ def submit_login(tab: Tab, step: str) -> None:
     tab.expect(f"{step}: admin home after login", "/", "안녕하세요")
 
 
+def fill_registration(tab: Tab, channel: str, email: str, phone: str | None = None) -> None:
+    """Fills the registration form (/__guard/enroll): the channel, the mobile number for SMS/messenger, the e-mail."""
+    tab.click(f"input[name=channel][value={channel}]")
+    if phone is not None:
+        tab.type("#phone", phone)
+    tab.type("#email", email)
+
+
+def submit_registration(tab: Tab, step: str, *texts: str) -> None:
+    """Sends the registration form and waits for the confirmation page showing `texts`."""
+    tab.click("form[action='/__guard/enroll'] button[type=submit]", navigates=True)
+    tab.expect(step, "/__guard/enroll/confirm?next=/sales/orders", *texts)
+
+
+def register_app(tab: Tab, out: Path, shots: list[Path], step: str, email: str, form_shot: str, confirm_shot: str,
+                 *confirm_texts: str) -> str:
+    """Registers an authenticator app with this emergency e-mail, shooting the filled form and the confirmation
+    page; returns the secret key the confirmation page shows (without its spaces)."""
+    fill_registration(tab, "totp", email)
+    shots.append(tab.shot(out, form_shot))
+    submit_registration(tab, step, *confirm_texts)
+    shots.append(tab.shot(out, confirm_shot))
+    return tab.text_of("#secret").replace(" ", "")
+
+
+def confirm_registration(tab: Tab, step: str, channel_code: str, email_code: str) -> None:
+    """Types both codes on the confirmation page and waits for the menu the registration started from."""
+    tab.type("#channel_code", channel_code)
+    tab.type("#email_code", email_code)
+    tab.click("form[action='/__guard/enroll/confirm'] button[type=submit]", navigates=True)
+    tab.expect(step, "/sales/orders", "주문")
+
+
+def type_wrong_code(tab: Tab, step: str, tries_left: int) -> None:
+    """A wrong code on the verify page: the answer is a redirect to a page that says how many tries are left."""
+    tab.type("#code", "000000")
+    tab.click("form[action='/__guard/verify'] button[type=submit]", navigates=True)
+    tab.expect(step, "/__guard/verify?next=/sales/orders&error=wrong_code", "인증 실패",
+               f"{tries_left}번 더 틀리면 2시간 동안 잠깁니다")
+
+
 def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     shots: list[Path] = []
 
@@ -472,19 +515,25 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     a.expect("seller-a: 판매관리 sends an unregistered seller to registration", "/__guard/enroll?next=/sales/orders",
              "추가 인증 등록", "인증 앱(OTP)", "비상 연락 이메일")
     shots.append(a.shot(out, "03-enroll-choose-channel"))
-    a.click("input[name=channel][value=totp]")
-    a.type("#email", "seller-a@demo-shop.example")  # the account's own e-mail: refused, and the page says why
+    fill_registration(a, "totp", "seller-a@demo-shop.example")  # the account's own e-mail: refused, and why
     a.click("form[action='/__guard/enroll'] button[type=submit]", navigates=True)
     a.expect("seller-a: the account's own e-mail is refused", "/__guard/enroll", "등록 정보를 확인해 주세요",
              "계정 이메일과 달라야 합니다")
     shots.append(a.shot(out, "04a-enroll-email-same-as-account", max_height=560))
-    a.click("input[name=channel][value=totp]")
-    a.type("#email", "seoyeon.kim@example.net")
-    shots.append(a.shot(out, "04-enroll-app-and-email"))
-    a.click("form[action='/__guard/enroll'] button[type=submit]", navigates=True)
-    a.expect("seller-a: registration form accepted", "/__guard/enroll/confirm", "추가 인증 등록 확인", "비밀 키")
-    shots.append(a.shot(out, "05-enroll-confirm-app-qr"))
-    secret = a.text_of("#secret").replace(" ", "")
+    secret = register_app(a, out, shots, "seller-a: registration form accepted", "seoyeon.kim@example.net",
+                          "04-enroll-app-and-email", "05-enroll-confirm-app-qr",
+                          "추가 인증 등록 확인", "비밀 키", "코드 다시 받기", "처음부터 다시 하기 (새 비밀 키)")
+
+    # "코드 다시 받기": a new e-mail code, the same secret (the entry already added to the app stays good).
+    a.click("form[action='/__guard/enroll/resend'] button[type=submit]", navigates=True)
+    a.expect("seller-a: codes sent again", "/__guard/enroll/confirm?next=/sales/orders&sent=1",
+             "확인 코드를 다시 보냈습니다", "전에 받은 코드는 이제 쓸 수 없습니다", "인증 앱에 추가한 항목은 그대로 쓸 수 있습니다")
+    if a.text_of("#secret").replace(" ", "") != secret:
+        raise StepFailed("seller-a: 코드 다시 받기 changed the secret key; it should keep it")
+    a.js("document.querySelector('form[action=\"/__guard/enroll/resend\"]').id = 'resend-form'")
+    shots.append(a.shot(out, "05b-enroll-codes-resent", elements=["h1", ".notice"]))
+    shots.append(a.shot(out, "05c-enroll-resend-button", elements=[
+        "form[action='/__guard/enroll/confirm'] button[type=submit]", "#resend-form", "p.links"]))
     email_code = demo.code("seller-a", "email")
 
     outbox = browser.new_page(KOREAN)
@@ -493,33 +542,29 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     shots.append(outbox.shot(out, "06-demo-dev-outbox", max_height=500))
 
     app_code, used_step = totp_now(secret)
-    a.type("#channel_code", app_code)
-    a.type("#email_code", email_code)
-    a.click("form[action='/__guard/enroll/confirm'] button[type=submit]", navigates=True)
-    a.expect("seller-a: both codes accepted, back to the order list", "/sales/orders", "주문")
+    confirm_registration(a, "seller-a: both codes accepted, back to the order list", app_code, email_code)
     shots.append(a.shot(out, "07-orders-after-registration", max_height=VIEW_HEIGHT))
 
     a.goto(demo.origin + "/__guard/settings")
-    a.expect("seller-a: settings page", "/__guard/settings", "추가 인증 설정", "인증 주기", "인증 앱(OTP)")
+    a.expect("seller-a: settings page", "/__guard/settings", "추가 인증 설정", "인증 주기", "인증 앱(OTP)",
+             "판매자 센터로")
     shots.append(a.shot(out, "08-settings"))
 
     # 2. seller-b: register by SMS, end the verification, come back: the verify page, a code, the e-mail fallback.
+    #    Every browser here comes from 127.0.0.1, and the lockout also counts code requests per client address:
+    #    start seller-b with that counter reset (what an administrator's unlock does).
     log("seller-b: register by SMS, then the verify page (Korean)")
+    demo.unlock("seller-a")
     b = browser.new_page(KOREAN)
     log_in(b, demo, SELLER_B, "seller-b")
     submit_login(b, "seller-b")
     b.click_text("header nav a", "판매관리")
     b.expect("seller-b: 판매관리 sends to registration", "/__guard/enroll?next=/sales/orders", "추가 인증 등록")
-    b.click("input[name=channel][value=sms]")
-    b.type("#phone", "010-9876-5432")
-    b.type("#email", "junho.park@example.org")
-    b.click("form[action='/__guard/enroll'] button[type=submit]", navigates=True)
-    b.expect("seller-b: SMS registration accepted", "/__guard/enroll/confirm", "1. 휴대전화 확인", "010-****-5432")
+    fill_registration(b, "sms", "junho.park@example.org", phone="010-9876-5432")
+    submit_registration(b, "seller-b: SMS registration accepted", "1. 휴대전화 확인", "010-****-5432", "코드 다시 받기")
     shots.append(b.shot(out, "09-enroll-confirm-sms"))
-    b.type("#channel_code", demo.code("seller-b", "sms"))
-    b.type("#email_code", demo.code("seller-b", "email"))
-    b.click("form[action='/__guard/enroll/confirm'] button[type=submit]", navigates=True)
-    b.expect("seller-b: registered, on the order list", "/sales/orders", "주문")
+    confirm_registration(b, "seller-b: registered, on the order list", demo.code("seller-b", "sms"),
+                         demo.code("seller-b", "email"))
 
     b.goto(demo.origin + "/__guard/settings")
     b.expect("seller-b: settings page", "/__guard/settings", "추가 인증 설정")
@@ -527,33 +572,40 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     b.expect("seller-b: verification ended in this browser", "/", "안녕하세요")
     b.click_text("header nav a", "판매관리")
     b.expect("seller-b: 판매관리 now asks to verify", "/__guard/verify?next=/sales/orders", "추가 인증", "인증번호 받기",
-             "인증번호를 받으실 수 없나요?")
+             "인증번호를 받으실 수 없나요?", "인증하면 ‘판매관리’ 메뉴로 돌아갑니다")
     shots.append(b.shot(out, "10-verify-sms"))
     b.js("""(() => { const h = [...document.querySelectorAll('main h2')].find(e => e.textContent.includes('받으실 수 없나요'));
         h.id = 'cant-receive'; h.nextElementSibling.id = 'cant-receive-hint';
         h.nextElementSibling.nextElementSibling.id = 'cant-receive-form'; })()""")
     shots.append(b.shot(out, "10b-cant-receive-section", elements=["#cant-receive", "#cant-receive-hint", "#cant-receive-form"]))
+    # Sending a code answers with a redirect (post/redirect/get): reloading the page that says "sent" sends nothing.
     b.click("form[action='/__guard/challenge']:not(:has(input[name=emergency])) button[type=submit]", navigates=True)
-    b.expect("seller-b: code sent by SMS", "/__guard/challenge", "인증번호를 휴대전화 010-****-5432(으)로 보냈습니다")
+    b.expect("seller-b: code sent by SMS", "/__guard/verify?next=/sales/orders&sent=sms",
+             "새 인증번호를 휴대전화 010-****-5432(으)로 보냈습니다", "전에 받은 인증번호는 이제 쓸 수 없습니다")
     shots.append(b.shot(out, "11-verify-sms-code-sent"))
     b.click("form:has(input[name=emergency]) button[type=submit]", navigates=True)
-    b.expect("seller-b: code sent to the emergency e-mail", "/__guard/challenge", "비상 연락 이메일", "(으)로 보냈습니다")
+    b.expect("seller-b: code sent to the emergency e-mail", "/__guard/verify?next=/sales/orders&sent=email",
+             "새 인증번호를 비상 연락 이메일", "(으)로 보냈습니다")
     shots.append(b.shot(out, "12-cant-receive-code-emailed"))
 
-    # 3. Five wrong codes lock verification. The lockout also counts per client address, and all three browsers
+    # 3. Five wrong codes lock verification. The lockout also counts per client address, and all the browsers
     #    come from 127.0.0.1, so the counters are reset first (what an administrator's unlock does).
     log("seller-b: five wrong codes lock verification")
     demo.unlock("seller-b")
     b.goto(demo.origin + "/__guard/verify?next=/sales/orders")
     b.expect("seller-b: verify page again", "/__guard/verify", "인증번호 받기")
-    for attempt in range(1, 5):
-        b.type("#code", "000000")
-        b.click("form[action='/__guard/verify'] button[type=submit]", navigates=True)
-        b.expect(f"seller-b: wrong code {attempt} refused", "/__guard/verify", "인증 실패", "여러 번 틀리면 잠깁니다")
+    type_wrong_code(b, "seller-b: wrong code 1 refused", tries_left=4)
     shots.append(b.shot(out, "13-verify-wrong-code"))
+    b.mark_leaving()
+    b.cdp("Page.reload")  # the answer was a redirect: a reload shows the page again and counts nothing
+    b.expect("seller-b: reloading the wrong-code page counts nothing", "/__guard/verify?next=/sales/orders&error=wrong_code",
+             "4번 더 틀리면")
+    for attempt in range(2, 5):
+        type_wrong_code(b, f"seller-b: wrong code {attempt} refused", tries_left=5 - attempt)
     b.type("#code", "000000")
     b.click("form[action='/__guard/verify'] button[type=submit]", navigates=True)
-    b.expect("seller-b: the fifth wrong code locks", "/__guard/verify", "추가 인증이 잠겼습니다", "까지 잠겼습니다")
+    b.expect("seller-b: the fifth wrong code locks", "/__guard/verify", "추가 인증이 잠겼습니다",
+             "이 계정의 추가 인증이", "까지 잠겼습니다", "pii-guard users unlock seller-b")
     shots.append(b.shot(out, "14-locked"))
     demo.unlock("seller-b")
 
@@ -566,20 +618,14 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     e.expect("auditor-a: registration in English", "/__guard/enroll", "Register a second factor", "Authenticator app")
     if e.js("document.documentElement.lang") != "en":
         raise StepFailed("auditor-a: the registration page is not in English although Accept-Language asks for it")
-    e.click("input[name=channel][value=totp]")
-    e.type("#email", "doyun.lee@example.com")
-    shots.append(e.shot(out, "en-01-enroll"))
-    e.click("form[action='/__guard/enroll'] button[type=submit]", navigates=True)
-    e.expect("auditor-a: confirmation in English", "/__guard/enroll/confirm", "Confirm your registration", "Secret key")
-    shots.append(e.shot(out, "en-02-enroll-confirm-app"))
-    auditor_secret = e.text_of("#secret").replace(" ", "")
+    auditor_secret = register_app(e, out, shots, "auditor-a: confirmation in English", "doyun.lee@example.com",
+                                  "en-01-enroll", "en-02-enroll-confirm-app",
+                                  "Confirm your registration", "Secret key", "Send the codes again")
     code, _ = totp_now(auditor_secret)
-    e.type("#channel_code", code)
-    e.type("#email_code", demo.code("auditor-a", "email"))
-    e.click("form[action='/__guard/enroll/confirm'] button[type=submit]", navigates=True)
-    e.expect("auditor-a: registered", "/sales/orders", "주문")
+    confirm_registration(e, "auditor-a: registered", code, demo.code("auditor-a", "email"))
     e.goto(demo.origin + "/__guard/settings")
-    e.expect("auditor-a: settings in English", "/__guard/settings", "Second-factor settings", "Verification cycle")
+    e.expect("auditor-a: settings in English", "/__guard/settings", "Second-factor settings", "Verification cycle",
+             "Seller admin")
     shots.append(e.shot(out, "en-03-settings"))
 
     s = browser.new_page(ENGLISH)
@@ -605,6 +651,21 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     a.click("a.button", navigates=True)
     a.expect("seller-a: verify page for the app", "/__guard/verify?next=/sales/orders", "인증 앱의 6자리 숫자")
     shots.append(a.shot(out, "16-verify-app"))
+
+    # 6. One office address, several accounts: three wrong codes by seller-b and two by seller-a (both from
+    #    127.0.0.1) lock the address, not the accounts. The page names the IP and the unlock command with --ip.
+    log("seller-b and seller-a: wrong codes from one address lock the address")
+    b.goto(demo.origin + "/__guard/verify?next=/sales/orders")
+    b.expect("seller-b: verify page", "/__guard/verify", "인증번호 받기")
+    for attempt in range(1, 4):
+        type_wrong_code(b, f"seller-b: wrong code {attempt} from the shared address", tries_left=5 - attempt)
+    type_wrong_code(a, "seller-a: the address budget is nearly spent", tries_left=1)
+    a.type("#code", "000000")
+    a.click("form[action='/__guard/verify'] button[type=submit]", navigates=True)
+    a.expect("seller-a: the address is locked", "/__guard/verify", "추가 인증이 잠겼습니다",
+             "이 접속 위치(IP 127.0.0.1)에서의 추가 인증이", "pii-guard users unlock seller-a --ip 127.0.0.1")
+    shots.append(a.shot(out, "14b-locked-address"))
+    demo.unlock("seller-a")
     return shots
 
 
