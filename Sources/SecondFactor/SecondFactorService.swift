@@ -117,14 +117,16 @@ public struct SecondFactorService: Sendable {
         case .totp:
             let totp = try self.totp(for: registration)
             guard let step = totp.verify(channelCode, at: now, lastUsedStep: nil) else {
-                try await self.pending.put(account, enrollment)
+                let snapshot = enrollment  // keeps its expiry: `put` would make it permanent
+                try await self.pending.update(account, now: now) { stored in stored = snapshot }
                 try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
                 throw SecondFactorError.wrongCode
             }
             registration.lastTOTPStep = step
         case .sms, .messenger:
             guard try await self.consume(.confirmPhone, account: account, typed: channelCode, now: now) else {
-                try await self.pending.put(account, enrollment)
+                let snapshot = enrollment  // keeps its expiry: `put` would make it permanent
+                try await self.pending.update(account, now: now) { stored in stored = snapshot }
                 try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
                 throw SecondFactorError.wrongCode
             }
@@ -148,6 +150,9 @@ public struct SecondFactorService: Sendable {
 
     /// Sets (or, with `nil`, clears) the account's own verification cycle (인증 주기). It may only be shorter than
     /// the guard's cycle and no shorter than 10 minutes. The registered e-mail is told of the change.
+    /// The lockout policy in force (the pages say how long a lock lasts).
+    public var lockout: LockoutPolicy { self.settings.lockout }
+
     public func setCycle(account: String, cycle: Duration?, clientAddress: String, now: Date) async throws {
         if let cycle, cycle < Self.shortestCycle || cycle > self.settings.proof.cycle {
             throw SecondFactorError.invalidCycle(longest: self.settings.proof.cycle)
@@ -177,7 +182,9 @@ public struct SecondFactorService: Sendable {
 
     /// The registration being set up, as the confirmation page shows it again (after a wrong code, or a reload): the
     /// channel, the phone, and for an authenticator app the same QR code and secret.
-    public func pendingEnrollment(account: String, now: Date) async throws -> (registration: Registration, provisioning: TOTPProvisioning?)? {
+    public func pendingEnrollment(account: String, now: Date) async throws
+        -> (registration: Registration, provisioning: TOTPProvisioning?, emailConfirmed: Bool)?
+    {
         guard let pending = try await self.pending.get(account, now: now) else { return nil }
         var provisioning: TOTPProvisioning? = nil
         if pending.registration.channel == .totp {
@@ -187,7 +194,7 @@ public struct SecondFactorService: Sendable {
                 uri: uri, groupedSecret: Base32.grouped(Base32.encode(totp.secret)),
                 qrSVG: try QRCode(text: uri).svg(moduleSize: 4, label: "QR code for the authenticator app"))
         }
-        return (pending.registration, provisioning)
+        return (pending.registration, provisioning, pending.emailConfirmed)
     }
 
     public func registration(account: String, now: Date = Date()) async throws -> Registration? {
@@ -343,15 +350,18 @@ public struct SecondFactorService: Sendable {
         try await self.lockStatus(account: account, clientAddress: clientAddress, now: now)?.until
     }
 
-    /// Whether the account or this address is locked: until when, and whose lock it is (the lock page says which,
-    /// so the administrator knows whether `users unlock` needs `--ip`).
-    public func lockStatus(account: String, clientAddress: String, now: Date) async throws -> (until: Date, scope: LockScope)? {
+    /// Whether the account or this address is locked: until when (the later of the two), and whose locks they are
+    /// (the lock page says which, so the administrator knows whether `users unlock` needs `--ip`).
+    public func lockStatus(account: String, clientAddress: String, now: Date) async throws -> (until: Date, scopes: Set<LockScope>)? {
+        var until: Date? = nil
+        var scopes: Set<LockScope> = []
         for (key, scope) in [("account:\(account)", LockScope.account), ("ip:\(clientAddress)", .address)] {
-            if case .locked(let until) = (try await self.attempts.get(key, now: now) ?? AttemptLog()).status(at: now) {
-                return (until, scope)
+            if case .locked(let end) = (try await self.attempts.get(key, now: now) ?? AttemptLog()).status(at: now) {
+                scopes.insert(scope)
+                until = max(until ?? end, end)
             }
         }
-        return nil
+        return until.map { ($0, scopes) }
     }
 
     /// Wrong codes this account may still type from this address before a lock (the smaller of the two budgets).
@@ -365,7 +375,9 @@ public struct SecondFactorService: Sendable {
 
     /// Sends the registration's codes again (the e-mail code unless already confirmed, and the phone code), keeping
     /// the same authenticator secret, so an app entry the person already added stays good.
-    public func resendEnrollmentCodes(account: String, clientAddress: String, now: Date) async throws {
+    /// Returns false when there was nothing to send (an app registration whose e-mail is already confirmed).
+    @discardableResult
+    public func resendEnrollmentCodes(account: String, clientAddress: String, now: Date) async throws -> Bool {
         try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
         guard let enrollment = try await self.pending.get(account, now: now) else { throw SecondFactorError.noEnrollment }
         var counted = false
@@ -378,7 +390,9 @@ public struct SecondFactorService: Sendable {
             let destination: CodeDestination = enrollment.registration.channel == .sms ? .sms(phone) : .messenger(phone)
             try await self.send(.confirmPhone, account: account, to: destination, clientAddress: clientAddress, now: now,
                                 countAsSend: !counted)
+            counted = true
         }
+        return counted
     }
 
     // MARK: Internals

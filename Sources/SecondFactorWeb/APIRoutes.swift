@@ -175,7 +175,7 @@ struct APIRoutes: Sendable {
         let english = ErrorPage.prefersEnglish(request.headers[.acceptLanguage])
         return StepUpRoutes.json(ErrorBody(
             error: "method_not_allowed",
-            message: english ? "Use \(allow) for this endpoint; see docs/API.md." : "이 주소는 \(allow)로 호출해 주세요. docs/API.md를 참고하세요.",
+            message: english ? "Use \(allow) for this endpoint; see docs/API.md." : "이 주소는 \(allow) 방식으로만 호출할 수 있습니다. docs/API.md를 참고하세요.",
             lockedUntil: nil, verifyURL: nil), status: .methodNotAllowed, headers: [.allow: allow])
     }
 
@@ -239,11 +239,11 @@ struct APIRoutes: Sendable {
             var english = "The request body is not valid JSON."
             switch error as? DecodingError {
             case .keyNotFound(let key, _):
-                korean = "필수 필드 '\(key.stringValue)'가 없습니다."
+                korean = "필수 필드가 없습니다: '\(key.stringValue)'."
                 english = "The required field '\(key.stringValue)' is missing."
             case .typeMismatch(_, let context), .valueNotFound(_, let context):
                 let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-                korean = "필드 '\(field)'의 형식이 맞지 않습니다."
+                korean = "필드 형식이 맞지 않습니다: '\(field)'."
                 english = "The field '\(field)' has the wrong type."
             default: break
             }

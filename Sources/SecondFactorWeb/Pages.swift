@@ -30,7 +30,7 @@ enum Pages {
     // MARK: Layout
 
     static func layout(_ language: PageLanguage, title: String, account: String? = nil, body: String,
-                       refreshSeconds: Int? = nil, wide: Bool = false) -> String {
+                       refreshSeconds: Int? = nil, wide: Bool = false, settingsLink: Bool = false) -> String {
         let t = language.t
         let refresh = refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
         let who = account.map { "<p class=\"who\">\(t("계정", "Account")): <strong>\(Escape.markup($0))</strong></p>" } ?? ""
@@ -86,7 +86,7 @@ enum Pages {
             \(who)
             \(body)
             </main>
-            <footer>\(t("판매자 센터의 개인정보 메뉴(판매관리, 1:1 채팅, 내정보)는 「개인정보의 안전성 확보조치 기준」에 따라 추가 인증 후에 열립니다.", "Personal-information menus of the seller admin (orders, 1:1 chat, account) open after a second verification, as Korean privacy rules require."))\(account != nil ? " <a href=\"/__guard/settings\">" + t("추가 인증 설정", "Second-factor settings") + "</a> · <a href=\"/\">" + t("판매자 센터로", "Seller admin") + "</a>" : "")</footer>
+            <footer>\(t("판매자 센터의 개인정보 메뉴(판매관리, 1:1 채팅, 내정보)는 「개인정보의 안전성 확보조치 기준」에 따라 추가 인증 후에 열립니다.", "Personal-information menus of the seller admin (orders, 1:1 chat, account) open after a second verification, as Korean privacy rules require."))\(settingsLink ? " <a href=\"/__guard/settings\">" + t("추가 인증 설정", "Second-factor settings") + "</a> · <a href=\"/\">" + t("판매자 센터로", "Seller admin") + "</a>" : "")</footer>
             </body>
             </html>
             """
@@ -187,7 +187,7 @@ enum Pages {
         body += "<button type=\"submit\" class=\"secondary\">\(t("비상 이메일로 인증번호 받기", "E-mail me a code"))</button></form>"
         if let menuHint { body += "<p class=\"hint\">\(Escape.markup(menuHint))</p>" }
         return self.layout(common.language, title: error != nil ? t("인증 실패", "Verification failed") : t("추가 인증", "Verify it’s you"),
-                           account: common.account, body: body)
+                           account: common.account, body: body, settingsLink: true)
     }
 
     // MARK: Enrol
@@ -240,7 +240,7 @@ enum Pages {
     }
 
     static func enrollConfirm(_ common: Common, registration: Registration, provisioning: TOTPProvisioning?,
-                              minutes: Int, notice: String?, error: String?) -> String {
+                              emailConfirmed: Bool, minutes: Int, notice: String?, error: String?) -> String {
         let t = common.language.t
         var body = self.notice(notice) + self.alert(error)
         body += self.formHeader("/__guard/enroll/confirm", common)
@@ -261,12 +261,17 @@ enum Pages {
                                    hint: t("\(minutes)분 안에 입력하세요.", "Enter it within \(minutes) minutes."), autofocus: false)
         }
         body += "<h2>\(t("2. 비상 연락 이메일 확인", "2. Confirm your emergency e-mail"))</h2>"
-        body += self.codeField(name: "email_code",
-                               label: t("\(self.maskedEmail(registration.emergencyEmail))(으)로 보낸 인증번호",
-                                        "Code sent to \(self.maskedEmail(registration.emergencyEmail))"),
-                               hint: t("\(minutes)분 안에 입력하세요. 메일이 보이지 않으면 스팸함도 확인해 주세요.",
-                                       "Enter it within \(minutes) minutes. Check the spam folder if it is not there."),
-                               autofocus: false)
+        if emailConfirmed {
+            body += "<p class=\"notice\" role=\"status\">\(Escape.markup(t("\(self.maskedEmail(registration.emergencyEmail)) 확인 완료", "\(self.maskedEmail(registration.emergencyEmail)) confirmed")))</p>"
+            body += self.hidden("email_code", "")
+        } else {
+            body += self.codeField(name: "email_code",
+                                   label: t("\(self.maskedEmail(registration.emergencyEmail))(으)로 보낸 인증번호",
+                                            "Code sent to \(self.maskedEmail(registration.emergencyEmail))"),
+                                   hint: t("\(minutes)분 안에 입력하세요. 메일이 보이지 않으면 스팸함도 확인해 주세요.",
+                                           "Enter it within \(minutes) minutes. Check the spam folder if it is not there."),
+                                   autofocus: false)
+        }
         body += "<button type=\"submit\">\(t("등록 완료", "Finish registration"))</button></form>"
         body += self.formHeader("/__guard/enroll/resend", common)
         body += "<button type=\"submit\" class=\"secondary\">\(t("코드 다시 받기", "Send the codes again"))</button>"
@@ -281,15 +286,21 @@ enum Pages {
 
     // MARK: Other pages
 
-    static func locked(_ language: PageLanguage, until: Date, scope: LockScope, account: String?, clientAddress: String) -> String {
+    static func locked(_ language: PageLanguage, until: Date, scopes: Set<LockScope>, account: String?,
+                       clientAddress: String) -> String {
         let t = language.t
         let when = self.kst(until)
-        let whose = scope == .account
-            ? t("이 계정의 추가 인증이 \(when)까지 잠겼습니다.", "Verification for this account is locked until \(when).")
-            : t("이 접속 위치(IP \(clientAddress))에서의 추가 인증이 \(when)까지 잠겼습니다. 같은 곳에서 여러 계정으로 시도가 많았기 때문입니다.",
-                "Verification from this network address (IP \(clientAddress)) is locked until \(when): there were too many tries from here, across accounts.")
-        let command = scope == .account ? "pii-guard users unlock \(account ?? "ACCOUNT")"
-            : "pii-guard users unlock \(account ?? "ACCOUNT") --ip \(clientAddress)"
+        let whose: String
+        if scopes == [.address] {
+            whose = t("이 접속 위치(IP \(clientAddress))에서의 추가 인증이 \(when)까지 잠겼습니다. 같은 곳에서 여러 계정으로 시도가 많았기 때문입니다.",
+                      "Verification from this network address (IP \(clientAddress)) is locked until \(when): there were too many tries from here, across accounts.")
+        } else if scopes.contains(.address) {
+            whose = t("이 계정과 이 접속 위치(IP \(clientAddress))의 추가 인증이 \(when)까지 잠겼습니다.",
+                      "Verification for this account and from this network address (IP \(clientAddress)) is locked until \(when).")
+        } else {
+            whose = t("이 계정의 추가 인증이 \(when)까지 잠겼습니다.", "Verification for this account is locked until \(when).")
+        }
+        let command = "pii-guard users unlock \(account ?? "ACCOUNT")" + (scopes.contains(.address) ? " --ip \(clientAddress)" : "")
         let body = """
             <div class="alert" role="alert">\(Escape.markup(t("잘못된 인증번호 입력 또는 인증번호 요청이 너무 많았습니다.", "Too many wrong codes or code requests."))) \(Escape.markup(whose))</div>
             <p>\(Escape.markup(t("본인이 시도한 것이 아니라면 계정이 도용되었을 수 있습니다. 판매자 센터 비밀번호를 바꾸고 보안 담당자에게 알려 주세요.",
@@ -312,7 +323,8 @@ enum Pages {
                 "If that was not someone you know, change the account password and tell your security contact.")))</p>
             <p><a class="button" href="\(Escape.markup(StepUp.verifyURL(next: common.next)))">\(t("다시 인증하기", "Verify again"))</a></p>
             """
-        return self.layout(common.language, title: t("다른 곳에서 인증했습니다", "Verified elsewhere"), account: common.account, body: body)
+        return self.layout(common.language, title: t("다른 곳에서 인증했습니다", "Verified elsewhere"), account: common.account, body: body,
+                           settingsLink: true)
     }
 
     static func loginFirst(_ language: PageLanguage, next: String) -> String {
@@ -362,7 +374,8 @@ enum Pages {
         body += "<p><a class=\"button secondary\" href=\"/__guard/enroll?\(Escape.markup(StepUp.query([("next", "/__guard/settings")])))\">\(t("인증 수단·번호·이메일 바꾸기", "Change channel, number or e-mail"))</a></p>"
         body += self.formHeader("/__guard/logout", common)
         body += "<button type=\"submit\" class=\"secondary\">\(t("추가 인증 해제(이 브라우저)", "End verification in this browser"))</button></form>"
-        return self.layout(common.language, title: t("추가 인증 설정", "Second-factor settings"), account: common.account, body: body)
+        return self.layout(common.language, title: t("추가 인증 설정", "Second-factor settings"), account: common.account, body: body,
+                           settingsLink: true)
     }
 
     static func outbox(_ messages: [DevOutbox.Message]) -> String {

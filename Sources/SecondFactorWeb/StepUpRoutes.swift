@@ -126,9 +126,9 @@ public struct StepUpRoutes: Sendable {
             return try await body()
         } catch let error as SecondFactorError {
             if case .locked(let until) = error {
-                let scope = (try? await self.stepUp.service.lockStatus(
-                    account: visit.account ?? "", clientAddress: visit.client.description, now: visit.now))??.scope ?? .account
-                return self.html(Pages.locked(visit.language, until: until, scope: scope, account: visit.account,
+                let scopes = (try? await self.stepUp.service.lockStatus(
+                    account: visit.account ?? "", clientAddress: visit.client.description, now: visit.now))??.scopes ?? [.account]
+                return self.html(Pages.locked(visit.language, until: until, scopes: scopes, account: visit.account,
                                               clientAddress: visit.client.description), visit,
                                  status: .tooManyRequests, retryAfter: until.timeIntervalSince(visit.now))
             }
@@ -178,6 +178,16 @@ public struct StepUpRoutes: Sendable {
 
     var minutes: Int { Int(self.stepUp.codeValidity.components.seconds / 60) }
 
+    /// The lock's length in words: `2시간`, `90분` / `2 hours`, `90 minutes`.
+    func lockText(_ language: PageLanguage) -> String {
+        let minutes = Int(self.stepUp.service.lockout.lockDuration.components.seconds / 60)
+        if minutes % 60 == 0 {
+            let hours = minutes / 60
+            return language == .ko ? "\(hours)시간" : "\(hours) hour\(hours == 1 ? "" : "s")"
+        }
+        return language == .ko ? "\(minutes)분" : "\(minutes) minutes"
+    }
+
     func proofIsValid(_ visit: Visit, account: String) async throws -> Bool {
         guard !visit.session.isNew else { return false }
         let verdict = try await self.stepUp.service.check(
@@ -218,8 +228,8 @@ public struct StepUpRoutes: Sendable {
             case "wrong_code":
                 let left = try await self.stepUp.service.remainingAttempts(
                     account: account, clientAddress: visit.client.description, now: visit.now)
-                error = t("인증번호가 맞지 않거나 시간이 지났습니다. 다시 입력하거나 새 인증번호를 받아 주세요. \(left)번 더 틀리면 2시간 동안 잠깁니다.",
-                          "That code is wrong or has expired. Type it again or ask for a new one. \(left) more wrong code\(left == 1 ? "" : "s") lock verification for 2 hours.")
+                error = t("인증번호가 맞지 않거나 시간이 지났습니다. 다시 입력하거나 새 인증번호를 받아 주세요. \(left)번 더 틀리면 \(self.lockText(.ko)) 동안 잠깁니다.",
+                          "That code is wrong or has expired. Type it again or ask for a new one. \(left) more wrong code\(left == 1 ? " locks" : "s lock") verification for \(self.lockText(.en)).")
             case "delivery_failed":
                 error = t("인증번호를 보내지 못했습니다. 잠시 후 다시 시도하거나 비상 이메일로 받아 주세요.",
                           "The code could not be sent. Try again in a moment, or have it e-mailed.")
@@ -316,7 +326,7 @@ public struct StepUpRoutes: Sendable {
 
     func confirmPage(_ visit: Visit, _ fields: [String: String], error: String? = nil,
                      status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let (registration, provisioning) = try await self.stepUp.service.pendingEnrollment(
+        guard let (registration, provisioning, emailConfirmed) = try await self.stepUp.service.pendingEnrollment(
             account: visit.account!, now: visit.now)
         else {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
@@ -329,14 +339,17 @@ public struct StepUpRoutes: Sendable {
         if error == nil, fields["error"] == "wrong_code" {
             let left = try await self.stepUp.service.remainingAttempts(
                 account: visit.account!, clientAddress: visit.client.description, now: visit.now)
-            error = t("입력한 코드 중 맞지 않는 것이 있습니다. 이메일 코드가 맞았다면 그 코드는 기억해 두었습니다. \(left)번 더 틀리면 2시간 동안 잠깁니다.",
-                      "One of the codes is wrong. If the e-mail code was right, it is remembered. \(left) more wrong code\(left == 1 ? "" : "s") lock registration for 2 hours.")
+            error = t("입력한 코드 중 맞지 않는 것이 있습니다. 이메일 코드가 맞았다면 그 코드는 기억해 두었습니다. \(left)번 더 틀리면 \(self.lockText(.ko)) 동안 잠깁니다.",
+                      "One of the codes is wrong. If the e-mail code was right, it is remembered. \(left) more wrong code\(left == 1 ? " locks" : "s lock") registration for \(self.lockText(.en)).")
         }
-        let notice = fields["sent"] == "1"
-            ? t("확인 코드를 다시 보냈습니다. 전에 받은 코드는 이제 쓸 수 없습니다.", "We sent the codes again; earlier ones no longer work.")
-            : nil
+        let notice: String? = switch fields["sent"] {
+        case "1": t("확인 코드를 다시 보냈습니다. 전에 받은 코드는 이제 쓸 수 없습니다.", "We sent the codes again; earlier ones no longer work.")
+        case "none": t("이메일 코드는 이미 확인되었으므로 다시 보내지 않았습니다. 인증 앱의 숫자만 입력하세요.",
+                       "Your e-mail code was already confirmed, so nothing was sent; just type the number from your app.")
+        default: nil
+        }
         let page = Pages.enrollConfirm(self.common(visit), registration: registration, provisioning: provisioning,
-                                       minutes: self.minutes, notice: notice, error: error)
+                                       emailConfirmed: emailConfirmed, minutes: self.minutes, notice: notice, error: error)
         return self.html(page, visit, status: status)
     }
 
@@ -358,8 +371,11 @@ public struct StepUpRoutes: Sendable {
 
     func resendSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
         do {
-            try await self.stepUp.service.resendEnrollmentCodes(account: visit.account!, clientAddress: visit.client.description,
-                                                                now: visit.now)
+            let sent = try await self.stepUp.service.resendEnrollmentCodes(
+                account: visit.account!, clientAddress: visit.client.description, now: visit.now)
+            if !sent {
+                return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("sent", "none")]), visit)
+            }
         } catch SecondFactorError.noEnrollment {
             return self.redirect("/__guard/enroll?" + StepUp.query([("next", visit.next)]), visit)
         } catch SecondFactorError.deliveryFailed {
@@ -384,30 +400,31 @@ public struct StepUpRoutes: Sendable {
         }
         let status = try await self.stepUp.service.proofStatus(
             account: account, session: ProofSession(sessionHash: visit.session.hash, site: visit.site), now: visit.now)
+        let t = visit.language.t
+        let notice = notice ?? (fields["saved"] == "cycle"
+            ? t("인증 주기를 저장했습니다. 등록된 비상 이메일로 변경 알림을 보냈습니다.", "Cycle saved. Your emergency e-mail was told of the change.")
+            : nil)
+        let error = error ?? (fields["error"] == "cycle" ? t("고를 수 없는 인증 주기입니다.", "That cycle is not allowed.") : nil)
         let page = Pages.settings(self.common(visit), registration: registration, status: status,
                                   guardCycle: self.stepUp.proofPolicy.cycle, notice: notice, error: error)
         return self.html(page, visit)
     }
 
     func cycleSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
-        let t = visit.language.t
         guard try await self.proofIsValid(visit, account: visit.account!) else {
             return self.redirect(StepUp.verifyURL(next: "/__guard/settings"), visit)
         }
         let choice = fields["cycle"] ?? "default"
         let cycle: Duration? = choice == "default" ? nil : Int(choice).map { .seconds($0 * 60) }
-        if choice != "default", cycle == nil {
-            return try await self.settingsPage(visit, fields, error: t("인증 주기를 골라 주세요.", "Choose a cycle."))
-        }
+        if choice != "default", cycle == nil { return self.redirect("/__guard/settings?error=cycle", visit) }
         do {
             try await self.stepUp.service.setCycle(account: visit.account!, cycle: cycle,
                                                    clientAddress: visit.client.description, now: visit.now)
             self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
         } catch SecondFactorError.invalidCycle {
-            return try await self.settingsPage(visit, fields, error: t("고를 수 없는 인증 주기입니다.", "That cycle is not allowed."))
+            return self.redirect("/__guard/settings?error=cycle", visit)
         }
-        return try await self.settingsPage(visit, fields, notice: t("인증 주기를 저장했습니다. 등록된 비상 이메일로 변경 알림을 보냈습니다.",
-                                                                   "Cycle saved. Your emergency e-mail was told of the change."))
+        return self.redirect("/__guard/settings?saved=cycle", visit)
     }
 
     func logoutSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {

@@ -280,6 +280,10 @@ struct Users: AsyncParsableCommand {
             } else {
                 print("\(self.account)\(self.ip.map { " / \($0)" } ?? "") was not locked; its attempt counters were reset.")
             }
+            if self.ip == nil {
+                print("If the seller still sees the lock page, their network address is locked too: the page shows the "
+                      + "command to run, with --ip ADDRESS.")
+            }
         }
     }
 }

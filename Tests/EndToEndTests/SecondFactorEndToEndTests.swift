@@ -227,7 +227,8 @@ struct SecondFactorEndToEndTests {
             let settings = try browser.open("/__guard/settings")
             #expect(settings.status == 200)
             let saved = try browser.submit("/__guard/settings/cycle", from: settings, [("cycle", "60")])
-            #expect(saved.status == 200)
+            #expect(saved.status == 303)
+            #expect(try browser.open(try #require(saved.location)).body.contains("인증 주기를 저장했습니다"))
             #expect(harness.assembly.outbox?.messages.first?.kind == .notice)
             harness.clock.advance(25 * 60)
             #expect(try browser.open("/sales/orders").status == 200)
@@ -301,8 +302,10 @@ struct SecondFactorEndToEndTests {
             #expect(until == expected)
             let page = try other.open("/__guard/verify?next=/sales/orders")
             #expect(page.status == 429)
-            #expect(page.body.contains("이 계정의 추가 인증이"))
-            #expect(page.body.contains("pii-guard users unlock seller-a"))
+            // One person's five wrong codes from one place use up both budgets: the page names both and the command
+            // that lifts both.
+            #expect(page.body.contains("이 계정과 이 접속 위치(IP 127.0.0.4)"))
+            #expect(page.body.contains("pii-guard users unlock seller-a --ip 127.0.0.4"))
             #expect(page.header("retry-after") != nil)
             // The lock is the account's, whichever address asks.
             let fresh = harness.browser(from: "127.0.0.5")
