@@ -605,7 +605,8 @@ def run(demo: Demo, browser: Browser, out: Path) -> list[Path]:
     b.type("#code", "000000")
     b.click("form[action='/__guard/verify'] button[type=submit]", navigates=True)
     b.expect("seller-b: the fifth wrong code locks", "/__guard/verify", "추가 인증이 잠겼습니다",
-             "이 계정의 추가 인증이", "까지 잠겼습니다", "pii-guard users unlock seller-b")
+             "이 계정과 이 접속 위치(IP 127.0.0.1)의 추가 인증이", "까지 잠겼습니다",
+             "pii-guard users unlock seller-b --ip 127.0.0.1")
     shots.append(b.shot(out, "14-locked"))
     demo.unlock("seller-b")
 
