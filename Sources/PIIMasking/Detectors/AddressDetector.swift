@@ -119,9 +119,9 @@ extension AddressDetector {
             var roles: [(start: Int, role: RegionRole)] = []
             var position = tokenStart
             while roles.count < 4 {
-                guard position > 0, Text.isBlank(text[position - 1]) else { break }
+                guard position > 0, text[position - 1] == 0x20 else { break }
                 var end = position - 1
-                while end > 0, Text.isBlank(text[end - 1]) { end -= 1 }
+                while end > 0, text[end - 1] == 0x20 { end -= 1 }
                 let start = Text.runStart(text, endingAt: end, limit: 8)
                 guard start < end else { break }
                 let count = (end - start) / 3
@@ -150,8 +150,8 @@ extension AddressDetector {
             // A province may stand before a district found above (경기도 광주시: 광주시 is both).
             if let lastRole = roles.last, case .district = lastRole.role, lastRole.start > 0 {
                 var end = lastRole.start
-                if Text.isBlank(text[end - 1]) {
-                    while end > 0, Text.isBlank(text[end - 1]) { end -= 1 }
+                if text[end - 1] == 0x20 {
+                    while end > 0, text[end - 1] == 0x20 { end -= 1 }
                     let start = Text.runStart(text, endingAt: end, limit: 8)
                     let entry = Gazetteer.lookup(text, start, end)
                     if start < end, entry.contains(.province) || entry.contains(.provinceShort) {

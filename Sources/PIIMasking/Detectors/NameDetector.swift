@@ -115,7 +115,18 @@ struct NameScan {
         if attached < i {
             let count = (i - attached) / 3
             guard count >= 2, count <= 5, Text.syllable(text, endingAt: attached) < 0 else { return }
-            if self.plausible(attached, count) { self.emit(attached, i, "name.honorific") }
+            if self.plausible(attached, count, beforeTitle: true) {
+                self.emit(attached, i, "name.honorific")
+            } else if pattern.isHonorific, count <= 3, attached >= 2, text[attached - 1] == 0x20 {
+                // 홍길동 학부모님: a title not in the list, then 님; the name before it needs three syllables or more.
+                for k in 0..<count where Lexicon.grammarSyllables.contains(Text.syllable(text, attached + 3 * k)) { return }
+                let wordEnd = attached - 1
+                let wordStart = Text.runStart(text, endingAt: wordEnd, limit: 7)
+                let words = (wordEnd - wordStart) / 3
+                if words >= 3, words <= 5, Text.syllable(text, endingAt: wordStart) < 0, self.plausible(wordStart, words, beforeTitle: true) {
+                    self.emit(wordStart, wordEnd, "name.honorific")
+                }
+            }
             return
         }
         guard i >= 2, text[i - 1] == 0x20 else { return }
@@ -124,7 +135,7 @@ struct NameScan {
         let count = (wordEnd - wordStart) / 3
         // A two-syllable word before a spaced title is mostly a modifier (우리 고객님, 모든 회원님).
         guard count >= (pattern.isHonorific ? 2 : 3), count <= 5, Text.syllable(text, endingAt: wordStart) < 0 else { return }
-        if self.plausible(wordStart, count) { self.emit(wordStart, wordEnd, "name.honorific") }
+        if self.plausible(wordStart, count, beforeTitle: true) { self.emit(wordStart, wordEnd, "name.honorific") }
     }
 
     /// `이름: 홍길동`, `수취인 홍길동`, `구매자명 김철수`, `제 이름은 이하은입니다`, `입금자명이 홍길동으로`.
@@ -172,7 +183,8 @@ struct NameScan {
         let runEnd = Text.runEnd(text, from: k, limit: 9)
         let count = (runEnd - k) / 3
         guard count >= 2, count <= 8 else { return }
-        guard let nameEnd = self.nameInRun(k, count, decompose: true) else { return }
+        // Where the value ends with the run (수취인 김다솜이, 010-…), the whole run is the name if it can be one.
+        guard let nameEnd = self.nameInRun(k, count, decompose: true, preferWhole: self.valueEnds(at: runEnd)) else { return }
         // A two-syllable word after a label in prose is mostly a noun (신청자 명단 확인): only where the value ends.
         if nameEnd - k == 6, nameEnd == runEnd, !self.valueEnds(at: nameEnd) { return }
         self.emit(k, nameEnd, "name.label")
@@ -231,7 +243,7 @@ struct NameScan {
 
     /// The name at the start of a run after a label: the run may go on with an honorific, a particle or a copula
     /// (`홍길동님께`, `홍길동으로`, `이하은입니다`). Three-syllable names are preferred, then two, four, five.
-    func nameInRun(_ start: Int, _ count: Int, decompose: Bool) -> Int? {
+    func nameInRun(_ start: Int, _ count: Int, decompose: Bool, preferWhole: Bool = false) -> Int? {
         if decompose {
             // 정보가, 변경은요, 고객님: a common word with a particle is no name.
             for length in 2..<count where count - length <= 4 {
@@ -240,7 +252,7 @@ struct NameScan {
                 if Lexicon.wordTails.contains(Text.key(self.text, start: start + length * 3, count: count - length)) { return nil }
             }
         }
-        for length in [3, 2, 4, 5] where length <= count {
+        for length in preferWhole ? [count, 3, 2, 4, 5] : [3, 2, 4, 5] where length <= count {
             let rest = count - length
             let restStart = start + length * 3
             let tailOK = rest == 0 || (rest <= 4 && Lexicon.nameTails.contains(Text.key(self.text, start: restStart, count: rest)))
@@ -258,7 +270,7 @@ struct NameScan {
     }
 
     /// Is `text[start..]` (`count` syllables) a name: surname, length, no grammar syllables, no common word?
-    func plausible(_ start: Int, _ count: Int) -> Bool {
+    func plausible(_ start: Int, _ count: Int, beforeTitle: Bool = false) -> Bool {
         guard count >= 2, count <= 5 else { return false }
         let text = self.text
         let first = Text.syllable(text, start)
@@ -268,6 +280,9 @@ struct NameScan {
         if !reading, count >= 3, Surnames.isDouble(first, second), self.givenNameOK(start, from: 2, count) { reading = true }
         guard reading else { return false }
         if count <= 4, Lexicon.stopWords.contains(Text.key(text, start: start, count: count)) { return false }
+        // Before a title, four syllables are more often two words run together (도서산간 고객님, 정기구독 회원) than a
+        // one-syllable surname with a three-syllable given name: the first two must not be a word.
+        if beforeTitle, count >= 4, Lexicon.stopWords.contains(Text.key(text, start: start, count: 2)) { return false }
         for length in 2...min(count, 4) where Lexicon.stopPrefixes.contains(Text.key(text, start: start, count: length)) {
             return false
         }
@@ -332,8 +347,8 @@ struct NameScan {
             }
             guard allowed else { return }
         }
-        // The run itself may carry the title: 홍길동님, 홍길동고객님.
-        for length in [3, 2, 4, 5] where length <= count {
+        // The whole run first (김다솜이 is a name in a name field), then a name carrying a title: 홍길동님, 홍길동고객님.
+        for length in [count, 3, 2, 4, 5] where length <= count {
             let tail = count - length
             guard tail == 0 || (tail <= 4 && Lexicon.nameTails.contains(Text.key(text, start: a + length * 3, count: tail)))
             else { continue }
@@ -502,39 +517,40 @@ enum NameLexicon {
         "하시", "주시", "드려", "드립", "니다", "세요", "셨던", "하셨", "나신", "오는",
     ].map(Text.key))
 
-    /// Common words that begin with a surname syllable. A candidate that *starts* with one of these is no name,
-    /// except for the words marked `=` — they also begin real names (이하은, 최근영, 한정민, 신상훈, 이용수), so only the
-    /// word itself (or the word with a particle after a label) is rejected.
+    /// Common words that begin with a surname syllable. A candidate that *starts* with one of these is no name —
+    /// except that a word marked `=`, and a two-syllable word whose second syllable often starts a given name (정시 →
+    /// 정시우, 고지 → 고지호, 문서 → 문서준), also begins real names: then only the word itself (or the word with a
+    /// particle after a label) is rejected. Words marked `!` are commerce stems no name begins with: always prefixes.
     static let stopList = """
         김치찌개 =김치 김밥 김장 김가루 =김자반
-        이번 =이상 =이하 =이용 이름 이메일 =이전 =이후 =이미 이런 이렇게 =이제 이거 이것 =이건 이곳 이분 이쪽 =이유 =이해 =이동 =이사
+        !이번 =이상 =이하 =이용 이름 이메일 =이전 =이후 =이미 이런 이렇게 =이제 이거 이것 =이건 이곳 이분 이쪽 =이유 =이해 =이동 =이사
         이체 이벤트 이월 이내 이외 이야기 이불 이어폰 이용권 =이득 =이익 이틀 이날 이달 이번주 이모 이웃 이력 =이견 이의 =이중 이왕 이러
         이렇 이라 이랑 이따 이게 이걸 이미지 이어서 이대로 =이만 이젠 이용자 이용객 이상한 이사님
         박스 박람회 박사 =박수 박물관 =박하
-        =최근 =최대 =최소 =최고 =최저 =최종 최초 =최신 =최선 최악 =최상 =최적 최저가 최대한 최소한
-        정말 정확 =정보 =정상 =정도 =정리 정산 =정기 =정가 정품 정식 정책 =정지 정해진 정시 정액 =정성 정중 정회원 정답 =정신 정문 정면
+        =최근 =최대 =최소 =최고 =최저 =최종 최초 =최신 =최선 최악 =최상 =최적 최저가 =최대한 최소한
+        정말 정확 =정보 =정상 =정도 =정리 정산 =정기 =정가 정품 정식 정책 =정지 =정해진 정시 정액 =정성 정중 정회원 정답 =정신 정문 정면
         정오 정류장 =정비 정사이즈 정각 정기배송 정상가 정성껏 =정해 정중한
         강추 강력 =강조 강의 강아지 강변 강남 =강원 강제 =강화 강추위
-        조회 조금 =조건 =조정 조치 =조합 조립 =조리 조카 조심 조언 =조사 조만간 조용히 =조명 조각 =조기 조식 조절 조미료 조속히 조아요 =조상
+        !조회 조금 =조건 =조정 조치 =조합 조립 =조리 조카 조심 조언 =조사 조만간 조용히 =조명 조각 =조기 조식 조절 조미료 조속히 조아요 =조상
         윤곽 =윤리
         장바구니 =장소 장점 장난 =장기 장갑 장마 장모 장인 장애 장비 장부 장난감 =장식 장판 장관 장거리 장사 =장미
         임시 =임의 임대 임금 임산부 임신 임박
         한정판 =한정 한번 한국 =한우 한글 한복 한약 =한도 한달 =한주 한개 한참 한꺼번에 한쪽 한식 한파 한계 한가지 한다 한테 한두 한동안 한마디
         오늘 오전 오후 오류 오배송 오빠 오랜만 =오래 오픈 오이 오징어 오리 오디오 오프라인 오더 오일 오른쪽 오배달 오기재 오주문
         서비스 서울 서류 서명 서랍 서로 서둘러 서운 서버 서식 서면 서점 서브 서툴
-        신상품 =신상 신규 신청 =신고 신발 =신선 신선한 =신용 신용카드 신분증 신제품 신속 신경 신임 신혼 신문 신기 신분 신부
+        신상품 =신상 신규 !신청 =신고 신발 =신선 신선한 =신용 신용카드 신분증 신제품 신속 신경 신임 신혼 신문 신기 신분 신부
         =권장 권한 권리
         황당 =황금 황사
-        안녕 안내 =안전 안심 안쪽 안경 안방 안에 안돼 안되 안됩 =안정 안그래도
-        송장 송금 =송이 송료 송부
-        전화 전체 전달 전부 전송 전에 전날 전혀 전액 전복 전자 전국 전기 전시 전용 전문 전환 전담 =전세 전무 전해
+        !안녕 !안내 =안전 안심 안쪽 안경 안방 안에 안돼 안되 안됩 =안정 안그래도
+        !송장 송금 =송이 송료 송부
+        !전화 전체 전달 전부 전송 전에 전날 전혀 전액 전복 전자 전국 전기 전시 전용 전문 전환 전담 =전세 전무 전해
         =홍보 홍삼 홍차
-        유의 유통 유료 유효 =유지 =유선 =유아 유치원 유기농 =유리 유용 유형 =유명 유일 유튜브 유감 유심
-        고객 =고민 고장 고급 고기 고구마 고추 고등어 고무 고모 고맙 고마운 고려 고정 고지 고생 고양이 고속 고화질 고르 고해상도
-        문의 문자 문제 문서 문앞 문구 문어 문화 문고리
+        !유의 유통 유료 유효 =유지 =유선 =유아 유치원 유기농 =유리 유용 유형 =유명 유일 유튜브 유감 유심
+        !고객 =고민 고장 고급 고기 고구마 고추 고등어 고무 고모 고맙 고마운 고려 고정 고지 고생 고양이 고속 고화질 고르 고해상도
+        !문의 문자 문제 문서 문앞 문구 문어 문화 문고리
         양파 양말 양념 양식 양도 양해 양호 양쪽 양면 양복 양상추
         손님 손상 손해 손잡이 손질 손수건 손목 손세정제 손자 손녀
-        배송 배달 배추 배터리 배너 배상 =배정 배려 배열
+        !배송 배달 배추 배터리 배너 배상 =배정 배려 배열
         백화점 백업 백색 백팩
         =허용 허가 허리
         남자 남성 남편 남은 남김 남녀 남색 남기 남쪽 남아 남겨
@@ -543,57 +559,57 @@ enum NameLexicon {
         하나 하루 하자 하단 하고 하지만 하세요 하시 하면 하는 하여 하기 하니 하셔 하셨 하실 하여튼 하필
         =성함 성명 성별 성공 =성인 성능 성분 =성실 성실한 성수기 성의 성격 성심
         차량 차이 차단 차감 차례 차후 차액 차관
-        주문 =주소 주말 주의 주차 주로 주세요 주시 주스 주변 주인 주부 주간 주일 주방 주머니 주황 =주기 주셔 주신 주실 주십 주면 주고 주는
+        !주문 =주소 주말 주의 주차 주로 주세요 주시 주스 주변 주인 주부 주간 주일 주방 주머니 주황 =주기 주셔 주신 주실 주십 주면 주고 주는
         우리 =우선 우편 우체국 우유 우산 우수 우려 우측
-        구매 구입 구성 구독 구경 구분 구역 구조 구두 구멍
+        !구매 구입 구성 구독 구경 구분 구역 구조 구두 구멍
         민원 민감
         나중 나머지 나이 나라 나가 나와 나오 나눠 나름
-        진행 진짜 =진심 진열 진동 =진정
+        !진행 진짜 =진심 진열 진동 =진정
         지금 지난 지역 =지연 지불 지급 =지원 지정 지점 지갑 지퍼 지도 지하 지사 =지인 =지나 지났 지워
         엄마 엄청
         채소 채널 채팅 채용
         원래 원하 원단 원피스 원산지 원목 원룸 원어민 원본 원인 원해
         천천히 천연 천원
-        방문 방법 방금 방송 방지 방수 방향 방식 방한
+        !방문 방법 방금 방송 방지 방수 방향 방식 방한
         공지 공휴일 공식 공급 공동 공장 공간 공유 공용 공기 공항 공구 공주
         현재 현금 현장 현관
         함께
-        변경 변심 변동 변질 변호사
+        !변경 변심 변동 변질 변호사
         염려
         여기 여자 여성 여부 여름 여러 여행 여유 여권 여보 여쭤 여전히 여쭙 여사
-        추가 추천 추후 추석 추적
-        도착 도움 도와 도대체 도서 도시락 도매 도장 도어 도로 도난 도중 도련 도덕 도지사
+        !추가 !추천 추후 추석 추적
+        !도착 도움 도와 도대체 도서 도시락 도매 도장 도어 도로 도난 도중 도련 도덕 도지사
         소중 소비자 소요 소포 소리 소금 소량 소재 소스 소개 소식 소형 소파 소장
         석자 명단 명부 고등 신입 =정규 선임 전임 전업 사외 모범
-        선택 선물 선생 선결제 선착순 선불 선배 선반 선호
-        설명 설치 설정 설탕 설날 설문
+        !선택 !선물 선생 선결제 선착순 선불 선배 선반 선호
+        !설명 설치 설정 설탕 설날 설문
         마음 마감 마지막 마트 마스크 마늘 마켓 마무리 마침 마일리지 마세요 마시
         =길이
-        연락 연휴 연장 연결 연어 연말 연기 연동
+        !연락 연휴 연장 연결 연어 연말 연기 연동
         위치 위해 위에 위원
         표시 표기
         =명의 명절 명세서 명함 명예
-        기간 기존 기준 기사 기능 기타 기억 기다려 기다리 기본 기념 기계 기회 기분 기자 기재 기술
-        반품 반송 반드시 반값 반찬 반영 반환 반가운 반장
+        !기간 !기존 !기준 기사 기능 기타 기억 기다려 기다리 기본 기념 기계 기회 기분 기자 기재 기술
+        !반품 반송 반드시 반값 반찬 반영 반환 반가운 반장
         라면 라벨
         왕복 왕자
         금액 금일 금요일 금지
         옥수수
         육류
         인증 인기 인터넷 인하 인사 인상 인원 인수 인쇄 인삼
-        제품 제가 제거 제공 제조 제작 제외 제일 제대로 제출 제때 제한 제발 제목 제수
+        !제품 제가 제거 제공 제조 제작 제외 제일 제대로 제출 제때 제한 제발 제목 제수
         모든 모두 모델 모바일 모양 모름 모자 모레 모르
         탁송
         국내 국산 국물 국어
         어제 어떻게 어머 어디 어서 어플 어린이
         편의점 편지 편하 편집
         용량 용도
-        예약 예정 예전 예금 예쁜 예시 예외 예상
+        !예약 예정 예전 예금 예쁜 예시 예외 예상
         경우 경비실 경로 경기
         봉투
-        사이즈 사진 사용 사은품 사과 사유 사정 사장 사랑 사항 사람 사전 사실 사이트 사은 사모 사부 사위 사촌 사회
-        부탁 부재 부분 부족 부담 부모 부장 부착 부품 부가세 부처 부디
-        가격 가능 가방 가입 가까운 가족 가게 가장 가지 가끔 가구 가을 가이드
+        사이즈 !사진 !사용 사은품 사과 사유 사정 사장 사랑 사항 사람 사전 사실 사이트 사은 사모 사부 사위 사촌 사회
+        !부탁 !부재 부분 부족 부담 부모 부장 부착 부품 부가세 부처 부디
+        !가격 !가능 가방 가입 가까운 가족 가게 가장 가지 가끔 가구 가을 가이드
         복숭아 복구
         태블릿 태그
         목요일 목록 목걸이
@@ -601,7 +617,7 @@ enum NameLexicon {
         계좌 계속 계산 계획 계란 계정 계절 계약
         피해 피드백 피부
         두개 두번 두부 두께
-        감사 감자 감기 감독
+        !감사 감자 감기 감독
         음식 음료 음성
         빈티지 빈자리
         온라인 온도 온수
@@ -612,7 +628,18 @@ enum NameLexicon {
         구매자 구독자 관리자 판매자 주문자 신청자 사용자 작성자 담당자 문의자 방문자 수령인 수취인
         정회원 준회원 우수회원 신규회원 기존회원 비회원 배송기사 택배기사 하나님 부모님
         대표 과장 차장 팀장 실장 대리 주임 원장 교수 작가 매니저 후배 간호사 장군 총장 회장 국장 점장 상무 학생
+        장어 전어 표고 양배추 양상추 고사리 도라지 연근 우엉 오렌지 유자 한라봉 천혜향 황도 백도 감귤 홍시 대추 호두 은행 송편
+        인절미 가래떡 소고기 양고기 육우 두유 유부 어묵 고춧가루 부추 방울토마토 석류 모과 현미 백미 기장 도미 방어 홍합 주꾸미
+        명태 황태 반지 목도리 도마 기저귀 유모차 인형 공책 연필 음반 마우스 모니터 가습기 제습기 선풍기 전자레인지 전기밥솥 고무장갑
+        소중한 감사한 친절한 훌륭한 특별한 정직한 유명한 신속한 안전한 편안한 간단한 다양한 우수한 소소한 사랑스러운 자랑스러운
+        든든한 고급스러운 한결같은 도서산간 정기구독 정기결제 장기미접속 휴면회원 탈퇴회원 전체회원 기업회원 개인회원
+        소스류 반찬류 육포 육수 어린이날 선물세트 모바일상품권 상품권 기프티콘 배송비 포인트 적립금 쿠폰 사은품 증정품
         """
+
+    /// Syllables that often start a given name (시우, 지호, 서준, 경수, 도윤, 상철, 태희, 다은, 한가람, …).
+    static let givenNameStarts = SyllableSet(
+        "가건경관광규근기나남다대덕도동두라래명무문미민범병보봉상새서석선성세소송수순승시신아연영예오온용우원유윤은의이익인일"
+            + "재정제종주준중지진찬창채철태하한해현형혜호홍화효훈희슬빛솔별봄란리린율결겸담람록루류")
 
     static let stopWords: Set<UInt64> = Self.stopKeys.exact
     static let stopPrefixes: Set<UInt64> = Self.stopKeys.prefixes
@@ -621,9 +648,10 @@ enum NameLexicon {
         var exact: Set<UInt64> = []
         var prefixes: Set<UInt64> = []
         for entry in Self.stopList.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-            let exactOnly = entry.hasPrefix("=")
             let syllables = Text.syllables(String(entry))
             guard syllables.count >= 2 else { continue }
+            let exactOnly = entry.hasPrefix("=")
+                || (!entry.hasPrefix("!") && syllables.count == 2 && Self.givenNameStarts.contains(syllables[1]))
             if exactOnly {
                 if syllables.count <= 4 { exact.insert(Text.key(syllables)) }
             } else {
