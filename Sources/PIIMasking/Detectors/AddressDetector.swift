@@ -6,8 +6,8 @@
 /// `(법정동, 건물명)`), so that `MaskStyle.address` can keep 시/도, 시/군/구, 읍/면 and the road or 동/리 and hide the rest.
 ///
 /// How it finds them, cheaply: an address always has a road (…로, …길) or a 동/리/가 followed by a space and a number,
-/// so the scan jumps from space to space (eight bytes at a time) and only looks closer where a space sits between
-/// such a syllable and a digit. There it walks back over the region words and requires a `Gazetteer` 시/도 or
+/// so the scan jumps from digit to digit (eight bytes at a time) and only looks closer where a space sits between
+/// such a syllable and the digit. There it walks back over the region words and requires a `Gazetteer` 시/도 or
 /// 시/군/구 at the start — `강남구 테헤란로 152` is an address, `침체로 152명` or a lone `101동 1203호` is not. Five-digit
 /// postal codes are never part of a detection. With `hint == .address` (a field labelled 주소, address1, …) the whole
 /// value is the address: found addresses run to the end of the field, and a value without a region is taken whole.
@@ -62,7 +62,8 @@ extension AddressDetector {
 
         /// Syllable pairs only found in verbs and endings (`해주세요`, `부탁드립니다`).
         static let sentencePairs: Set<UInt64> = Set(["니다", "세요", "해주", "드려", "드립", "주세", "합니", "습니", "보내", "주시", "할게",
-                                                     "인데", "이고", "에서", "으로", "까지", "부터", "한테", "에게"].map(Text.key))
+                                                     "인데", "이고", "에서", "으로", "까지", "부터", "한테", "에게"]
+            .map { Text.key(Text.syllables($0)) })
 
         static func scan(_ text: UnsafeBufferPointer<UInt8>, into detections: inout [Detection]) {
             let n = text.count

@@ -73,6 +73,7 @@ enum NameAddressText {
         return key
     }
 
+    /// The key of a word of one to four syllables.
     static func key(_ word: String) -> UInt64 { self.key(self.syllables(word)) }
 
     /// The key of `count` (1...4) syllables starting at byte `start` (all must be syllables; callers checked).
@@ -105,23 +106,6 @@ enum NameAddressText {
             i &+= 8
         }
         while i < n, text[i] < 0x80 { i &+= 1 }
-        return i
-    }
-
-    /// First index ≥ `i` holding `byte` (or `text.count`), eight bytes at a time.
-    @inline(__always)
-    static func find(_ byte: UInt8, in text: UnsafeBufferPointer<UInt8>, from i: Int) -> Int {
-        guard let base = text.baseAddress else { return text.count }
-        var i = i
-        let n = text.count
-        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
-        while i &+ 8 <= n {
-            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
-            // A zero byte in `word` is a match.
-            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
-            i &+= 8
-        }
-        while i < n, text[i] != byte { i &+= 1 }
         return i
     }
 
@@ -177,14 +161,6 @@ enum NameAddressText {
         return true
     }
 
-    /// Does `bytes` end right before `end`?
-    @inline(__always)
-    static func matches(_ text: UnsafeBufferPointer<UInt8>, endingAt end: Int, _ bytes: [UInt8]) -> Bool {
-        self.matches(text, at: end - bytes.count, bytes)
-    }
-
-    /// Spaces and tabs (never a line break: a unit's lines are separate values).
-    @inline(__always) static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 }
 
 /// A set of Hangul syllables as a bit set (1.4 KB): one test per syllable in the scan loops.

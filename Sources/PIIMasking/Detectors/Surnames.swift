@@ -36,7 +36,4 @@ public enum Surnames {
     @inline(__always) static func isDouble(_ first: Int, _ second: Int) -> Bool {
         first >= 0 && second >= 0 && self.doubleKeys.contains(first << 16 | second)
     }
-
-    /// Syllables that can start a name: one-syllable surnames and the first syllables of the two-syllable ones.
-    static let firstSyllables: SyllableSet = SyllableSet(Surnames.single.joined() + Surnames.double.joined())
 }
