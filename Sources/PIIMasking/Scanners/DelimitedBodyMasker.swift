@@ -1,0 +1,312 @@
+/// Masks a CSV or TSV body (an order export, a customer list) as it streams.
+///
+/// Why it exists: the admin's 엑셀 다운로드 exports are the densest personal data it serves, and their header row says
+/// what every column holds. RFC 4180 quoting is followed (quoted cells with separators, line breaks and doubled
+/// quotes; CRLF or LF; a lone CR also ends a row), and broken quoting is read leniently, never rejected. The first
+/// row is the header: its cells are the labels of their columns and are not masked. Every other cell is one unit
+/// labelled by its column's header. A leading UTF-8 byte order mark (Excel writes one) is kept. Unchanged cells are
+/// released byte for byte; a masked cell keeps its quoting (an unquoted cell is quoted only if its masked form needs
+/// it).
+public final class DelimitedBodyMasker: BodyMasker {
+    private var core: DelimitedCore
+    private var validator = UTF8Validator()
+    private var carry = OutputCarry()
+    public private(set) var tally = MaskTally()
+
+    /// `separator`: `,` for CSV, `\t` for TSV (or `;` as some spreadsheets write).
+    public init(masker: TextMasker, separator: UInt8) {
+        self.core = DelimitedCore(masker: ScanContext(masker), separator: separator)
+    }
+
+    public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(chunk.count + 64)
+        self.carry.start(&output)
+        try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.validator.validate(bytes, format: self.core.format)
+            self.core.feed(bytes, into: &output, tally: &self.tally)
+        }
+        return self.carry.release(&output)
+    }
+
+    public func finish() throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        self.carry.start(&output)
+        try self.validator.finish(format: self.core.format)
+        self.core.finish(into: &output, tally: &self.tally)
+        return output
+    }
+
+    /// Bytes held back: the cell being read (and a partial byte order mark).
+    var heldBytes: Int { self.core.heldBytes + self.carry.carry.count }
+}
+
+/// The CSV/TSV state machine behind `DelimitedBodyMasker`.
+struct DelimitedCore {
+    private enum State {
+        case start
+        case byteOrderMark
+        case fieldStart
+        case unquoted
+        case quoted
+        case quoteInQuoted
+        case afterCarriageReturn
+    }
+
+    let masker: ScanContext
+    let separator: UInt8
+    private var state: State = .start
+    private var row = 0
+    private var column = 0
+    /// Effective labels of the columns (nil where the header names no kind).
+    private var headers: [String?] = []
+    private var unit = TextUnit()
+    /// The current cell was cut (it is longer than `maxUnitBytes`): parts are released as they come.
+    private var cellWasCut = false
+    private var headerCapture: [UInt8]?
+    private var byteOrderMark: [UInt8] = []
+    private static let quotedStops = StopSet([UInt8(ascii: "\"")])
+    static let maxColumns = 4096
+
+    var format: String { self.separator == 0x09 ? "TSV" : "CSV" }
+
+    init(masker: ScanContext, separator: UInt8) {
+        self.masker = masker
+        self.separator = separator
+    }
+
+    var heldBytes: Int { self.unit.rawCount + self.byteOrderMark.count }
+
+    @inline(__always)
+    private func isDelimiterByte(_ byte: UInt8) -> Bool {
+        byte == self.separator || byte == 0x0A || byte == 0x0D
+    }
+
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let byte = bytes[index]
+            switch self.state {
+            case .start:
+                if byte == 0xEF {
+                    self.byteOrderMark = [byte]
+                    self.state = .byteOrderMark
+                    index += 1
+                } else {
+                    self.state = .fieldStart
+                }
+
+            case .byteOrderMark:
+                let expected: UInt8 = self.byteOrderMark.count == 1 ? 0xBB : 0xBF
+                if byte == expected {
+                    self.byteOrderMark.append(byte)
+                    index += 1
+                    if self.byteOrderMark.count == 3 {
+                        output.append(contentsOf: self.byteOrderMark)
+                        self.byteOrderMark.removeAll()
+                        self.state = .fieldStart
+                    }
+                } else {
+                    // Not a byte order mark: the first cell's first character.
+                    self.unit.appendVerbatim(self.byteOrderMark)
+                    self.byteOrderMark.removeAll()
+                    self.state = .unquoted
+                }
+
+            case .fieldStart:
+                if byte == UInt8(ascii: "\"") {
+                    output.append(byte)
+                    self.state = .quoted
+                    index += 1
+                } else if self.isDelimiterByte(byte) {
+                    self.delimiter(byte, into: &output)
+                    index += 1
+                } else {
+                    self.state = .unquoted
+                }
+
+            case .unquoted:
+                var stop = index
+                let separator = self.separator
+                while stop < count {
+                    let current = bytes[stop]
+                    if current == separator || current == 0x0A || current == 0x0D { break }
+                    stop += 1
+                }
+                if self.row > 0 && self.unit.isEmpty && stop < count && stop - index < maxUnitBytes {
+                    // A whole cell in this chunk: detected straight on the input, copied only if masked.
+                    let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, label: self.label) : []
+                    if detections.isEmpty {
+                        output.append(contentsOf: text)
+                    } else {
+                        self.unit.appendVerbatim(text)
+                        self.endCell(quoted: false, into: &output, tally: &tally, detections: detections)
+                    }
+                    self.delimiter(bytes[stop], into: &output)
+                    index = stop + 1
+                    continue
+                }
+                if stop > index {
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutIfLong(quoted: false, into: &output, tally: &tally)
+                    index = stop
+                    continue
+                }
+                self.endCell(quoted: false, into: &output, tally: &tally)
+                self.delimiter(byte, into: &output)
+                index += 1
+
+            case .quoted:
+                let stop = Self.quotedStops.firstStop(in: bytes, from: index, end: count)
+                if self.row > 0 && self.unit.isEmpty && stop + 1 < count && self.isDelimiterByte(bytes[stop + 1])
+                    && stop - index < maxUnitBytes
+                {
+                    // A whole quoted cell without doubled quotes in this chunk: straight from the input.
+                    renderVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]), masker: self.masker, label: self.label,
+                                   escaping: .csvQuoted, tally: &tally, into: &output)
+                    output.append(UInt8(ascii: "\""))
+                    self.delimiter(bytes[stop + 1], into: &output)
+                    index = stop + 2
+                    continue
+                }
+                if stop > index {
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutIfLong(quoted: true, into: &output, tally: &tally)
+                    index = stop
+                    continue
+                }
+                self.state = .quoteInQuoted
+                index += 1
+
+            case .quoteInQuoted:
+                if byte == UInt8(ascii: "\"") {
+                    self.unit.appendSpecial(raw: [byte, byte], decoded: [byte])
+                    self.cutIfLong(quoted: true, into: &output, tally: &tally)
+                    self.state = .quoted
+                    index += 1
+                } else {
+                    self.endCell(quoted: true, into: &output, tally: &tally)
+                    output.append(UInt8(ascii: "\""))
+                    if self.isDelimiterByte(byte) {
+                        self.delimiter(byte, into: &output)
+                        index += 1
+                    } else {
+                        // Text after a closing quote (lenient): read on as an unquoted part of the cell.
+                        self.state = .unquoted
+                    }
+                }
+
+            case .afterCarriageReturn:
+                self.state = .fieldStart
+                if byte == 0x0A {
+                    output.append(byte)
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// A separator or line break after a cell.
+    private mutating func delimiter(_ byte: UInt8, into output: inout [UInt8]) {
+        output.append(byte)
+        if byte == self.separator {
+            self.column += 1
+            self.state = .fieldStart
+        } else {
+            self.row += 1
+            self.column = 0
+            self.state = byte == 0x0D ? .afterCarriageReturn : .fieldStart
+        }
+    }
+
+    private var label: String? {
+        self.row > 0 && self.column < self.headers.count ? self.headers[self.column] : nil
+    }
+
+    private mutating func captureHeader(_ part: TextUnit) {
+        guard self.row == 0, self.headerCapture == nil else { return }
+        self.headerCapture = part.textPrefix(maxLabelBytes)
+    }
+
+    private mutating func cutIfLong(quoted: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+        while self.unit.rawCount >= maxUnitBytes {
+            let head = self.unit.cut(limit: maxUnitBytes)
+            self.cellWasCut = true
+            if self.row == 0 {
+                self.captureHeader(head)
+                head.appendRaw(to: &output)
+            } else {
+                head.render(masker: self.masker, label: self.label, escaping: quoted ? .csvQuoted : .none, tally: &tally, into: &output)
+            }
+        }
+    }
+
+    private mutating func endCell(quoted: Bool, into output: inout [UInt8], tally: inout MaskTally,
+                                  detections: [Detection]? = nil) {
+        self.cutIfLong(quoted: quoted, into: &output, tally: &tally)
+        defer {
+            self.unit.removeAll()
+            self.cellWasCut = false
+        }
+        if self.row == 0 {
+            self.captureHeader(self.unit)
+            self.unit.appendRaw(to: &output)
+            // Labels for the first `maxColumns` columns (a header row of any width streams in flat memory).
+            if self.column < Self.maxColumns {
+                while self.headers.count < self.column { self.headers.append(nil) }
+                if self.headers.count == self.column { self.headers.append(self.masker.effective(labelString(self.headerCapture ?? []))) }
+            }
+            self.headerCapture = nil
+            return
+        }
+        guard !self.unit.isEmpty else { return }
+        if quoted || self.cellWasCut {
+            self.unit.render(masker: self.masker, label: self.label, escaping: quoted ? .csvQuoted : .none, tally: &tally, into: &output)
+            return
+        }
+        var rendered: [UInt8] = []
+        let masked = self.unit.render(masker: self.masker, label: self.label, escaping: .none, tally: &tally, into: &rendered,
+                                      detections: detections)
+        if masked && self.needsQuotes(rendered) {
+            output.append(UInt8(ascii: "\""))
+            Escaping.csvQuoted.append(rendered, into: &output)
+            output.append(UInt8(ascii: "\""))
+        } else {
+            output.append(contentsOf: rendered)
+        }
+    }
+
+    /// Whether a masked unquoted cell would now read as more than one cell.
+    private func needsQuotes(_ cell: [UInt8]) -> Bool {
+        var originalQuotes = 0
+        self.unit.withText { text in for byte in text where byte == UInt8(ascii: "\"") { originalQuotes += 1 } }
+        var quotes = 0
+        for byte in cell {
+            if byte == self.separator || byte == 0x0A || byte == 0x0D { return true }
+            if byte == UInt8(ascii: "\"") { quotes += 1 }
+        }
+        return quotes != originalQuotes
+    }
+
+    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.state {
+        case .byteOrderMark:
+            self.unit.appendVerbatim(self.byteOrderMark)
+            self.byteOrderMark.removeAll()
+            self.endCell(quoted: false, into: &output, tally: &tally)
+        case .unquoted:
+            self.endCell(quoted: false, into: &output, tally: &tally)
+        case .quoted:
+            // Unterminated quote: released without the closing quote it never had.
+            self.endCell(quoted: true, into: &output, tally: &tally)
+        case .quoteInQuoted:
+            self.endCell(quoted: true, into: &output, tally: &tally)
+            output.append(UInt8(ascii: "\""))
+        case .start, .fieldStart, .afterCarriageReturn:
+            break
+        }
+        self.state = .fieldStart
+    }
+}

@@ -1,0 +1,1610 @@
+import Foundation
+
+/// Masks an HTML response body as it streams: a tokenizer over bytes that releases markup byte for byte and masks
+/// the text the admin shows.
+///
+/// Why it exists: the seller admin's screens are server-rendered HTML, and personal data hides in text nodes,
+/// attribute values, inline JSON and JavaScript, `<textarea>`, `<title>` and comments, often written with character
+/// references (`&#54861;`) or split by inline tags (`<b>홍</b>길동`). What it masks:
+/// - **Text runs**: consecutive text nodes separated only by inline tags (`a`, `b`, `span`, `em`, … see
+///   `inlineElements`) are joined into one unit; a value found across them is masked in place, each node keeping as
+///   many (masked) characters as it had, the tags untouched.
+/// - **Attribute values**, except structural and URL-ish ones (`href`, `src`, `class`, `id`, `style`, `name`, `type`,
+///   … see `unmaskedAttributes`).
+/// - `<textarea>` and `<title>` content, comments, `<script>` content: JSON types with the JSON scanner (labels from
+///   keys; if the island turns out not to be JSON, the rest is scanned as JavaScript), other scripts' string literals
+///   with the JavaScript scanner, unknown script types (templates) as plain text. `<style>` passes untouched.
+/// - Character references (`&#54861;`, `&#xD64D;`, `&amp;`, common named ones) are decoded before detection.
+///
+/// Labels come from the page's structure: a row's `<th>` labels the `<td>`s after it (when it names a kind; else the
+/// column's header does), a header row (in `<thead>`, or a row of only `<th>`) labels its column; `<dt>` labels the
+/// next `<dd>`; `<label>` text labels the next text or form field; an `<input>`'s `name` (or `id`) labels its
+/// `value`; `<meta name=…>` labels its `content`; `data-x-y` is labelled `x-y`. The tokenizer follows the HTML
+/// tokenizer states closely enough for real admin markup (uppercase, unquoted attributes, unclosed cells, `<br>`,
+/// self-closing syntax) and never rejects markup.
+///
+/// A unit with nothing detected is released exactly as it came. In a unit with detections only the detected values
+/// change: each is replaced by its masked form, escaped for where it stands (`&`, `<`, `>`, and quotes in attribute
+/// values), while every other byte — character references included — stays as written. Chunking does not matter:
+/// units end and are cut only at content events, and the fast paths for whole tags and text runs inside one chunk
+/// give exactly what the byte-by-byte state machine gives.
+public final class HTMLBodyMasker: BodyMasker {
+    private var core: HTMLCore
+    private var validator = UTF8Validator()
+    private var carry = OutputCarry()
+    public private(set) var tally = MaskTally()
+
+    public init(masker: TextMasker) {
+        self.core = HTMLCore(masker: ScanContext(masker))
+    }
+
+    public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(chunk.count + 64)
+        self.carry.start(&output)
+        try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.validator.validate(bytes, format: "HTML")
+            self.core.feed(bytes, into: &output, tally: &self.tally)
+        }
+        return self.carry.release(&output)
+    }
+
+    public func finish() throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        self.carry.start(&output)
+        try self.validator.finish(format: "HTML")
+        self.core.finish(into: &output, tally: &self.tally)
+        return output
+    }
+
+    /// Bytes held back: the text run being joined, the tag being read, partial references and end tags.
+    var heldBytes: Int { self.core.heldBytes + self.carry.carry.count }
+}
+
+/// Inline elements whose tags do not break a text run.
+let inlineElements: Set<[UInt8]> = Set(["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font",
+                                        "i", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+                                        "time", "u", "var", "wbr"].map { Array($0.utf8) })
+
+/// Attributes whose values are never masked: URLs, identifiers, styling, form mechanics, sizes and flags.
+let unmaskedAttributes: Set<[UInt8]> = Set([
+    "href", "src", "srcset", "action", "formaction", "class", "id", "style", "type", "name", "for", "rel", "rev",
+    "method", "target", "lang", "dir", "role", "width", "height", "colspan", "rowspan", "charset", "http-equiv",
+    "enctype", "accept", "accept-charset", "autocomplete", "tabindex", "maxlength", "minlength", "size", "min", "max",
+    "step", "pattern", "integrity", "crossorigin", "referrerpolicy", "loading", "async", "defer", "hidden", "disabled",
+    "checked", "selected", "readonly", "required", "multiple", "media", "sizes", "poster", "data", "cite",
+    "background", "formmethod", "formtarget", "formenctype", "formnovalidate", "form", "list", "headers", "scope",
+    "align", "valign", "bgcolor", "color", "border", "cellpadding", "cellspacing", "nonce", "slot", "is", "itemtype",
+    "itemid", "itemscope", "itemref", "itemprop", "property", "manifest", "codebase", "longdesc", "usemap", "ping",
+    "hreflang", "as", "sandbox", "allow", "span", "start", "reversed", "wrap", "cols", "rows", "shape", "coords",
+    "frameborder", "scrolling", "marginwidth", "marginheight", "part", "exportparts", "inputmode", "enterkeyhint",
+    "draggable", "spellcheck", "contenteditable", "translate", "accesskey", "autofocus", "novalidate", "open", "kind",
+    "srclang", "download", "xmlns", "viewbox", "d", "fill", "stroke", "points", "transform", "x", "y", "cx", "cy",
+    "r", "rx", "ry", "x1", "x2", "y1", "y2", "stroke-width", "fill-rule", "clip-rule", "version", "datetime",
+].map { Array($0.utf8) })
+
+/// `aria-*` attributes that hold text (the others hold ids, states and numbers).
+let maskedAriaAttributes: Set<[UInt8]> = Set(["aria-label", "aria-valuetext", "aria-description", "aria-placeholder",
+                                              "aria-roledescription"].map { Array($0.utf8) })
+
+/// A lowercased ASCII name of up to 8 bytes packed into an integer (cheap to look up); 0 for longer names.
+@inline(__always)
+func packedName(_ name: [UInt8]) -> UInt64 {
+    guard name.count <= 8 else { return 0 }
+    var value: UInt64 = 0
+    for byte in name { value = value << 8 | UInt64(byte) }
+    return value
+}
+
+/// What an element means to the scanner.
+enum Element: UInt8 {
+    case other, inline, table, thead, tbody, tfoot, tr, th, td, dt, dd, dl, label, select, script, passThrough, textarea,
+         title, input, button
+
+    /// By name (lowercased): a switch over packed names (`inlineElements` spelled out; a test keeps them equal).
+    init(name: [UInt8]) {
+        self.init(packed: packedName(name))
+    }
+
+    init(packed: UInt64) {
+        switch packed {
+        case 0x61, 0x61626272, 0x62, 0x626469, 0x62646F, 0x63697465, 0x636F6465, 0x64617461, 0x64666E, 0x656D, 0x666F6E74, 0x69, 0x6B6264, 0x6D61726B, 0x71, 0x73, 0x73616D70, 0x736D616C6C, 0x7370616E, 0x7374726F6E67, 0x737562, 0x737570, 0x74696D65, 0x75, 0x766172, 0x776272:
+            self = .inline  // a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup time u var wbr
+        case 0x7461626C65: self = .table  // table
+        case 0x7468656164: self = .thead  // thead
+        case 0x74626F6479: self = .tbody  // tbody
+        case 0x74666F6F74: self = .tfoot  // tfoot
+        case 0x7472: self = .tr  // tr
+        case 0x7468: self = .th  // th
+        case 0x7464: self = .td  // td
+        case 0x6474: self = .dt  // dt
+        case 0x6464: self = .dd  // dd
+        case 0x646C: self = .dl  // dl
+        case 0x6C6162656C: self = .label  // label
+        case 0x73656C656374: self = .select  // select
+        case 0x736372697074: self = .script  // script
+        case 0x7374796C65: self = .passThrough  // style
+        case 0x786D70: self = .passThrough  // xmp
+        case 0x696672616D65: self = .passThrough  // iframe
+        case 0x6E6F656D626564: self = .passThrough  // noembed
+        case 0x6E6F6672616D6573: self = .passThrough  // noframes
+        case 0x7465787461726561: self = .textarea  // textarea
+        case 0x7469746C65: self = .title  // title
+        case 0x696E707574: self = .input  // input
+        case 0x627574746F6E: self = .button  // button
+        default: self = .other
+        }
+    }
+}
+
+/// What an attribute's value is to the scanner: not masked (and possibly needed: `name`, `id`, …), or masked with
+/// a label rule.
+enum AttributeRole: UInt8 {
+    case unmasked, name, id, type, colspan, property, itemprop
+    case free, value, content, data
+
+    var isMasked: Bool { self.rawValue >= AttributeRole.free.rawValue }
+
+    static let byPackedName: [UInt64: AttributeRole] = {
+        var table: [UInt64: AttributeRole] = [:]
+        for name in unmaskedAttributes where name.count <= 8 { table[packedName(name)] = .unmasked }
+        let named: [(String, AttributeRole)] = [
+            ("name", .name), ("id", .id), ("type", .type), ("colspan", .colspan), ("property", .property),
+            ("itemprop", .itemprop), ("value", .value), ("content", .content),
+        ]
+        for (name, role) in named { table[packedName(Array(name.utf8))] = role }
+        return table
+    }()
+
+    init(name: [UInt8]) {
+        if name.isEmpty { self = .unmasked; return }
+        if name.count > 5 && name.starts(with: "data-".utf8) { self = .data; return }
+        if name.starts(with: "aria-".utf8) { self = maskedAriaAttributes.contains(name) ? .free : .unmasked; return }
+        if name.starts(with: "xmlns".utf8) || name.starts(with: "xml:".utf8) { self = .unmasked; return }
+        let packed = packedName(name)
+        guard packed != 0 else {
+            self = unmaskedAttributes.contains(name) ? .unmasked : .free
+            return
+        }
+        self.init(packed: packed)
+    }
+
+    /// A name of up to 8 bytes without the `data-`, `aria-`, `xml` prefixes; the common ones without hashing.
+    init(packed: UInt64) {
+        switch packed {
+        case 0x6E616D65: self = .name  // name
+        case 0x6964: self = .id  // id
+        case 0x74797065: self = .type  // type
+        case 0x636F6C7370616E: self = .colspan  // colspan
+        case 0x70726F7065727479: self = .property  // property
+        case 0x6974656D70726F70: self = .itemprop  // itemprop
+        case 0x76616C7565: self = .value  // value
+        case 0x636F6E74656E74: self = .content  // content
+        case 0x636C617373: self = .unmasked  // class
+        case 0x68726566: self = .unmasked  // href
+        case 0x7374796C65: self = .unmasked  // style
+        case 0x737263: self = .unmasked  // src
+        case 0x7469746C65: self = .free  // title
+        case 0x616C74: self = .free  // alt
+        case 0x666F72: self = .unmasked  // for
+        case 0x72656C: self = .unmasked  // rel
+        case 0x616374696F6E: self = .unmasked  // action
+        case 0x6D6574686F64: self = .unmasked  // method
+        case 0x746172676574: self = .unmasked  // target
+        case 0x7769647468: self = .unmasked  // width
+        case 0x686569676874: self = .unmasked  // height
+        case 0x63686172736574: self = .unmasked  // charset
+        case 0x6C616E67: self = .unmasked  // lang
+        case 0x726F6C65: self = .unmasked  // role
+        case 0x636865636B6564: self = .unmasked  // checked
+        case 0x64697361626C6564: self = .unmasked  // disabled
+        case 0x73656C6563746564: self = .unmasked  // selected
+        case 0x726561646F6E6C79: self = .unmasked  // readonly
+        default: self = Self.byPackedName[packed] ?? .free
+        }
+    }
+}
+
+/// Elements whose content is not markup.
+private enum RawTextKind {
+    /// `<style>`, `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`: passed through.
+    case passThrough
+    /// `<textarea>`, `<title>`: text with character references.
+    case rcdata(label: String?)
+    /// `<script>` with a JSON type.
+    case json
+    /// `<script>` with a JavaScript type (or none).
+    case javaScript
+    /// `<script>` of another type (templates): one plain text unit.
+    case plain
+}
+
+private enum ReferenceContext {
+    case data
+    case rcdata
+    case attribute
+}
+
+/// The HTML state machine behind `HTMLBodyMasker` (a value type, so its hot loop pays no class access checks).
+struct HTMLCore {
+    private enum State {
+        case data
+        case characterReference
+        case tagOpen
+        case endTagOpen
+        case tagName
+        case beforeAttributeName
+        case attributeName
+        case afterAttributeName
+        case beforeAttributeValue
+        case attributeValue(quote: UInt8)
+        case afterAttributeValueQuoted
+        case selfClosingStartTag
+        case markupDeclarationOpen(dashes: Int)
+        case comment
+        case bogusComment
+        case rawText
+    }
+
+    private struct Attribute {
+        var name: [UInt8] = []
+        var quote: UInt8 = 0
+        var hasValue = false
+        var complete = false
+        var role: AttributeRole = .unmasked
+        var value = TextUnit()
+
+        mutating func reset() {
+            self.name.removeAll(keepingCapacity: true)
+            self.quote = 0
+            self.hasValue = false
+            self.complete = false
+            self.role = .unmasked
+            self.value.removeAll()
+        }
+    }
+
+    /// Values of the attributes labels and script types come from (the first of each, as browsers read them).
+    private struct KnownValues {
+        var name: [UInt8]?
+        var id: [UInt8]?
+        var type: [UInt8]?
+        var colspan: [UInt8]?
+        var property: [UInt8]?
+        var itemprop: [UInt8]?
+    }
+
+    /// The tag being read: markup and attribute values, released when it ends (or in parts when it is huge). Its
+    /// storage is reused from tag to tag.
+    private struct Tag {
+        var isEnd = false
+        var name: [UInt8] = []
+        var element: Element = .other
+        /// Markup read so far; `segments` say where attribute values stand in it.
+        var markup: [UInt8] = []
+        /// Each value follows `markup[previous end ..< end]`.
+        var segments: [(end: Int, attribute: Int)] = []
+        var attributes: [Attribute] = []
+        var attributeCount = 0
+        var selfClosing = false
+        /// Bytes held in segments and markup (not the value being read).
+        var size = 0
+        /// Too large to stand inside a joined text run, or partly released already.
+        var detached = false
+        var known = KnownValues()
+
+        mutating func reset(isEnd: Bool) {
+            self.isEnd = isEnd
+            if !self.name.isEmpty { self.name.removeAll(keepingCapacity: true) }
+            self.element = .other
+            if !self.markup.isEmpty { self.markup.removeAll(keepingCapacity: true) }
+            self.markup.append(UInt8(ascii: "<"))
+            if isEnd { self.markup.append(UInt8(ascii: "/")) }
+            if !self.segments.isEmpty { self.segments.removeAll(keepingCapacity: true) }
+            self.attributeCount = 0
+            self.selfClosing = false
+            self.size = self.markup.count
+            self.detached = false
+            if self.hasKnown {
+                self.known = KnownValues()
+                self.hasKnown = false
+            }
+        }
+
+        var hasKnown = false
+
+        /// Index of the attribute being read.
+        var last: Int { self.attributeCount - 1 }
+
+        mutating func addAttribute() {
+            if self.attributeCount < self.attributes.count {
+                self.attributes[self.attributeCount].reset()
+            } else {
+                self.attributes.append(Attribute())
+            }
+            self.attributeCount += 1
+        }
+
+        var currentValueSize: Int {
+            guard self.attributeCount > 0 else { return 0 }
+            let attribute = self.attributes[self.attributeCount - 1]
+            return attribute.hasValue && !attribute.complete ? attribute.value.rawCount : 0
+        }
+    }
+
+    private enum Cell {
+        case none
+        case header(Int)
+        case data
+    }
+
+    /// Labels here are effective labels (nil where the text names no kind), resolved once where they are read.
+    private struct Table {
+        var columnHeaders: [String?] = []
+        var rowHeaders: [String?] = []
+        var nextColumn = 0
+        var inRow = false
+        var rowHasData = false
+        var rowLabel: String?
+        var inHead = false
+        var cell: Cell = .none
+        var cellLabel: String?
+    }
+
+    private enum Capture {
+        case header
+        case term
+        case label
+    }
+
+    /// Tags larger than this do not join a text run.
+    static let maxInlineTagBytes = 4096
+    static let maxTableDepth = 32
+    /// Attributes of one tag held before it is released in parts.
+    static let maxHeldAttributes = 1024
+
+    let masker: ScanContext
+    private var state: State = .data
+    /// The text unit being read: a joined text run, a comment, `<textarea>`/`<title>` content, a plain script.
+    private var unit = TextUnit()
+    private var tag = Tag()
+    private var reference: [UInt8] = []
+    private var referenceContext: ReferenceContext = .data
+    private var commentDashes = 0
+    private var commentBang = false
+    private var commentAtStart = false
+    private var rawTextName: [UInt8] = []
+    private var rawTextKind: RawTextKind = .passThrough
+    private var endMatch: [UInt8] = []
+    /// Reused buffer for an inline tag joining a text run.
+    private var scratch: [UInt8] = []
+    /// Values to mask of the tag `fastTag` is reading.
+    private var fastValues: [FastValue] = []
+    private var json: JSONCore
+    private var javaScript: JavaScriptCore
+
+    // Labels.
+    private var tables: [Table] = []
+    private var tableOverflow = 0
+    private var capture: Capture?
+    private var captureText: [UInt8] = []
+    private var termLabel: String?
+    private var inDefinition = false
+    private var pendingLabel: String?
+    private var selectLabel: String?
+
+    private static let dataStops = StopSet([UInt8(ascii: "<"), UInt8(ascii: "&")])
+    private static let lessThan = StopSet([UInt8(ascii: "<")])
+    private static let rcdataStops = StopSet([UInt8(ascii: "<"), UInt8(ascii: "&")])
+    private static let doubleQuotedStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "&")])
+    private static let singleQuotedStops = StopSet([UInt8(ascii: "'"), UInt8(ascii: "&")])
+    private static let unquotedStops = StopSet([UInt8(ascii: "&"), UInt8(ascii: ">"), 0x20, 0x09, 0x0A, 0x0C, 0x0D])
+    private static let nameStops = StopSet([UInt8(ascii: "/"), UInt8(ascii: ">"), 0x20, 0x09, 0x0A, 0x0C, 0x0D])
+    private static let attributeNameStops = StopSet([UInt8(ascii: "/"), UInt8(ascii: ">"), UInt8(ascii: "="), 0x20, 0x09, 0x0A, 0x0C, 0x0D])
+    private static let commentStops = StopSet([UInt8(ascii: "-")])
+    private static let greaterThan = StopSet([UInt8(ascii: ">")])
+
+    init(masker: ScanContext) {
+        self.masker = masker
+        self.json = JSONCore(masker: masker, strict: false, inScript: true)
+        self.javaScript = JavaScriptCore(masker: masker)
+    }
+
+    var heldBytes: Int {
+        let tagBytes = self.tag.size + self.tag.currentValueSize
+        return self.unit.rawCount + tagBytes + self.reference.count + self.endMatch.count + self.commentDashes
+            + self.json.heldBytes + self.javaScript.heldBytes
+    }
+
+    // MARK: the tokenizer
+
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let byte = bytes[index]
+            switch self.state {
+            case .data:
+                let stop = Self.dataStops.firstStop(in: bytes, from: index, end: count)
+                if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
+                    // A whole text run in this chunk (markup that ends runs follows): straight from the input.
+                    let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    let label = self.runLabel(text)
+                    renderVerbatim(text, masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+                    index = stop
+                    continue
+                }
+                if stop > index {
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutUnitIfLong(into: &output, tally: &tally)
+                    index = stop
+                    continue
+                }
+                index += 1
+                if byte == UInt8(ascii: "<") {
+                    self.state = .tagOpen
+                } else {
+                    self.startReference(byte)
+                    self.referenceContext = .data
+                    self.state = .characterReference
+                }
+
+            case .characterReference:
+                if self.referenceStep(byte, into: &output, tally: &tally) { index += 1 }
+
+            case .tagOpen:
+                if ByteClass.isASCIILetter(byte) {
+                    if let end = self.fastTag(bytes, nameStart: index, isEnd: false, into: &output, tally: &tally) {
+                        index = end
+                        continue
+                    }
+                    self.startTag(isEnd: false)
+                    self.state = .tagName
+                } else if byte == UInt8(ascii: "/") {
+                    index += 1
+                    self.state = .endTagOpen
+                } else if byte == UInt8(ascii: "!") {
+                    index += 1
+                    self.state = .markupDeclarationOpen(dashes: 0)
+                } else if byte == UInt8(ascii: "?") {
+                    self.flushRun(into: &output, tally: &tally)
+                    output.append(UInt8(ascii: "<"))
+                    self.state = .bogusComment
+                } else {
+                    // A `<` that starts no tag is text.
+                    self.unit.appendVerbatim(byte: UInt8(ascii: "<"))
+                    self.state = .data
+                }
+
+            case .endTagOpen:
+                if ByteClass.isASCIILetter(byte) {
+                    if let end = self.fastTag(bytes, nameStart: index, isEnd: true, into: &output, tally: &tally) {
+                        index = end
+                        continue
+                    }
+                    self.startTag(isEnd: true)
+                    self.state = .tagName
+                } else {
+                    self.flushRun(into: &output, tally: &tally)
+                    output.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+                    if byte == UInt8(ascii: ">") {
+                        output.append(byte)
+                        index += 1
+                        self.state = .data
+                    } else {
+                        self.state = .bogusComment
+                    }
+                }
+
+            case .tagName:
+                let stop = Self.nameStops.firstStop(in: bytes, from: index, end: count)
+                if stop > index {
+                    let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    for character in run where self.tag.name.count < 32 { self.tag.name.append(ByteClass.lowercased(character)) }
+                    index += self.appendMarkup(run, into: &output, tally: &tally)
+                    continue
+                }
+                index += 1
+                self.appendMarkup(byte, into: &output, tally: &tally)
+                self.afterNameByte(byte, into: &output, tally: &tally)
+
+            case .beforeAttributeName:
+                if ByteClass.isASCIIWhitespace(byte) {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                } else if byte == UInt8(ascii: "/") || byte == UInt8(ascii: ">") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.afterNameByte(byte, into: &output, tally: &tally)
+                } else {
+                    self.tag.addAttribute()
+                    self.attributeAdded(into: &output, tally: &tally)
+                    self.state = .attributeName
+                    // The first byte of a name may be `=` (a parse error that makes it part of the name).
+                    if byte == UInt8(ascii: "=") {
+                        index += 1
+                        self.tag.attributes[self.tag.last].name.append(byte)
+                        self.appendMarkup(byte, into: &output, tally: &tally)
+                    }
+                }
+
+            case .attributeName:
+                let stop = Self.attributeNameStops.firstStop(in: bytes, from: index, end: count)
+                if stop > index {
+                    let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    let last = self.tag.last
+                    for character in run where self.tag.attributes[last].name.count < 64 {
+                        self.tag.attributes[last].name.append(ByteClass.lowercased(character))
+                    }
+                    index += self.appendMarkup(run, into: &output, tally: &tally)
+                    continue
+                }
+                index += 1
+                self.appendMarkup(byte, into: &output, tally: &tally)
+                if byte == UInt8(ascii: "=") {
+                    self.state = .beforeAttributeValue
+                } else if ByteClass.isASCIIWhitespace(byte) {
+                    self.state = .afterAttributeName
+                } else {
+                    self.afterNameByte(byte, into: &output, tally: &tally)
+                }
+
+            case .afterAttributeName:
+                if ByteClass.isASCIIWhitespace(byte) {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                } else if byte == UInt8(ascii: "=") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.state = .beforeAttributeValue
+                } else if byte == UInt8(ascii: "/") || byte == UInt8(ascii: ">") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.afterNameByte(byte, into: &output, tally: &tally)
+                } else {
+                    self.tag.addAttribute()
+                    self.attributeAdded(into: &output, tally: &tally)
+                    self.state = .attributeName
+                }
+
+            case .beforeAttributeValue:
+                if ByteClass.isASCIIWhitespace(byte) {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                } else if byte == UInt8(ascii: ">") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.tagEnded(into: &output, tally: &tally)
+                } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.startValue(quote: byte)
+                } else {
+                    self.startValue(quote: 0)
+                }
+
+            case .attributeValue(let quote):
+                let stops = quote == UInt8(ascii: "\"") ? Self.doubleQuotedStops
+                    : quote == UInt8(ascii: "'") ? Self.singleQuotedStops : Self.unquotedStops
+                let stop = stops.firstStop(in: bytes, from: index, end: count)
+                let last = self.tag.last
+                if stop > index {
+                    self.tag.attributes[last].value.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.valueAppended(into: &output, tally: &tally)
+                    index = stop
+                    continue
+                }
+                index += 1
+                if byte == UInt8(ascii: "&") {
+                    self.startReference(byte)
+                    self.referenceContext = .attribute
+                    self.state = .characterReference
+                    continue
+                }
+                self.endValue(into: &output, tally: &tally)
+                self.appendMarkup(byte, into: &output, tally: &tally)
+                if quote != 0 {
+                    self.state = .afterAttributeValueQuoted
+                } else if byte == UInt8(ascii: ">") {
+                    self.tagEnded(into: &output, tally: &tally)
+                } else {
+                    self.state = .beforeAttributeName
+                }
+
+            case .afterAttributeValueQuoted:
+                if ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "/") || byte == UInt8(ascii: ">") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.afterNameByte(byte, into: &output, tally: &tally)
+                } else {
+                    self.state = .beforeAttributeName
+                }
+
+            case .selfClosingStartTag:
+                if byte == UInt8(ascii: ">") {
+                    index += 1
+                    self.appendMarkup(byte, into: &output, tally: &tally)
+                    self.tag.selfClosing = true
+                    self.tagEnded(into: &output, tally: &tally)
+                } else {
+                    self.state = .beforeAttributeName
+                }
+
+            case .markupDeclarationOpen(let dashes):
+                if byte == UInt8(ascii: "-") && dashes == 0 {
+                    index += 1
+                    self.state = .markupDeclarationOpen(dashes: 1)
+                } else if byte == UInt8(ascii: "-") {
+                    index += 1
+                    self.flushRun(into: &output, tally: &tally)
+                    output.append(contentsOf: "<!--".utf8)
+                    self.commentDashes = 0
+                    self.commentBang = false
+                    self.commentAtStart = true
+                    self.state = .comment
+                } else {
+                    self.flushRun(into: &output, tally: &tally)
+                    output.append(contentsOf: dashes == 0 ? Array("<!".utf8) : Array("<!-".utf8))
+                    self.state = .bogusComment
+                }
+
+            case .comment:
+                index += self.commentStep(bytes, from: index, into: &output, tally: &tally)
+
+            case .bogusComment:
+                // `<!DOCTYPE …>`, `<?…>`, `</ …>`: content up to `>` is masked like a comment's.
+                let stop = Self.greaterThan.firstStop(in: bytes, from: index, end: count)
+                if stop > index {
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutUnitIfLong(into: &output, tally: &tally)
+                }
+                index = stop
+                if stop < count {
+                    self.flushComment(into: &output, tally: &tally)
+                    output.append(bytes[stop])
+                    index += 1
+                    self.state = .data
+                }
+
+            case .rawText:
+                index += self.rawTextStep(bytes, from: index, into: &output, tally: &tally)
+            }
+        }
+    }
+
+    // MARK: tags
+
+    /// A whole tag inside the chunk whose attributes hold nothing to mask (most tags: `<td>`, `</tr>`,
+    /// `<td class="num">`): the structure is updated and the tag released straight from the chunk, exactly as the
+    /// state machine would do it. Returns the index after the tag, or nil to let the state machine read it (the tag
+    /// runs past the chunk, is long, or has a value to mask or decode).
+    private mutating func fastTag(_ bytes: UnsafeBufferPointer<UInt8>, nameStart: Int, isEnd: Bool,
+                                  into output: inout [UInt8], tally: inout MaskTally) -> Int? {
+        let limit = min(bytes.count, nameStart + 3000)
+        var index = nameStart
+        var packed: UInt64 = 0
+        if !self.fastValues.isEmpty { self.fastValues.removeAll(keepingCapacity: true) }
+        while index < limit {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || ByteClass.isASCIIWhitespace(byte) { break }
+            if index - nameStart < 8 { packed = packed << 8 | UInt64(ByteClass.lowercased(byte)) }
+            index += 1
+        }
+        let nameEnd = index
+        let element: Element = nameEnd - nameStart <= 8 ? Element(packed: packed) : .other
+        var known = KnownValues()
+        var hasKnown = false
+        attributes: while true {
+            guard index < limit else { return nil }
+            let byte = bytes[index]
+            if ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "/") {
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: ">") {
+                index += 1
+                break
+            }
+            // An attribute name (its first byte may be `=`).
+            let attributeStart = index
+            index += 1
+            while index < limit {
+                let current = bytes[index]
+                if ByteClass.isASCIIWhitespace(current) || current == UInt8(ascii: "/") || current == UInt8(ascii: ">")
+                    || current == UInt8(ascii: "=")
+                {
+                    break
+                }
+                index += 1
+            }
+            let attributeEnd = index
+            while index < limit && ByteClass.isASCIIWhitespace(bytes[index]) { index += 1 }
+            guard index < limit else { return nil }
+            guard bytes[index] == UInt8(ascii: "=") else { continue attributes }
+            index += 1
+            while index < limit && ByteClass.isASCIIWhitespace(bytes[index]) { index += 1 }
+            guard index < limit else { return nil }
+            let first = bytes[index]
+            if first == UInt8(ascii: ">") {
+                index += 1
+                break
+            }
+            let valueStart: Int
+            let valueEnd: Int
+            if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") {
+                valueStart = index + 1
+                var close = valueStart
+                while close < limit && bytes[close] != first { close += 1 }
+                guard close < limit else { return nil }
+                valueEnd = close
+                index = close + 1
+            } else {
+                valueStart = index
+                while index < limit && !ByteClass.isASCIIWhitespace(bytes[index]) && bytes[index] != UInt8(ascii: ">") {
+                    index += 1
+                }
+                guard index < limit else { return nil }
+                valueEnd = index
+            }
+            if isEnd { continue }
+            guard let role = Self.fastRole(bytes, attributeStart, attributeEnd) else { return nil }
+            guard role != .unmasked else { continue }
+            let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+            if value.contains(UInt8(ascii: "&")) { return nil }
+            if role.isMasked {
+                // Released by `tagEnded` once the whole tag (and so every label source) is known.
+                self.fastValues.append(FastValue(start: valueStart - nameStart, end: valueEnd - nameStart, role: role,
+                                                 nameStart: attributeStart - nameStart, nameEnd: attributeEnd - nameStart,
+                                                 quote: first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") ? first : 0))
+                continue
+            }
+            var prefix: [UInt8] = []
+            appendLabel(value, to: &prefix)
+            hasKnown = true
+            switch role {
+            case .name: if known.name == nil { known.name = prefix }
+            case .id: if known.id == nil { known.id = prefix }
+            case .type: if known.type == nil { known.type = prefix }
+            case .colspan: if known.colspan == nil { known.colspan = prefix }
+            case .property: if known.property == nil { known.property = prefix }
+            case .itemprop: if known.itemprop == nil { known.itemprop = prefix }
+            default: break
+            }
+        }
+        // Values to mask inside a joined text run are left to the state machine.
+        if !self.fastValues.isEmpty && element == .inline && !self.unit.isEmpty { return nil }
+        self.tag.isEnd = isEnd
+        self.tag.element = element
+        self.tag.detached = false
+        if hasKnown || self.tag.hasKnown {
+            self.tag.known = known
+            self.tag.hasKnown = hasKnown
+        }
+        switch element {
+        case .script, .passThrough, .textarea, .title:
+            self.tag.name.removeAll(keepingCapacity: true)
+            for byte in UnsafeBufferPointer(rebasing: bytes[nameStart..<min(nameEnd, nameStart + 32)]) {
+                self.tag.name.append(ByteClass.lowercased(byte))
+            }
+        default:
+            break
+        }
+        self.tagEnded(raw: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), into: &output, tally: &tally)
+        return index
+    }
+
+    /// A value to mask that `fastTag` found, by offsets from the tag name's start.
+    struct FastValue {
+        var start: Int
+        var end: Int
+        var role: AttributeRole
+        var nameStart: Int
+        var nameEnd: Int
+        var quote: UInt8
+    }
+
+    /// `fastTag`'s values released (masked) between the markup around them, as `renderTag` would.
+    private mutating func renderFastValues(_ raw: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+        var position = 0
+        for index in 0..<self.fastValues.count {
+            let value = self.fastValues[index]
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[position..<value.start]))
+            let label: String?
+            switch value.role {
+            case .data:
+                var name: [UInt8] = []
+                for byte in UnsafeBufferPointer(rebasing: raw[(value.nameStart + 5)..<min(value.nameEnd, value.nameStart + 64)]) {
+                    name.append(ByteClass.lowercased(byte))
+                }
+                label = self.masker.label(forKey: name)
+            case .value:
+                label = self.formFieldLabel(consume: self.tag.element == .input || self.tag.element == .button)
+            case .content:
+                label = (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
+                    .flatMap { self.masker.label(forKey: $0) }
+            default:
+                label = nil
+            }
+            renderVerbatim(UnsafeBufferPointer(rebasing: raw[value.start..<value.end]), masker: self.masker, label: label,
+                           escaping: .htmlAttribute(quote: value.quote), tally: &tally, into: &output)
+            position = value.end
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[position...]))
+        self.fastValues.removeAll(keepingCapacity: true)
+    }
+
+    /// `AttributeRole(name:)` for a name in the chunk, or nil where the fast path leaves it to the state machine
+    /// (prefixed and long names).
+    private static func fastRole(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> AttributeRole? {
+        let length = end - start
+        if length > 5 && ByteClass.lowercased(bytes[start]) == UInt8(ascii: "d") && ByteClass.lowercased(bytes[start + 1]) == UInt8(ascii: "a")
+            && ByteClass.lowercased(bytes[start + 2]) == UInt8(ascii: "t") && ByteClass.lowercased(bytes[start + 3]) == UInt8(ascii: "a")
+            && bytes[start + 4] == UInt8(ascii: "-")
+        {
+            return .data
+        }
+        guard length <= 8 else { return nil }
+        var packed: UInt64 = 0
+        for index in start..<end { packed = packed << 8 | UInt64(ByteClass.lowercased(bytes[index])) }
+        if length >= 4 {
+            let head = packed >> UInt64((length - 4) * 8)
+            // "data", "aria", "xmln", "xml:" prefixes.
+            if head == 0x6461_7461 || head == 0x6172_6961 || head == 0x786D_6C6E || head == 0x786D_6C3A { return nil }
+        }
+        return AttributeRole(packed: packed)
+    }
+
+    private mutating func startTag(isEnd: Bool) {
+        self.tag.reset(isEnd: isEnd)
+    }
+
+    /// After `/`, `>` or whitespace that ends a name or value.
+    private mutating func afterNameByte(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+        switch byte {
+        case UInt8(ascii: ">"): self.tagEnded(into: &output, tally: &tally)
+        case UInt8(ascii: "/"): self.state = .selfClosingStartTag
+        default: self.state = .beforeAttributeName
+        }
+    }
+
+    /// Appends markup to the tag, at most up to the tag's limit (so the limit is reached at the same byte whatever
+    /// the chunking); returns how many bytes were taken.
+    @discardableResult
+    private mutating func appendMarkup(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) -> Int {
+        let room = maxUnitBytes - self.tag.size
+        let take = min(bytes.count, max(room, 0))
+        self.tag.markup.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
+        self.tag.size += take
+        self.tagGrew(into: &output, tally: &tally)
+        if self.tag.size >= maxUnitBytes { self.releaseTagPart(into: &output, tally: &tally) }
+        return take
+    }
+
+    private mutating func appendMarkup(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+        self.tag.markup.append(byte)
+        self.tag.size += 1
+        self.tagGrew(into: &output, tally: &tally)
+        if self.tag.size >= maxUnitBytes { self.releaseTagPart(into: &output, tally: &tally) }
+    }
+
+    /// A tag with very many attributes is released in parts too (at an attribute's start: a content event).
+    private mutating func attributeAdded(into output: inout [UInt8], tally: inout MaskTally) {
+        if self.tag.attributeCount > Self.maxHeldAttributes { self.releaseTagPart(into: &output, tally: &tally) }
+    }
+
+    /// A tag too large for a text run ends the run before it.
+    @inline(__always)
+    private mutating func tagGrew(into output: inout [UInt8], tally: inout MaskTally) {
+        if !self.tag.detached && self.tag.size + self.tag.currentValueSize > Self.maxInlineTagBytes {
+            self.tag.detached = true
+            self.flushRun(into: &output, tally: &tally)
+        }
+    }
+
+    private mutating func startValue(quote: UInt8) {
+        if self.tag.attributeCount == 0 { self.tag.addAttribute() }
+        let index = self.tag.last
+        self.tag.attributes[index].hasValue = true
+        self.tag.attributes[index].quote = quote
+        self.tag.attributes[index].role = AttributeRole(name: self.tag.attributes[index].name)
+        self.state = .attributeValue(quote: quote)
+    }
+
+    private mutating func valueAppended(into output: inout [UInt8], tally: inout MaskTally) {
+        self.tagGrew(into: &output, tally: &tally)
+        guard self.tag.attributes[self.tag.last].value.rawCount >= maxUnitBytes else { return }
+        // A huge value: release the tag so far, then the value in content-determined pieces.
+        self.releaseTagPart(into: &output, tally: &tally)
+        let current = self.tag.last
+        let masks = !self.tag.isEnd && self.tag.attributes[current].role.isMasked
+        let escaping = Escaping.htmlAttribute(quote: self.tag.attributes[current].quote)
+        while self.tag.attributes[current].value.rawCount >= maxUnitBytes {
+            let head = self.tag.attributes[current].value.cut(limit: maxUnitBytes)
+            if masks {
+                let label = self.attributeLabel(current)
+                head.render(masker: self.masker, label: label, escaping: escaping, tally: &tally, into: &output)
+            } else {
+                head.appendRaw(to: &output)
+            }
+        }
+    }
+
+    private mutating func endValue(into output: inout [UInt8], tally: inout MaskTally) {
+        let last = self.tag.last
+        self.tag.attributes[last].complete = true
+        let role = self.tag.attributes[last].role
+        if !role.isMasked && role != .unmasked {
+            self.tag.hasKnown = true
+            let value = self.tag.attributes[last].value.textPrefix(maxLabelBytes)
+            switch role {
+            case .name: if self.tag.known.name == nil { self.tag.known.name = value }
+            case .id: if self.tag.known.id == nil { self.tag.known.id = value }
+            case .type: if self.tag.known.type == nil { self.tag.known.type = value }
+            case .colspan: if self.tag.known.colspan == nil { self.tag.known.colspan = value }
+            case .property: if self.tag.known.property == nil { self.tag.known.property = value }
+            case .itemprop: if self.tag.known.itemprop == nil { self.tag.known.itemprop = value }
+            default: break
+            }
+        }
+        self.tag.segments.append((self.tag.markup.count, last))
+        self.tag.size += self.tag.attributes[last].value.rawCount
+        if self.tag.size >= maxUnitBytes { self.releaseTagPart(into: &output, tally: &tally) }
+    }
+
+    /// Releases what is held of a huge tag (segments and markup read so far).
+    private mutating func releaseTagPart(into output: inout [UInt8], tally: inout MaskTally) {
+        if !self.tag.detached {
+            self.tag.detached = true
+            self.flushRun(into: &output, tally: &tally)
+        }
+        self.renderTag(into: &output, tally: &tally)
+        self.tag.size = 0
+        // Released attributes are forgotten (label values are in `known`); the one being read stays.
+        if self.tag.attributeCount > 1 {
+            self.tag.attributes.swapAt(0, self.tag.last)
+            self.tag.attributeCount = 1
+        }
+    }
+
+    /// Releases the tag's markup and the values read so far.
+    private mutating func renderTag(into output: inout [UInt8], tally: inout MaskTally) {
+        var position = 0
+        for (end, index) in self.tag.segments {
+            output.append(contentsOf: self.tag.markup[position..<end])
+            position = end
+            if !self.tag.isEnd && self.tag.attributes[index].role.isMasked {
+                let label = self.attributeLabel(index)
+                let quote = self.tag.attributes[index].quote
+                self.tag.attributes[index].value.render(masker: self.masker, label: label,
+                                                        escaping: .htmlAttribute(quote: quote), tally: &tally, into: &output)
+            } else {
+                self.tag.attributes[index].value.appendRaw(to: &output)
+            }
+            self.tag.attributes[index].value.removeAll()
+        }
+        output.append(contentsOf: self.tag.markup[position...])
+        if !self.tag.segments.isEmpty { self.tag.segments.removeAll(keepingCapacity: true) }
+        self.tag.markup.removeAll(keepingCapacity: true)
+    }
+
+    /// The effective label of a masked attribute's value.
+    private mutating func attributeLabel(_ index: Int) -> String? {
+        switch self.tag.attributes[index].role {
+        case .data:
+            return self.masker.label(forKey: Array(self.tag.attributes[index].name.dropFirst(5)))
+        case .value:
+            let consumes = self.tag.element == .input || self.tag.element == .button
+            return self.formFieldLabel(consume: consumes)
+        case .content:
+            return (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
+                .flatMap { self.masker.label(forKey: $0) }
+        default:
+            return nil
+        }
+    }
+
+    /// The tag is complete: update the structure (labels), then release the tag (into the text run when inline).
+    /// `raw`: the tag as written after `<` or `</`, when `fastTag` read it whole (else the tag buffer is released).
+    private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, into output: inout [UInt8], tally: inout MaskTally) {
+        if raw == nil { self.tag.element = Element(name: self.tag.name) }
+        let inline = self.tag.element == .inline
+        if !inline { self.flushRun(into: &output, tally: &tally) }
+        if self.tag.isEnd { self.endElement() } else { self.startElement() }
+        if inline && !self.tag.detached && !self.unit.isEmpty {
+            var bytes = self.scratch
+            self.scratch = []
+            bytes.removeAll(keepingCapacity: true)
+            if let raw {
+                bytes.append(UInt8(ascii: "<"))
+                if self.tag.isEnd { bytes.append(UInt8(ascii: "/")) }
+                bytes.append(contentsOf: raw)
+            } else {
+                self.renderTag(into: &bytes, tally: &tally)
+            }
+            self.unit.appendGap(bytes)
+            self.scratch = bytes
+            self.cutUnitIfLong(into: &output, tally: &tally)
+        } else if let raw {
+            output.append(UInt8(ascii: "<"))
+            if self.tag.isEnd { output.append(UInt8(ascii: "/")) }
+            if self.fastValues.isEmpty {
+                output.append(contentsOf: raw)
+            } else {
+                self.renderFastValues(raw, into: &output, tally: &tally)
+            }
+        } else {
+            self.renderTag(into: &output, tally: &tally)
+        }
+        self.state = .data
+        if !self.tag.isEnd { self.enterRawTextIfNeeded() }
+    }
+
+    private mutating func enterRawTextIfNeeded() {
+        let kind: RawTextKind
+        switch self.tag.element {
+        case .script:
+            let type = self.tag.known.type.map { String(decoding: $0, as: UTF8.self).lowercased() } ?? ""
+            let essence = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if essence.hasSuffix("json") || essence == "importmap" || essence == "speculationrules" {
+                kind = .json
+                self.json = JSONCore(masker: self.masker, strict: false, inScript: true)
+            } else if essence.isEmpty || essence == "module" || essence.hasSuffix("javascript") || essence.hasSuffix("ecmascript")
+                || essence == "text/jscript" || essence == "text/babel" || essence == "text/jsx"
+            {
+                kind = .javaScript
+                self.javaScript = JavaScriptCore(masker: self.masker)
+            } else {
+                kind = .plain
+            }
+        case .passThrough:
+            kind = .passThrough
+        case .textarea:
+            kind = .rcdata(label: self.formFieldLabel(consume: true))
+        case .title:
+            kind = .rcdata(label: nil)
+        default:
+            return
+        }
+        self.rawTextName = self.tag.name
+        self.rawTextKind = kind
+        self.endMatch.removeAll()
+        self.state = .rawText
+    }
+
+    // MARK: structure and labels
+
+    private mutating func startElement() {
+        switch self.tag.element {
+        case .table:
+            if self.tables.count < Self.maxTableDepth { self.tables.append(Table()) } else { self.tableOverflow += 1 }
+        case .thead:
+            self.endRow()
+            self.updateTable { $0.inHead = true }
+        case .tbody, .tfoot:
+            self.endRow()
+            self.updateTable { $0.inHead = false }
+        case .tr:
+            self.endRow()
+            self.updateTable { $0.inRow = true }
+        case .th, .td:
+            self.endCell()
+            guard !self.tables.isEmpty else { return }
+            let span = self.tag.known.colspan.flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces)) } ?? 1
+            let isHeader = self.tag.element == .th
+            self.updateTable { table in
+                table.inRow = true
+                let column = table.nextColumn
+                table.nextColumn += min(max(span, 1), 1000)
+                if isHeader {
+                    table.cell = .header(column)
+                } else {
+                    table.cell = .data
+                    table.rowHasData = true
+                    // The row's own header when it names a kind, else the column's.
+                    table.cellLabel = table.rowLabel ?? (column < table.columnHeaders.count ? table.columnHeaders[column] : nil)
+                }
+            }
+            if isHeader { self.startCapture(.header) }
+        case .dt:
+            self.inDefinition = false
+            self.startCapture(.term)
+        case .dd:
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+            self.inDefinition = true
+        case .label:
+            self.startCapture(.label)
+        case .select:
+            self.selectLabel = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+        default:
+            break
+        }
+    }
+
+    private mutating func endElement() {
+        switch self.tag.element {
+        case .th, .td:
+            self.endCell()
+        case .tr:
+            self.endRow()
+        case .thead:
+            self.endRow()
+            self.updateTable { $0.inHead = false }
+        case .table:
+            self.endRow()
+            if self.tableOverflow > 0 { self.tableOverflow -= 1 } else if !self.tables.isEmpty { self.tables.removeLast() }
+        case .dt:
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+        case .dd:
+            self.inDefinition = false
+        case .dl:
+            self.inDefinition = false
+            self.termLabel = nil
+        case .label:
+            if case .label = self.capture { self.pendingLabel = self.finishCapture() }
+        case .select:
+            self.selectLabel = nil
+        default:
+            break
+        }
+    }
+
+    private mutating func updateTable(_ body: (inout Table) -> Void) {
+        guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
+        body(&self.tables[self.tables.count - 1])
+    }
+
+    private mutating func endCell() {
+        guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
+        if case .header(let column) = self.tables[self.tables.count - 1].cell {
+            var text: String?
+            if case .header = self.capture { text = self.finishCapture() }
+            self.updateTable { table in
+                if column < 1000 {
+                    while table.rowHeaders.count <= column { table.rowHeaders.append(nil) }
+                    table.rowHeaders[column] = text
+                }
+                table.rowLabel = text
+            }
+        }
+        self.updateTable { table in
+            table.cell = .none
+            table.cellLabel = nil
+        }
+    }
+
+    private mutating func endRow() {
+        self.endCell()
+        self.updateTable { table in
+            guard table.inRow else { return }
+            if !table.rowHeaders.isEmpty && (table.inHead || !table.rowHasData) {
+                while table.columnHeaders.count < table.rowHeaders.count { table.columnHeaders.append(nil) }
+                for (column, text) in table.rowHeaders.enumerated() where text != nil { table.columnHeaders[column] = text }
+            }
+            table.rowHeaders.removeAll(keepingCapacity: true)
+            table.nextColumn = 0
+            table.inRow = false
+            table.rowHasData = false
+            table.rowLabel = nil
+        }
+    }
+
+    private mutating func startCapture(_ capture: Capture) {
+        self.capture = capture
+        self.captureText.removeAll()
+    }
+
+    /// The captured label text, as an effective label.
+    private mutating func finishCapture() -> String? {
+        self.capture = nil
+        defer { self.captureText.removeAll() }
+        return self.masker.label(forKey: self.captureText)
+    }
+
+    /// The effective label of a form field's value: its own `name` (or `id`), else the `<label>` it stands in,
+    /// else the context (a preceding `<label>`, its cell or `<dd>`).
+    private mutating func formFieldLabel(consume: Bool) -> String? {
+        let own = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+        if let own { return own }
+        if case .label = self.capture, let text = self.masker.label(forKey: self.captureText) { return text }
+        return self.contextLabel(consume: consume)
+    }
+
+    /// The effective label of the field the current text or form value belongs to.
+    private mutating func contextLabel(consume: Bool) -> String? {
+        if let pending = self.pendingLabel {
+            if consume { self.pendingLabel = nil }
+            return pending
+        }
+        if self.inDefinition, let term = self.termLabel { return term }
+        if !self.tables.isEmpty && self.tableOverflow == 0, case .data = self.tables[self.tables.count - 1].cell {
+            return self.tables[self.tables.count - 1].cellLabel
+        }
+        return self.selectLabel
+    }
+
+    // MARK: text units
+
+    /// The label of a text run (or a cut part of one), given its decoded text; feeds a label being captured.
+    private mutating func runLabel(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+        if self.capture != nil {
+            self.captureLabelText(text)
+            return nil
+        }
+        return TextUnit.mayHoldValue(text) ? self.contextLabel(consume: true) : nil
+    }
+
+    private mutating func captureLabelText(_ text: UnsafeBufferPointer<UInt8>) {
+        guard self.captureText.count < maxLabelBytes else { return }
+        if !self.captureText.isEmpty && self.captureText.last.map(ByteClass.isASCIIWhitespace) == false {
+            // Text runs split by block markup inside a label: keep words apart.
+            self.captureText.append(0x20)
+        }
+        appendLabel(text, to: &self.captureText)
+    }
+
+    private mutating func renderRun(_ run: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+        let label = run.withText { self.runLabel($0) }
+        run.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+    }
+
+    /// Ends the text run (at markup that is not inline, a comment, the end of the body).
+    private mutating func flushRun(into output: inout [UInt8], tally: inout MaskTally) {
+        guard !self.unit.isEmpty else { return }
+        self.cutUnitIfLong(into: &output, tally: &tally)
+        // The label without copying the unit (a copy would make clearing it reallocate).
+        var label: String? = nil
+        if self.capture != nil {
+            let prefix = self.unit.textPrefix(maxLabelBytes)
+            prefix.withUnsafeBufferPointer { self.captureLabelText($0) }
+        } else if TextUnit.mayHoldValueCheap(self.unit) {
+            label = self.contextLabel(consume: true)
+        }
+        self.unit.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+        self.unit.removeAll()
+    }
+
+    private mutating func startReference(_ byte: UInt8) {
+        self.reference.removeAll(keepingCapacity: true)
+        self.reference.append(byte)
+    }
+
+    /// Whether the `<` at `index` starts markup that ends a text run (a tag that is not inline, `</…`, `<!`, `<?`),
+    /// as far as this chunk shows (false when it cannot tell).
+    private func endsRun(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        guard index < bytes.count && bytes[index] == UInt8(ascii: "<") else { return false }
+        var position = index + 1
+        guard position < bytes.count else { return false }
+        var first = bytes[position]
+        if first == UInt8(ascii: "!") || first == UInt8(ascii: "?") { return true }
+        if first == UInt8(ascii: "/") {
+            position += 1
+            guard position < bytes.count else { return false }
+            first = bytes[position]
+            if !ByteClass.isASCIILetter(first) { return true }
+        }
+        guard ByteClass.isASCIILetter(first) else { return false }
+        var packed: UInt64 = 0
+        var length = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || ByteClass.isASCIIWhitespace(byte) {
+                return Element(packed: packed) != .inline
+            }
+            length += 1
+            if length > 8 { return true }
+            packed = packed << 8 | UInt64(ByteClass.lowercased(byte))
+            position += 1
+        }
+        return false
+    }
+
+    /// Releases content-determined parts of the current unit while it is at its limit.
+    private mutating func cutUnitIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+        while self.unit.rawCount >= maxUnitBytes {
+            let head = self.unit.cut(limit: maxUnitBytes)
+            self.renderUnitPart(head, into: &output, tally: &tally)
+        }
+    }
+
+    private mutating func renderUnitPart(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.state {
+        case .comment, .bogusComment:
+            part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+        case .rawText:
+            self.renderRawTextUnit(part, into: &output, tally: &tally)
+        default:
+            self.renderRun(part, into: &output, tally: &tally)
+        }
+    }
+
+    private func renderRawTextUnit(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.rawTextKind {
+        case .rcdata(let label):
+            part.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+        default:
+            part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+        }
+    }
+
+    // MARK: character references
+
+    /// One byte of a character reference; returns whether the byte was consumed (else it is read again in the state
+    /// the reference returned to).
+    private mutating func referenceStep(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) -> Bool {
+        let count = self.reference.count
+        var accept = false
+        if byte == UInt8(ascii: ";") && count >= 2 {
+            self.reference.append(byte)
+            self.finishReference(decoded: Self.decodeReference(self.reference), into: &output, tally: &tally)
+            return true
+        }
+        if count < 32 {
+            if count == 1 {
+                accept = byte == UInt8(ascii: "#") || ByteClass.isASCIILetter(byte)
+            } else if self.reference[1] == UInt8(ascii: "#") {
+                if count == 2 {
+                    accept = ByteClass.isDigit(byte) || byte == UInt8(ascii: "x") || byte == UInt8(ascii: "X")
+                } else if self.reference[2] == UInt8(ascii: "x") || self.reference[2] == UInt8(ascii: "X") {
+                    accept = ByteClass.hexValue(byte) != nil
+                } else {
+                    accept = ByteClass.isDigit(byte)
+                }
+            } else {
+                accept = ByteClass.isASCIILetter(byte) || ByteClass.isDigit(byte)
+            }
+        }
+        if accept {
+            self.reference.append(byte)
+            return true
+        }
+        self.finishReference(decoded: nil, into: &output, tally: &tally)
+        return false
+    }
+
+    /// Adds the reference to its unit (decoded, or as plain text) and returns to the state it was read in.
+    private mutating func finishReference(decoded: [UInt8]?, into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.referenceContext {
+        case .data, .rcdata:
+            if let decoded {
+                self.unit.appendSpecial(raw: self.reference, decoded: decoded)
+            } else {
+                self.unit.appendVerbatim(self.reference)
+            }
+            self.reference.removeAll(keepingCapacity: true)
+            self.state = self.referenceContext == .data ? .data : .rawText
+            self.cutUnitIfLong(into: &output, tally: &tally)
+        case .attribute:
+            let last = self.tag.last
+            if let decoded {
+                self.tag.attributes[last].value.appendSpecial(raw: self.reference, decoded: decoded)
+            } else {
+                self.tag.attributes[last].value.appendVerbatim(self.reference)
+            }
+            self.reference.removeAll(keepingCapacity: true)
+            self.state = .attributeValue(quote: self.tag.attributes[last].quote)
+            self.valueAppended(into: &output, tally: &tally)
+        }
+    }
+
+    private static let namedReferences: [[UInt8]: [UInt8]] = {
+        let table: [String: String] = [
+            "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}", "middot": "·", "hellip": "…",
+            "ndash": "–", "mdash": "—", "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "laquo": "«",
+            "raquo": "»", "copy": "©", "reg": "®", "trade": "™", "times": "×", "bull": "•", "euro": "€", "yen": "¥",
+            "deg": "°", "sim": "∼", "larr": "←", "rarr": "→", "uarr": "↑", "darr": "↓", "emsp": "\u{2003}",
+            "ensp": "\u{2002}", "thinsp": "\u{2009}", "zwj": "\u{200D}", "zwnj": "\u{200C}", "lrm": "\u{200E}",
+            "rlm": "\u{200F}", "shy": "\u{AD}", "AMP": "&", "LT": "<", "GT": ">", "QUOT": "\"",
+        ]
+        var result: [[UInt8]: [UInt8]] = [:]
+        for (name, value) in table { result[Array(name.utf8)] = Array(value.utf8) }
+        return result
+    }()
+
+    /// `&…;` → its UTF-8, or nil when not a reference this scanner knows.
+    static func decodeReference(_ reference: [UInt8]) -> [UInt8]? {
+        let body = reference[1..<(reference.count - 1)]
+        guard let first = body.first else { return nil }
+        if first == UInt8(ascii: "#") {
+            var value: UInt32 = 0
+            let isHex = body.count > 1 && (body[body.startIndex + 1] | 0x20) == UInt8(ascii: "x")
+            let digits = body.dropFirst(isHex ? 2 : 1)
+            guard !digits.isEmpty else { return nil }
+            for digit in digits {
+                let next = isHex ? ByteClass.hexValue(digit) : (ByteClass.isDigit(digit) ? UInt32(digit - 0x30) : nil)
+                guard let next else { return nil }
+                value = value > 0x10FFFF ? value : value * (isHex ? 16 : 10) + next
+            }
+            if value == 0 { value = 0xFFFD }
+            var decoded: [UInt8] = []
+            appendUTF8(value, to: &decoded)
+            return decoded
+        }
+        return Self.namedReferences[Array(body)]
+    }
+
+    // MARK: comments
+
+    /// Comment content up to `-->` (also `--!>`, and `<!-->` / `<!--->`). Returns bytes consumed.
+    private mutating func commentStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+                                      tally: inout MaskTally) -> Int {
+        let byte = bytes[start]
+        if byte == UInt8(ascii: "-") {
+            if self.commentBang {
+                self.unit.appendVerbatim(Array(repeating: UInt8(ascii: "-"), count: self.commentDashes) + [UInt8(ascii: "!")])
+                self.commentDashes = 0
+                self.commentBang = false
+                self.commentAtStart = false
+            }
+            self.commentDashes += 1
+            if self.commentDashes > 2 {
+                self.unit.appendVerbatim(byte: byte)
+                self.commentDashes = 2
+                self.commentAtStart = false
+                self.cutUnitIfLong(into: &output, tally: &tally)
+            }
+            return 1
+        }
+        if byte == UInt8(ascii: ">") && (self.commentDashes >= 2 || self.commentAtStart) {
+            self.flushComment(into: &output, tally: &tally)
+            output.append(contentsOf: Array(repeating: UInt8(ascii: "-"), count: self.commentDashes))
+            if self.commentBang { output.append(UInt8(ascii: "!")) }
+            output.append(byte)
+            self.commentDashes = 0
+            self.commentBang = false
+            self.state = .data
+            return 1
+        }
+        if byte == UInt8(ascii: "!") && self.commentDashes >= 2 && !self.commentBang {
+            self.commentBang = true
+            return 1
+        }
+        if self.commentDashes > 0 || self.commentBang {
+            self.unit.appendVerbatim(Array(repeating: UInt8(ascii: "-"), count: self.commentDashes)
+                                     + (self.commentBang ? [UInt8(ascii: "!")] : []))
+            self.commentDashes = 0
+            self.commentBang = false
+        }
+        self.commentAtStart = false
+        let stop = Self.commentStops.firstStop(in: bytes, from: start + 1, end: bytes.count)
+        self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[start..<stop]))
+        self.cutUnitIfLong(into: &output, tally: &tally)
+        return stop - start
+    }
+
+    /// Releases a comment's content (cut first if long).
+    private mutating func flushComment(into output: inout [UInt8], tally: inout MaskTally) {
+        self.cutUnitIfLong(into: &output, tally: &tally)
+        self.unit.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+        self.unit.removeAll()
+    }
+
+    // MARK: raw text
+
+    /// Content of `<script>`, `<style>`, `<textarea>`, `<title>`…: up to `</name` followed by whitespace, `/` or `>`.
+    private mutating func rawTextStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+                                      tally: inout MaskTally) -> Int {
+        let count = bytes.count
+        if self.endMatch.isEmpty {
+            let isRCDATA: Bool
+            if case .rcdata = self.rawTextKind { isRCDATA = true } else { isRCDATA = false }
+            let stop = (isRCDATA ? Self.rcdataStops : Self.lessThan).firstStop(in: bytes, from: start, end: count)
+            if stop > start { self.rawContent(UnsafeBufferPointer(rebasing: bytes[start..<stop]), into: &output, tally: &tally) }
+            guard stop < count else { return stop - start }
+            if bytes[stop] == UInt8(ascii: "&") {
+                self.startReference(UInt8(ascii: "&"))
+                self.referenceContext = .rcdata
+                self.state = .characterReference
+            } else {
+                self.endMatch = [UInt8(ascii: "<")]
+            }
+            return stop - start + 1
+        }
+        let byte = bytes[start]
+        let matched = self.endMatch.count
+        let nameLength = self.rawTextName.count
+        var matches: Bool
+        if matched == 1 {
+            matches = byte == UInt8(ascii: "/")
+        } else if matched < 2 + nameLength {
+            matches = ByteClass.lowercased(byte) == self.rawTextName[matched - 2]
+        } else {
+            // The whole name matched: an end tag if followed by whitespace, `/` or `>`.
+            if ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "/") || byte == UInt8(ascii: ">") {
+                self.finishRawText(into: &output, tally: &tally)
+                self.tag.reset(isEnd: true)
+                self.tag.name = self.rawTextName
+                self.tag.markup = self.endMatch
+                self.tag.size = self.endMatch.count
+                self.endMatch.removeAll()
+                self.tag.detached = true
+                self.state = .beforeAttributeName
+                return 0
+            }
+            matches = false
+        }
+        if matches {
+            self.endMatch.append(byte)
+            return 1
+        }
+        let held = self.endMatch
+        self.endMatch.removeAll()
+        held.withUnsafeBufferPointer { self.rawContent($0, into: &output, tally: &tally) }
+        return 0
+    }
+
+    private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.rawTextKind {
+        case .passThrough:
+            output.append(contentsOf: bytes)
+        case .rcdata, .plain:
+            self.unit.appendVerbatim(bytes)
+            self.cutUnitIfLong(into: &output, tally: &tally)
+        case .javaScript:
+            self.javaScript.feed(bytes, into: &output, tally: &tally)
+        case .json:
+            // Lenient: where the island stops being JSON, the rest is read as JavaScript.
+            let failure = (try? self.json.feed(bytes, into: &output, tally: &tally)) ?? nil
+            if let failure {
+                self.rawTextKind = .javaScript
+                self.javaScript = JavaScriptCore(masker: self.masker)
+                self.javaScript.feed(UnsafeBufferPointer(rebasing: bytes[failure...]), into: &output, tally: &tally)
+            }
+        }
+    }
+
+    private mutating func finishRawText(into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.rawTextKind {
+        case .passThrough:
+            break
+        case .rcdata, .plain:
+            self.cutUnitIfLong(into: &output, tally: &tally)
+            self.renderRawTextUnit(self.unit, into: &output, tally: &tally)
+            self.unit.removeAll()
+        case .javaScript:
+            self.javaScript.finish(into: &output, tally: &tally)
+        case .json:
+            try? self.json.finish(into: &output, tally: &tally)
+        }
+    }
+
+    // MARK: the end
+
+    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.state {
+        case .data:
+            break
+        case .characterReference:
+            self.finishReference(decoded: nil, into: &output, tally: &tally)
+            return self.finish(into: &output, tally: &tally)
+        case .tagOpen:
+            self.unit.appendVerbatim(byte: UInt8(ascii: "<"))
+        case .endTagOpen:
+            self.unit.appendVerbatim([UInt8(ascii: "<"), UInt8(ascii: "/")])
+        case .markupDeclarationOpen(let dashes):
+            self.flushRun(into: &output, tally: &tally)
+            output.append(contentsOf: dashes == 0 ? Array("<!".utf8) : Array("<!-".utf8))
+        case .tagName, .beforeAttributeName, .attributeName, .afterAttributeName, .beforeAttributeValue,
+             .attributeValue, .afterAttributeValueQuoted, .selfClosingStartTag:
+            // A tag cut off by the end of the body: released as it came, values masked.
+            self.flushRun(into: &output, tally: &tally)
+            if case .attributeValue = self.state { self.endValue(into: &output, tally: &tally) }
+            self.renderTag(into: &output, tally: &tally)
+            self.tag.reset(isEnd: false)
+        case .comment:
+            self.unit.appendVerbatim(Array(repeating: UInt8(ascii: "-"), count: self.commentDashes)
+                                     + (self.commentBang ? [UInt8(ascii: "!")] : []))
+            self.commentDashes = 0
+            self.commentBang = false
+            self.flushComment(into: &output, tally: &tally)
+        case .bogusComment:
+            self.flushComment(into: &output, tally: &tally)
+        case .rawText:
+            let held = self.endMatch
+            self.endMatch.removeAll()
+            held.withUnsafeBufferPointer { self.rawContent($0, into: &output, tally: &tally) }
+            self.finishRawText(into: &output, tally: &tally)
+        }
+        self.flushRun(into: &output, tally: &tally)
+        self.state = .data
+    }
+}

@@ -1,0 +1,495 @@
+/// Masks a JSON response body (RFC 8259, also a whitespace-separated sequence of JSON values: JSON Lines / NDJSON)
+/// as it streams.
+///
+/// Why it exists: the admin's APIs and exports return orders, buyers and chat history as JSON; every string value can
+/// hold a name, phone or address, and the key names (`buyerName`, `receiver.phone`, `주소`) are the strongest hint of
+/// what a value is. Each string value is one unit, labelled by its **innermost key** (for `{"receiver": {"phone": …}}`
+/// the label is `phone`; for an array element, the key the array is the value of). Keys are not masked. Numbers,
+/// `true`/`false`/`null` and all structure pass through byte for byte (a phone typed as a number, without its leading
+/// zero, is not a phone). Escapes (`\uD55C`, surrogate pairs, `\n`, `\"`) are decoded before detection; a string with
+/// nothing to mask is released exactly as it came, a masked one keeps every byte outside the masked values and
+/// writes those JSON-escaped. Malformed JSON throws `MaskingError(.malformed)` with the byte offset.
+public final class JSONBodyMasker: BodyMasker {
+    private var core: JSONCore
+    private var validator = UTF8Validator()
+    private var carry = OutputCarry()
+    public private(set) var tally = MaskTally()
+
+    public init(masker: TextMasker) {
+        self.core = JSONCore(masker: ScanContext(masker), strict: true, inScript: false)
+    }
+
+    public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(chunk.count + 64)
+        self.carry.start(&output)
+        try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.validator.validate(bytes, format: "JSON")
+            _ = try self.core.feed(bytes, into: &output, tally: &self.tally)
+        }
+        return self.carry.release(&output)
+    }
+
+    public func finish() throws(MaskingError) -> [UInt8] {
+        var output: [UInt8] = []
+        self.carry.start(&output)
+        try self.validator.finish(format: "JSON")
+        try self.core.finish(into: &output, tally: &self.tally)
+        return output
+    }
+
+    /// Bytes held back (the string value being read, a partial escape, a partial UTF-8 sequence of the output).
+    var heldBytes: Int { self.core.heldBytes + self.carry.carry.count }
+}
+
+/// The JSON state machine, shared by `JSONBodyMasker`, `<script type="application/json">` islands in HTML and
+/// WebSocket messages. Strict mode throws on malformed input; lenient mode (script islands) reports where it failed
+/// so the caller can carry on with the JavaScript scanner.
+struct JSONCore {
+    private struct Frame {
+        var isArray: Bool
+        /// Objects: the current key's effective label. Arrays: the label their elements get (that of the key the
+        /// array is the value of).
+        var label: String?
+    }
+
+    private enum NumberState { case minus, zero, integer, dot, fraction, exponentMark, exponentSign, exponent }
+
+    private enum State {
+        case start
+        case byteOrderMark(Int)
+        case top
+        case value
+        case valueOrClose
+        case keyOrClose
+        case key
+        case colon
+        case afterValue
+        case string(isKey: Bool)
+        case escape(isKey: Bool)
+        case unicode(isKey: Bool, digits: Int)
+        case afterHighSurrogate(isKey: Bool)
+        case afterHighSurrogateBackslash(isKey: Bool)
+        case number(NumberState)
+        case literal(which: UInt8, index: Int)
+    }
+
+    static let maxDepth = 4096
+
+    let masker: ScanContext
+    let strict: Bool
+    let inScript: Bool
+    private var frames: [Frame] = []
+    private var state: State = .start
+    /// Offset of the current chunk's first byte in the body.
+    private var offset = 0
+    private var unit = TextUnit()
+    private var key: [UInt8] = []
+    private var escape: [UInt8] = []
+    private var escapeValue: UInt32 = 0
+    private var highSurrogate: (raw: [UInt8], value: UInt32)?
+
+    private static let stringStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\")], withControls: true)
+    private static let literals: [UInt8: [UInt8]] = [
+        UInt8(ascii: "t"): Array("true".utf8), UInt8(ascii: "f"): Array("false".utf8), UInt8(ascii: "n"): Array("null".utf8),
+    ]
+
+    init(masker: ScanContext, strict: Bool, inScript: Bool) {
+        self.masker = masker
+        self.strict = strict
+        self.inScript = inScript
+    }
+
+    var heldBytes: Int { self.unit.rawCount + self.escape.count + (self.highSurrogate?.raw.count ?? 0) }
+
+    /// Whether the machine is between values (nothing open), e.g. to accept the end of input.
+    var isComplete: Bool {
+        switch self.state {
+        case .start, .top: true
+        case .number(let number): self.frames.isEmpty && Self.numberCanEnd(number)
+        default: false
+        }
+    }
+
+    private static func numberCanEnd(_ state: NumberState) -> Bool {
+        switch state {
+        case .zero, .integer, .fraction, .exponent: true
+        default: false
+        }
+    }
+
+    /// Consumes `bytes`. Strict: throws on malformed input. Lenient: returns the index where the input stopped being
+    /// JSON (everything before it has been released; nothing is held), or nil.
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally)
+        throws(MaskingError) -> Int?
+    {
+        let count = bytes.count
+        var index = 0
+        defer { self.offset += count }
+        while index < count {
+            let byte = bytes[index]
+            switch self.state {
+            case .string(let isKey):
+                let stop = Self.stringStops.firstStop(in: bytes, from: index, end: count)
+                if !isKey && self.unit.isEmpty && stop < count && bytes[stop] == UInt8(ascii: "\"")
+                    && stop - index < maxUnitBytes
+                {
+                    // The whole string in this chunk, without escapes: straight from the input.
+                    renderVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]), masker: self.masker,
+                                   label: self.currentLabel, escaping: .json(inScript: self.inScript), tally: &tally,
+                                   into: &output)
+                    output.append(UInt8(ascii: "\""))
+                    self.valueCompleted()
+                    index = stop + 1
+                    continue
+                }
+                if stop > index {
+                    let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    if isKey {
+                        output.append(contentsOf: run)
+                        appendLabel(run, to: &self.key)
+                    } else {
+                        self.unit.appendVerbatim(run)
+                        self.cutIfLong(into: &output, tally: &tally)
+                    }
+                    index = stop
+                    continue
+                }
+                if byte == UInt8(ascii: "\"") {
+                    if isKey {
+                        output.append(byte)
+                        if !self.frames.isEmpty { self.frames[self.frames.count - 1].label = self.masker.label(forKey: self.key) }
+                        self.state = .colon
+                    } else {
+                        self.flushUnit(into: &output, tally: &tally)
+                        output.append(byte)
+                        self.valueCompleted()
+                    }
+                } else if byte == UInt8(ascii: "\\") {
+                    self.escape.removeAll(keepingCapacity: true)
+                    self.escape.append(byte)
+                    self.state = .escape(isKey: isKey)
+                } else {
+                    // A control character inside a string.
+                    if self.strict { throw self.error(index, "control character inside a string") }
+                    self.emitVerbatim(byte, isKey: isKey, into: &output, tally: &tally)
+                }
+                index += 1
+
+            case .escape(let isKey):
+                self.escape.append(byte)
+                var decoded: UInt8?
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded = byte
+                case UInt8(ascii: "b"): decoded = 0x08
+                case UInt8(ascii: "f"): decoded = 0x0C
+                case UInt8(ascii: "n"): decoded = 0x0A
+                case UInt8(ascii: "r"): decoded = 0x0D
+                case UInt8(ascii: "t"): decoded = 0x09
+                case UInt8(ascii: "u"):
+                    self.escapeValue = 0
+                    self.state = .unicode(isKey: isKey, digits: 0)
+                default:
+                    if self.strict { throw self.error(index, "invalid escape in a string") }
+                    // Lenient: an unknown escape stands for its character; a control character ends nothing.
+                    self.escape.removeLast()
+                    self.emitSpecial(raw: self.escape, decoded: [], isKey: isKey, into: &output, tally: &tally)
+                    self.state = .string(isKey: isKey)
+                    continue  // reprocess the byte as string content
+                }
+                if let decoded {
+                    self.emitSpecial(raw: self.escape, decoded: [decoded], isKey: isKey, into: &output, tally: &tally)
+                    self.state = .string(isKey: isKey)
+                }
+                index += 1
+
+            case .unicode(let isKey, let digits):
+                guard let hex = ByteClass.hexValue(byte) else {
+                    if self.strict { throw self.error(index, "invalid \\u escape in a string") }
+                    self.flushHighSurrogate(isKey: isKey, into: &output, tally: &tally)
+                    self.emitSpecial(raw: self.escape, decoded: [], isKey: isKey, into: &output, tally: &tally)
+                    self.state = .string(isKey: isKey)
+                    continue
+                }
+                self.escape.append(byte)
+                self.escapeValue = self.escapeValue << 4 | hex
+                index += 1
+                guard digits == 3 else {
+                    self.state = .unicode(isKey: isKey, digits: digits + 1)
+                    continue
+                }
+                let value = self.escapeValue
+                if let high = self.highSurrogate {
+                    if value >= 0xDC00 && value <= 0xDFFF {
+                        self.highSurrogate = nil
+                        var decoded: [UInt8] = []
+                        appendUTF8(0x10000 + ((high.value - 0xD800) << 10) + (value - 0xDC00), to: &decoded)
+                        self.emitSpecial(raw: high.raw + self.escape, decoded: decoded, isKey: isKey, into: &output, tally: &tally)
+                        self.state = .string(isKey: isKey)
+                        continue
+                    }
+                    self.flushHighSurrogate(isKey: isKey, into: &output, tally: &tally)
+                }
+                if value >= 0xD800 && value <= 0xDBFF {
+                    self.highSurrogate = (self.escape, value)
+                    self.state = .afterHighSurrogate(isKey: isKey)
+                } else {
+                    var decoded: [UInt8] = []
+                    appendUTF8(value, to: &decoded)
+                    self.emitSpecial(raw: self.escape, decoded: decoded, isKey: isKey, into: &output, tally: &tally)
+                    self.state = .string(isKey: isKey)
+                }
+
+            case .afterHighSurrogate(let isKey):
+                if byte == UInt8(ascii: "\\") {
+                    self.escape.removeAll(keepingCapacity: true)
+                    self.escape.append(byte)
+                    self.state = .afterHighSurrogateBackslash(isKey: isKey)
+                    index += 1
+                } else {
+                    self.flushHighSurrogate(isKey: isKey, into: &output, tally: &tally)
+                    self.state = .string(isKey: isKey)
+                }
+
+            case .afterHighSurrogateBackslash(let isKey):
+                if byte == UInt8(ascii: "u") {
+                    self.escape.append(byte)
+                    self.escapeValue = 0
+                    self.state = .unicode(isKey: isKey, digits: 0)
+                    index += 1
+                } else {
+                    self.flushHighSurrogate(isKey: isKey, into: &output, tally: &tally)
+                    self.state = .escape(isKey: isKey)
+                }
+
+            case .number(let number):
+                var next: NumberState? = nil
+                let isDigit = ByteClass.isDigit(byte)
+                switch number {
+                case .minus: next = byte == 0x30 ? .zero : isDigit ? .integer : nil
+                case .zero: next = byte == UInt8(ascii: ".") ? .dot : (byte | 0x20) == UInt8(ascii: "e") ? .exponentMark : nil
+                case .integer:
+                    next = isDigit ? .integer : byte == UInt8(ascii: ".") ? .dot : (byte | 0x20) == UInt8(ascii: "e") ? .exponentMark : nil
+                case .dot: next = isDigit ? .fraction : nil
+                case .fraction: next = isDigit ? .fraction : (byte | 0x20) == UInt8(ascii: "e") ? .exponentMark : nil
+                case .exponentMark: next = isDigit ? .exponent : (byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")) ? .exponentSign : nil
+                case .exponentSign: next = isDigit ? .exponent : nil
+                case .exponent: next = isDigit ? .exponent : nil
+                }
+                if let next {
+                    // Digits run on: take them in one go.
+                    var end = index + 1
+                    if next == .integer || next == .fraction || next == .exponent {
+                        while end < count && ByteClass.isDigit(bytes[end]) { end += 1 }
+                    }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    self.state = .number(next)
+                    index = end
+                } else {
+                    guard Self.numberCanEnd(number) else {
+                        if self.strict { throw self.error(index, "malformed number") }
+                        return self.fail(at: index)
+                    }
+                    self.valueCompleted()  // reprocess the byte
+                }
+
+            case .literal(let which, let literalIndex):
+                let expected = Self.literals[which]!
+                guard byte == expected[literalIndex] else {
+                    if self.strict { throw self.error(index, "malformed literal") }
+                    return self.fail(at: index)
+                }
+                output.append(byte)
+                index += 1
+                if literalIndex + 1 == expected.count { self.valueCompleted() }
+                else { self.state = .literal(which: which, index: literalIndex + 1) }
+
+            case .start:
+                if byte == 0xEF {
+                    output.append(byte)
+                    self.state = .byteOrderMark(1)
+                    index += 1
+                } else {
+                    self.state = .top
+                }
+
+            case .byteOrderMark(let matched):
+                guard byte == (matched == 1 ? 0xBB : 0xBF) else {
+                    if self.strict { throw self.error(index, "unexpected byte") }
+                    return self.fail(at: index)
+                }
+                output.append(byte)
+                index += 1
+                self.state = matched == 1 ? .byteOrderMark(2) : .top
+
+            case .top, .value, .valueOrClose, .keyOrClose, .key, .colon, .afterValue:
+                if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                    var end = index + 1
+                    while end < count, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end += 1 }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    index = end
+                    continue
+                }
+                if let failure = try self.structural(byte, at: index, into: &output) { return failure }
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// One structural byte outside strings and numbers. Returns a lenient failure index.
+    private mutating func structural(_ byte: UInt8, at index: Int, into output: inout [UInt8]) throws(MaskingError) -> Int? {
+        switch self.state {
+        case .top, .value, .valueOrClose:
+            if byte == UInt8(ascii: "]"), case .valueOrClose = self.state {
+                output.append(byte)
+                self.frames.removeLast()
+                self.valueCompleted()
+                return nil
+            }
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard self.frames.count < Self.maxDepth else {
+                    if self.strict { throw MaskingError(.tooLarge, "JSON: nesting deeper than \(Self.maxDepth) at byte offset \(self.offset + index)") }
+                    return self.fail(at: index)
+                }
+                let isArray = byte == UInt8(ascii: "[")
+                self.frames.append(Frame(isArray: isArray, label: isArray ? self.currentLabel : nil))
+                self.state = isArray ? .valueOrClose : .keyOrClose
+            case UInt8(ascii: "\""):
+                self.state = .string(isKey: false)
+            case UInt8(ascii: "-"):
+                self.state = .number(.minus)
+            case 0x30:
+                self.state = .number(.zero)
+            case 0x31...0x39:
+                self.state = .number(.integer)
+            case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                self.state = .literal(which: byte, index: 1)
+            default:
+                if self.strict { throw self.error(index, "expected a value") }
+                return self.fail(at: index)
+            }
+        case .keyOrClose, .key:
+            if byte == UInt8(ascii: "\"") {
+                self.key.removeAll(keepingCapacity: true)
+                self.state = .string(isKey: true)
+            } else if byte == UInt8(ascii: "}"), case .keyOrClose = self.state {
+                self.frames.removeLast()
+                output.append(byte)
+                self.valueCompleted()
+                return nil
+            } else {
+                if self.strict { throw self.error(index, "expected a key") }
+                return self.fail(at: index)
+            }
+        case .colon:
+            guard byte == UInt8(ascii: ":") else {
+                if self.strict { throw self.error(index, "expected ':'") }
+                return self.fail(at: index)
+            }
+            self.state = .value
+        case .afterValue:
+            let isArray = self.frames[self.frames.count - 1].isArray
+            if byte == UInt8(ascii: ",") {
+                self.state = isArray ? .value : .key
+            } else if byte == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) {
+                self.frames.removeLast()
+                output.append(byte)
+                self.valueCompleted()
+                return nil
+            } else {
+                if self.strict { throw self.error(index, "expected ',' or the end of a container") }
+                return self.fail(at: index)
+            }
+        default:
+            break
+        }
+        output.append(byte)
+        return nil
+    }
+
+    private mutating func valueCompleted() {
+        self.state = self.frames.isEmpty ? .top : .afterValue
+    }
+
+    private var currentLabel: String? { self.frames.last?.label ?? nil }
+
+    private mutating func fail(at index: Int) -> Int {
+        self.state = .top
+        self.frames.removeAll()
+        return index
+    }
+
+    private func error(_ index: Int, _ what: String) -> MaskingError {
+        MaskingError(.malformed, "JSON: \(what) at byte offset \(self.offset + index)")
+    }
+
+    private mutating func emitVerbatim(_ byte: UInt8, isKey: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+        if isKey {
+            output.append(byte)
+            if self.key.count < maxLabelBytes { self.key.append(byte) }
+        } else {
+            self.unit.appendVerbatim(byte: byte)
+            self.cutIfLong(into: &output, tally: &tally)
+        }
+    }
+
+    private mutating func emitSpecial(raw: [UInt8], decoded: [UInt8], isKey: Bool, into output: inout [UInt8],
+                                      tally: inout MaskTally) {
+        if isKey {
+            output.append(contentsOf: raw)
+            appendLabel(decoded, to: &self.key)
+        } else {
+            self.unit.appendSpecial(raw: raw, decoded: decoded)
+            self.cutIfLong(into: &output, tally: &tally)
+        }
+    }
+
+    /// A high surrogate not followed by a low one stands alone (decoded as U+FFFD for detection, kept as written).
+    private mutating func flushHighSurrogate(isKey: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+        guard let high = self.highSurrogate else { return }
+        self.highSurrogate = nil
+        self.emitSpecial(raw: high.raw, decoded: [0xEF, 0xBF, 0xBD], isKey: isKey, into: &output, tally: &tally)
+    }
+
+    private mutating func cutIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+        while self.unit.rawCount >= maxUnitBytes {
+            let head = self.unit.cut(limit: maxUnitBytes)
+            let label = self.currentLabel
+            head.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+        }
+    }
+
+    private mutating func flushUnit(into output: inout [UInt8], tally: inout MaskTally) {
+        guard !self.unit.isEmpty else { return }
+        self.cutIfLong(into: &output, tally: &tally)
+        let label = self.currentLabel
+        self.unit.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+        self.unit.removeAll()
+    }
+
+    /// The end of the input. Strict: anything left open is malformed. Lenient: what is held is released.
+    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) throws(MaskingError) {
+        if self.strict {
+            guard self.isComplete else {
+                throw MaskingError(.malformed, "JSON: unexpected end of the body at byte offset \(self.offset)")
+            }
+            return
+        }
+        switch self.state {
+        case .string(let isKey), .escape(let isKey), .unicode(let isKey, _), .afterHighSurrogate(let isKey),
+             .afterHighSurrogateBackslash(let isKey):
+            self.flushHighSurrogate(isKey: isKey, into: &output, tally: &tally)
+            if case .string = self.state {} else if !self.escape.isEmpty {
+                if isKey { output.append(contentsOf: self.escape) } else { self.unit.appendSpecial(raw: self.escape, decoded: []) }
+            }
+            self.flushUnit(into: &output, tally: &tally)
+        default:
+            break
+        }
+        self.escape.removeAll()
+        self.state = .top
+        self.frames.removeAll()
+    }
+}

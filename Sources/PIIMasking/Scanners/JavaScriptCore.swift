@@ -1,0 +1,396 @@
+/// Masks the string literals of inline JavaScript (`<script>` without a JSON type) as it streams.
+///
+/// Not a parser: a tokenizer that knows strings (`'…'`, `"…"`, `` `…` ``), comments and regular-expression literals
+/// well enough that a quote inside a comment or a regex does not start a string. Each string literal is one unit; its
+/// label is the nearest preceding identifier or key that was assigned or given a value (`buyerName: "…"`,
+/// `"phone": "…"`, `var receiver = "…"`, `phones: ["…", "…"]`); `;`, `(`, `)`, `{` and `}` end a label's reach. A
+/// string right after `{` or `,` and followed by `:` is a key: not masked, it labels what follows. Known gaps: `${…}`
+/// inside template literals is treated as part of the literal, and a surrogate pair written as two `\u` escapes is
+/// decoded as two replacement characters (the bytes are kept as written unless inside a masked value).
+struct JavaScriptCore {
+    private enum State {
+        case code
+        case slash
+        case lineComment
+        case blockComment(star: Bool)
+        case regex(inClass: Bool, escaped: Bool)
+        case string(quote: UInt8)
+        case stringEscape(quote: UInt8)
+        case stringHex(quote: UInt8, digits: Int, needed: Int)
+        case stringBraceUnicode(quote: UInt8)
+        case afterCandidateKey(quote: UInt8)
+    }
+
+    let masker: ScanContext
+    private var state: State = .code
+    private var unit = TextUnit()
+    private var escape: [UInt8] = []
+    private var escapeValue: UInt32 = 0
+    /// The identifier being read (first bytes), and whether one is being read.
+    private var identifier: [UInt8] = []
+    private var inIdentifier = false
+    private var inNumber = false
+    /// The last identifier or string key, and whether it is the last token.
+    private var lastWord: [UInt8] = []
+    private var lastTokenIsWord = false
+    /// The label in reach.
+    private var label: [UInt8]?
+    /// The last significant code byte (`a` after an identifier, `0` after a number, `"` after a string; 0 at the start).
+    private var previous: UInt8 = 0
+    private var stringIsCandidateKey = false
+    private var stringLabel: [UInt8]?
+    private var candidateWhitespace: [UInt8] = []
+
+    private static let doubleStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D])
+    private static let singleStops = StopSet([UInt8(ascii: "'"), UInt8(ascii: "\\"), 0x0A, 0x0D])
+    private static let templateStops = StopSet([UInt8(ascii: "`"), UInt8(ascii: "\\")])
+    private static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
+                                                          "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
+    /// Whitespace after a possible key before it is taken for a value.
+    private static let maxKeyWhitespace = 1024
+
+    init(masker: ScanContext) {
+        self.masker = masker
+    }
+
+    var heldBytes: Int { self.unit.rawCount + self.escape.count + self.candidateWhitespace.count }
+
+    @inline(__always)
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || ByteClass.isASCIILetter(byte) || ByteClass.isDigit(byte) || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: "$")
+    }
+
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            let byte = bytes[index]
+            switch self.state {
+            case .code:
+                var end = index
+                while end < count {
+                    let current = bytes[end]
+                    if Self.isIdentifierByte(current) {
+                        if !self.inIdentifier && !self.inNumber {
+                            if ByteClass.isDigit(current) { self.inNumber = true } else {
+                                self.inIdentifier = true
+                                self.identifier.removeAll(keepingCapacity: true)
+                            }
+                        }
+                        if self.inIdentifier && self.identifier.count < 64 { self.identifier.append(current) }
+                        end += 1
+                        continue
+                    }
+                    self.endWord()
+                    if current == UInt8(ascii: "\"") || current == UInt8(ascii: "'") || current == UInt8(ascii: "`")
+                        || current == UInt8(ascii: "/")
+                    {
+                        break
+                    }
+                    end += 1
+                    if ByteClass.isASCIIWhitespace(current) { continue }
+                    switch current {
+                    case UInt8(ascii: ":"), UInt8(ascii: "="):
+                        if self.lastTokenIsWord { self.label = self.lastWord }
+                    case UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"):
+                        self.label = nil
+                    default:
+                        break
+                    }
+                    self.previous = current
+                    self.lastTokenIsWord = false
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                index = end
+                guard index < count else { break }
+                let stop = bytes[index]
+                output.append(stop)
+                index += 1
+                if stop == UInt8(ascii: "/") {
+                    self.state = .slash
+                } else {
+                    self.stringIsCandidateKey = stop != UInt8(ascii: "`")
+                        && (self.previous == UInt8(ascii: "{") || self.previous == UInt8(ascii: ","))
+                    self.stringLabel = self.label
+                    self.state = .string(quote: stop)
+                }
+
+            case .slash:
+                if byte == UInt8(ascii: "/") {
+                    output.append(byte)
+                    index += 1
+                    self.state = .lineComment
+                } else if byte == UInt8(ascii: "*") {
+                    output.append(byte)
+                    index += 1
+                    self.state = .blockComment(star: false)
+                } else if self.regexAllowed {
+                    self.state = .regex(inClass: false, escaped: false)
+                } else {
+                    self.previous = UInt8(ascii: "/")
+                    self.lastTokenIsWord = false
+                    self.state = .code
+                }
+
+            case .lineComment:
+                var end = index
+                while end < count && bytes[end] != 0x0A { end += 1 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                index = end
+                if end < count { self.state = .code }
+
+            case .blockComment(let star):
+                var end = index
+                var sawStar = star
+                var closed = false
+                while end < count {
+                    let current = bytes[end]
+                    end += 1
+                    if sawStar && current == UInt8(ascii: "/") { closed = true; break }
+                    sawStar = current == UInt8(ascii: "*")
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                index = end
+                self.state = closed ? .code : .blockComment(star: sawStar)
+
+            case .regex(var inClass, var escaped):
+                var end = index
+                var closed = false
+                while end < count {
+                    let current = bytes[end]
+                    end += 1
+                    if escaped { escaped = false; continue }
+                    if current == UInt8(ascii: "\\") { escaped = true }
+                    else if current == UInt8(ascii: "[") { inClass = true }
+                    else if current == UInt8(ascii: "]") { inClass = false }
+                    else if current == 0x0A || (current == UInt8(ascii: "/") && !inClass) { closed = true; break }
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                index = end
+                if closed {
+                    self.previous = UInt8(ascii: ")")
+                    self.lastTokenIsWord = false
+                    self.state = .code
+                } else {
+                    self.state = .regex(inClass: inClass, escaped: escaped)
+                }
+
+            case .string(let quote):
+                let stops = quote == UInt8(ascii: "\"") ? Self.doubleStops : quote == UInt8(ascii: "'") ? Self.singleStops : Self.templateStops
+                let stop = stops.firstStop(in: bytes, from: index, end: count)
+                if stop > index {
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutIfLong(quote: quote, into: &output, tally: &tally)
+                    index = stop
+                    continue
+                }
+                if byte == quote {
+                    index += 1
+                    if self.stringIsCandidateKey {
+                        self.candidateWhitespace.removeAll(keepingCapacity: true)
+                        self.state = .afterCandidateKey(quote: quote)
+                    } else {
+                        self.flushString(quote: quote, into: &output, tally: &tally)
+                        output.append(quote)
+                        self.stringEnded()
+                    }
+                } else if byte == UInt8(ascii: "\\") {
+                    self.escape.removeAll(keepingCapacity: true)
+                    self.escape.append(byte)
+                    index += 1
+                    self.state = .stringEscape(quote: quote)
+                } else {
+                    // A line break ends an unterminated string.
+                    self.flushString(quote: quote, into: &output, tally: &tally)
+                    self.stringEnded()
+                }
+
+            case .stringEscape(let quote):
+                switch byte {
+                case UInt8(ascii: "x"):
+                    self.escape.append(byte)
+                    self.escapeValue = 0
+                    self.state = .stringHex(quote: quote, digits: 0, needed: 2)
+                    index += 1
+                case UInt8(ascii: "u"):
+                    self.escape.append(byte)
+                    self.escapeValue = 0
+                    self.state = .stringHex(quote: quote, digits: 0, needed: 4)
+                    index += 1
+                case 0x0A, 0x0D:
+                    // Line continuation.
+                    self.escape.append(byte)
+                    self.unit.appendSpecial(raw: self.escape, decoded: [])
+                    self.state = .string(quote: quote)
+                    index += 1
+                case 0x80...:
+                    self.unit.appendSpecial(raw: self.escape, decoded: [])
+                    self.state = .string(quote: quote)
+                default:
+                    self.escape.append(byte)
+                    let decoded: UInt8 = switch byte {
+                    case UInt8(ascii: "n"): 0x0A
+                    case UInt8(ascii: "t"): 0x09
+                    case UInt8(ascii: "r"): 0x0D
+                    case UInt8(ascii: "b"): 0x08
+                    case UInt8(ascii: "f"): 0x0C
+                    case UInt8(ascii: "v"): 0x0B
+                    case UInt8(ascii: "0"): 0x00
+                    default: byte
+                    }
+                    self.unit.appendSpecial(raw: self.escape, decoded: [decoded])
+                    self.state = .string(quote: quote)
+                    index += 1
+                }
+                self.cutIfLong(quote: quote, into: &output, tally: &tally)
+
+            case .stringHex(let quote, let digits, let needed):
+                if digits == 0 && needed == 4 && byte == UInt8(ascii: "{") {
+                    self.escape.append(byte)
+                    self.state = .stringBraceUnicode(quote: quote)
+                    index += 1
+                } else if let hex = ByteClass.hexValue(byte) {
+                    self.escape.append(byte)
+                    self.escapeValue = self.escapeValue << 4 | hex
+                    index += 1
+                    if digits + 1 == needed {
+                        var decoded: [UInt8] = []
+                        appendUTF8(self.escapeValue, to: &decoded)
+                        self.unit.appendSpecial(raw: self.escape, decoded: decoded)
+                        self.state = .string(quote: quote)
+                        self.cutIfLong(quote: quote, into: &output, tally: &tally)
+                    } else {
+                        self.state = .stringHex(quote: quote, digits: digits + 1, needed: needed)
+                    }
+                } else {
+                    self.unit.appendSpecial(raw: self.escape, decoded: [])
+                    self.state = .string(quote: quote)
+                    self.cutIfLong(quote: quote, into: &output, tally: &tally)
+                }
+
+            case .stringBraceUnicode(let quote):
+                if let hex = ByteClass.hexValue(byte), self.escape.count < 10 {
+                    self.escape.append(byte)
+                    self.escapeValue = self.escapeValue << 4 | hex
+                    index += 1
+                } else {
+                    var decoded: [UInt8] = []
+                    if byte == UInt8(ascii: "}") {
+                        self.escape.append(byte)
+                        appendUTF8(self.escapeValue, to: &decoded)
+                        index += 1
+                    }
+                    self.unit.appendSpecial(raw: self.escape, decoded: decoded)
+                    self.state = .string(quote: quote)
+                    self.cutIfLong(quote: quote, into: &output, tally: &tally)
+                }
+
+            case .afterCandidateKey(let quote):
+                if ByteClass.isASCIIWhitespace(byte) && self.candidateWhitespace.count < Self.maxKeyWhitespace {
+                    self.candidateWhitespace.append(byte)
+                    index += 1
+                    continue
+                }
+                if byte == UInt8(ascii: ":") {
+                    // A key: released as written; it labels what follows.
+                    self.lastWord = self.unit.textPrefix(maxLabelBytes)
+                    self.unit.appendRaw(to: &output)
+                    self.unit.removeAll()
+                    output.append(quote)
+                    output.append(contentsOf: self.candidateWhitespace)
+                    self.candidateWhitespace.removeAll(keepingCapacity: true)
+                    self.previous = UInt8(ascii: "\"")
+                    self.lastTokenIsWord = true
+                } else {
+                    self.flushString(quote: quote, into: &output, tally: &tally)
+                    output.append(quote)
+                    output.append(contentsOf: self.candidateWhitespace)
+                    self.candidateWhitespace.removeAll(keepingCapacity: true)
+                    self.stringEnded()
+                }
+                self.state = .code
+            }
+        }
+    }
+
+    private mutating func endWord() {
+        if self.inIdentifier {
+            self.inIdentifier = false
+            if Self.regexKeywords.contains(self.identifier) {
+                self.previous = UInt8(ascii: "(")
+                self.lastTokenIsWord = false
+            } else {
+                self.lastWord = self.identifier
+                self.previous = UInt8(ascii: "a")
+                self.lastTokenIsWord = true
+            }
+        } else if self.inNumber {
+            self.inNumber = false
+            self.previous = UInt8(ascii: "0")
+            self.lastTokenIsWord = false
+        }
+    }
+
+    private var regexAllowed: Bool {
+        switch self.previous {
+        case 0, UInt8(ascii: "("), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "["),
+             UInt8(ascii: "!"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "?"), UInt8(ascii: "{"),
+             UInt8(ascii: "}"), UInt8(ascii: ";"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"),
+             UInt8(ascii: "%"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "~"), UInt8(ascii: "^"):
+            true
+        default:
+            false
+        }
+    }
+
+    private mutating func stringEnded() {
+        self.previous = UInt8(ascii: "\"")
+        self.lastTokenIsWord = false
+        self.state = .code
+    }
+
+    private func labelString() -> String? {
+        self.stringLabel.flatMap { self.masker.label(forKey: $0) }
+    }
+
+    private mutating func cutIfLong(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+        while self.unit.rawCount >= maxUnitBytes {
+            // A string this long is no key.
+            self.stringIsCandidateKey = false
+            let head = self.unit.cut(limit: maxUnitBytes)
+            let label = self.labelString()
+            head.render(masker: self.masker, label: label, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
+        }
+    }
+
+    private mutating func flushString(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+        guard !self.unit.isEmpty else { return }
+        self.cutIfLong(quote: quote, into: &output, tally: &tally)
+        let label = self.labelString()
+        self.unit.render(masker: self.masker, label: label, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
+        self.unit.removeAll()
+    }
+
+    /// The end of the script: an open string is released as a unit.
+    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+        switch self.state {
+        case .string(let quote):
+            self.flushString(quote: quote, into: &output, tally: &tally)
+        case .stringEscape(let quote), .stringHex(let quote, _, _), .stringBraceUnicode(let quote):
+            self.unit.appendSpecial(raw: self.escape, decoded: [])
+            self.flushString(quote: quote, into: &output, tally: &tally)
+        case .afterCandidateKey(let quote):
+            self.flushString(quote: quote, into: &output, tally: &tally)
+            output.append(quote)
+            output.append(contentsOf: self.candidateWhitespace)
+        default:
+            break
+        }
+        self = JavaScriptCore(masker: self.masker)
+    }
+}
+
+extension TextUnit {
+    func appendRaw(to bytes: inout [UInt8]) { bytes.append(contentsOf: self.raw) }
+}

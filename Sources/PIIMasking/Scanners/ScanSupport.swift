@@ -1,0 +1,696 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Shared machinery of the streaming scanners: UTF-8 validation across chunks, the text unit with its map from
+// decoded text back to the original bytes, content-determined cutting of long units, and escaping of masked values.
+//
+// The rule every scanner follows for chunk invariance: decisions that change output (where a unit starts and ends,
+// where a long unit is cut, which label it gets) are taken only at content events (a byte seen in a given state, a
+// unit reaching `maxUnitBytes`), never at the end of a chunk. The end of a chunk only releases what is decided.
+
+/// What the scanners of one body share: the text masker, and which field labels name a kind.
+///
+/// `TextMasker` uses a field's label only to look up the kind it names (`kind(forLabel:)`), a lookup that costs far
+/// more than scanning a unit; most labels (`orderNo`, `amount`, `상품명`) name none. A label found to name no kind is
+/// passed as no label at all — the same detections, without the lookup for every unit. Scanners resolve labels with
+/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`. One per
+/// body (not shared).
+final class ScanContext {
+    let textMasker: TextMasker
+    private var labelNamesKind: [String: Bool] = [:]
+    static let maxRememberedLabels = 1024
+
+    init(_ textMasker: TextMasker) {
+        self.textMasker = textMasker
+    }
+
+    /// Whether `label` names a kind the profile masks (remembered per label).
+    func namesKind(_ label: String?) -> Bool {
+        guard let label else { return false }
+        if let known = self.labelNamesKind[label] { return known }
+        if self.labelNamesKind.count >= Self.maxRememberedLabels { self.labelNamesKind.removeAll(keepingCapacity: true) }
+        let names = self.textMasker.kind(forLabel: label) != nil
+        self.labelNamesKind[label] = names
+        return names
+    }
+
+    /// `label` if it names a kind, else nil: what scanners hand to `render` (same detections, no lookup per unit).
+    func effective(_ label: String?) -> String? {
+        self.namesKind(label) ? label : nil
+    }
+
+    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row).
+    private var keySlots = [(key: [UInt8], label: String?)?](repeating: nil, count: 256)
+
+    /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
+    func label(forKey bytes: [UInt8]) -> String? {
+        var hash: UInt32 = 2_166_136_261
+        for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let slot = Int(hash & 255)
+        if let entry = self.keySlots[slot], entry.key == bytes { return entry.label }
+        let label = self.effective(labelString(bytes))
+        self.keySlots[slot] = (bytes, label)
+        return label
+    }
+
+    /// Detections in a unit; `label` is an effective label (see `effective`).
+    func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
+        self.textMasker.detections(in: text, context: FieldContext(label: label))
+    }
+}
+
+/// Validates UTF-8 across chunk boundaries: a sequence split between two chunks is carried, not rejected.
+struct UTF8Validator {
+    /// Continuation bytes the current sequence still needs.
+    private var need = 0
+    /// Allowed range of the next continuation byte (narrower after E0, ED, F0, F4).
+    private var lower: UInt8 = 0x80
+    private var upper: UInt8 = 0xBF
+    /// Bytes validated so far (for error offsets).
+    private(set) var offset = 0
+
+    /// Checks `bytes`; throws with the byte offset of the first invalid byte.
+    mutating func validate(_ bytes: UnsafeBufferPointer<UInt8>, format: String) throws(MaskingError) {
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            if self.need == 0 {
+                // ASCII fast path, eight bytes at a time.
+                while index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 != 0 { break }
+                    index += 8
+                }
+                guard index < count else { break }
+                let byte = base[index]
+                switch byte {
+                case 0x00...0x7F: break
+                case 0xC2...0xDF: self.need = 1; self.lower = 0x80; self.upper = 0xBF
+                case 0xE0: self.need = 2; self.lower = 0xA0; self.upper = 0xBF
+                case 0xE1...0xEC, 0xEE, 0xEF: self.need = 2; self.lower = 0x80; self.upper = 0xBF
+                case 0xED: self.need = 2; self.lower = 0x80; self.upper = 0x9F
+                case 0xF0: self.need = 3; self.lower = 0x90; self.upper = 0xBF
+                case 0xF1...0xF3: self.need = 3; self.lower = 0x80; self.upper = 0xBF
+                case 0xF4: self.need = 3; self.lower = 0x80; self.upper = 0x8F
+                default: throw self.error(at: index, format: format)
+                }
+            } else {
+                let byte = base[index]
+                guard byte >= self.lower && byte <= self.upper else { throw self.error(at: index, format: format) }
+                self.need -= 1
+                self.lower = 0x80
+                self.upper = 0xBF
+            }
+            index += 1
+        }
+        self.offset += count
+    }
+
+    /// At the end of the body: a sequence still open is truncated.
+    func finish(format: String) throws(MaskingError) {
+        if self.need != 0 {
+            throw MaskingError(.invalidUTF8, "\(format): truncated UTF-8 sequence at the end of the body (byte offset \(self.offset))")
+        }
+    }
+
+    private func error(at index: Int, format: String) -> MaskingError {
+        MaskingError(.invalidUTF8, "\(format): invalid UTF-8 at byte offset \(self.offset + index)")
+    }
+}
+
+/// Holds back an incomplete UTF-8 sequence at the end of a released output, so every `process` result is valid UTF-8
+/// on its own (pass-through regions such as JSON keys or CSV headers stream before they are complete).
+struct OutputCarry {
+    private(set) var carry: [UInt8] = []
+
+    /// Prepends the carried bytes of the previous release.
+    mutating func start(_ output: inout [UInt8]) {
+        if !self.carry.isEmpty {
+            output.append(contentsOf: self.carry)
+            self.carry.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Moves an incomplete trailing sequence of `output` into the carry.
+    mutating func release(_ output: inout [UInt8]) -> [UInt8] {
+        let count = output.count
+        var back = 1
+        while back <= min(3, count) {
+            let byte = output[count - back]
+            if byte & 0xC0 != 0x80 {
+                // A lead byte (or ASCII): complete if its sequence length fits in what follows it.
+                let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
+                if length > back {
+                    self.carry.append(contentsOf: output[(count - back)...])
+                    output.removeLast(back)
+                }
+                break
+            }
+            back += 1
+        }
+        return output
+    }
+}
+
+/// One text unit being collected: its original bytes, and (once an escape, entity or joined tag occurs) its decoded
+/// text with a map between the two.
+///
+/// The raw bytes are what the body had; the decoded text is what detectors see. Everything between `specials` is
+/// verbatim (raw and decoded bytes are the same). A special is an escape or entity (raw → decoded scalar) or a gap
+/// (markup inside a joined HTML text run: raw bytes, no decoded text). Rendering keeps every byte outside a detected
+/// value as it was, so a unit with nothing to mask is released byte for byte.
+struct TextUnit {
+    struct Special {
+        var rawStart: Int
+        var rawEnd: Int
+        var decodedStart: Int
+        var decodedEnd: Int
+        var isGap: Bool
+    }
+
+    private(set) var raw: [UInt8] = []
+    /// Valid only when `specials` is not empty (otherwise the decoded text is `raw`).
+    private(set) var decoded: [UInt8] = []
+    private(set) var specials: [Special] = []
+    /// How many specials are gaps (most units have none).
+    private var gapCount = 0
+
+    var isEmpty: Bool { self.raw.isEmpty }
+    var rawCount: Int { self.raw.count }
+
+    mutating func appendVerbatim(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.raw.append(contentsOf: bytes)
+        if !self.specials.isEmpty { self.decoded.append(contentsOf: bytes) }
+    }
+
+    mutating func appendVerbatim(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { self.appendVerbatim($0) }
+    }
+
+    mutating func appendVerbatim(byte: UInt8) {
+        self.raw.append(byte)
+        if !self.specials.isEmpty { self.decoded.append(byte) }
+    }
+
+    /// An escape or entity: `raw` as written, `decoded` what it stands for (never longer than `raw`).
+    mutating func appendSpecial(raw: [UInt8], decoded: [UInt8]) {
+        if self.specials.isEmpty { self.decoded = self.raw }
+        self.specials.append(Special(rawStart: self.raw.count, rawEnd: self.raw.count + raw.count,
+                                     decodedStart: self.decoded.count, decodedEnd: self.decoded.count + decoded.count,
+                                     isGap: false))
+        self.raw.append(contentsOf: raw)
+        self.decoded.append(contentsOf: decoded)
+    }
+
+    /// Markup inside a joined text run: released as given, invisible to detectors.
+    mutating func appendGap(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if self.specials.isEmpty { self.decoded = self.raw }
+        self.specials.append(Special(rawStart: self.raw.count, rawEnd: self.raw.count + bytes.count,
+                                     decodedStart: self.decoded.count, decodedEnd: self.decoded.count, isGap: true))
+        self.gapCount += 1
+        self.raw.append(contentsOf: bytes)
+    }
+
+    /// Removes a last verbatim byte (a `\r` before a line's `\n`).
+    mutating func removeLastVerbatimByte() {
+        guard let lastSpecial = self.specials.last else {
+            self.raw.removeLast()
+            return
+        }
+        guard lastSpecial.rawEnd < self.raw.count else { return }
+        self.raw.removeLast()
+        self.decoded.removeLast()
+    }
+
+    mutating func removeAll() {
+        if !self.raw.isEmpty { self.raw.removeAll(keepingCapacity: true) }
+        if !self.specials.isEmpty {
+            self.decoded.removeAll(keepingCapacity: true)
+            self.specials.removeAll(keepingCapacity: true)
+            self.gapCount = 0
+        }
+    }
+
+    /// Calls `body` with the decoded text.
+    func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        self.specials.isEmpty ? self.raw.withUnsafeBufferPointer(body) : self.decoded.withUnsafeBufferPointer(body)
+    }
+
+    /// The first `limit` bytes of the decoded text (for labels).
+    func textPrefix(_ limit: Int) -> [UInt8] {
+        let text = self.specials.isEmpty ? self.raw : self.decoded
+        guard text.count > limit else { return text }
+        var end = limit
+        while end > 0 && text[end] & 0xC0 == 0x80 { end -= 1 }
+        return Array(text[0..<end])
+    }
+
+    // MARK: cutting
+
+    /// Splits off the first part of a unit that reached `limit` raw bytes, at a point that depends only on the first
+    /// `limit` bytes: just after the last ASCII whitespace there (outside escapes and markup), else at the last
+    /// character or escape boundary before the limit. Returns the first part; `self` keeps the rest.
+    mutating func cut(limit: Int) -> TextUnit {
+        let position = self.cutPosition(limit: min(limit, self.raw.count))
+        return self.split(atRaw: position)
+    }
+
+    private func cutPosition(limit: Int) -> Int {
+        // The last special starting before the limit (it may straddle the limit).
+        var last = self.specials.count - 1
+        while last >= 0 && self.specials[last].rawStart >= limit { last -= 1 }
+        // 1. Just after the last whitespace in verbatim bytes before the limit.
+        var regionEnd = limit
+        var index = last
+        while true {
+            let regionStart = index >= 0 ? self.specials[index].rawEnd : 0
+            if regionStart < regionEnd {
+                var position = regionEnd - 1
+                while position >= regionStart {
+                    if ByteClass.isASCIIWhitespace(self.raw[position]) { return position + 1 }
+                    position -= 1
+                }
+            }
+            if index < 0 { break }
+            regionEnd = self.specials[index].rawStart
+            index -= 1
+        }
+        // 2. The last boundary at or before the limit: not inside an escape, not inside a character.
+        if last >= 0 && self.specials[last].rawEnd > limit {
+            let special = self.specials[last]
+            return special.rawStart > 0 ? special.rawStart : special.rawEnd
+        }
+        let regionStart = last >= 0 ? self.specials[last].rawEnd : 0
+        var position = limit
+        while position > regionStart && position < self.raw.count && self.raw[position] & 0xC0 == 0x80 { position -= 1 }
+        return position > 0 ? position : max(1, limit)
+    }
+
+    /// Splits at a raw position that is not inside a special: returns the part before it, keeps the rest.
+    mutating func split(atRaw position: Int) -> TextUnit {
+        var head = TextUnit()
+        guard position < self.raw.count else {
+            head = self
+            self.removeAll()
+            return head
+        }
+        if self.specials.isEmpty {
+            head.raw = Array(self.raw[0..<position])
+            self.raw.removeFirst(position)
+            return head
+        }
+        let decodedPosition = self.decodedOffset(forRaw: position)
+        let splitIndex = self.specials.firstIndex { $0.rawStart >= position } ?? self.specials.count
+        head.raw = Array(self.raw[0..<position])
+        if splitIndex > 0 {
+            head.decoded = Array(self.decoded[0..<decodedPosition])
+            head.specials = Array(self.specials[0..<splitIndex])
+            head.gapCount = head.specials.reduce(0) { $0 + ($1.isGap ? 1 : 0) }
+        }
+        var rest = TextUnit()
+        rest.raw = Array(self.raw[position...])
+        if splitIndex < self.specials.count {
+            rest.decoded = Array(self.decoded[decodedPosition...])
+            rest.specials = self.specials[splitIndex...].map {
+                Special(rawStart: $0.rawStart - position, rawEnd: $0.rawEnd - position,
+                        decodedStart: $0.decodedStart - decodedPosition, decodedEnd: $0.decodedEnd - decodedPosition,
+                        isGap: $0.isGap)
+            }
+            rest.gapCount = self.gapCount - head.gapCount
+        }
+        self = rest
+        return head
+    }
+
+    private func decodedOffset(forRaw position: Int) -> Int {
+        var last: Special?
+        for special in self.specials {
+            if special.rawEnd <= position { last = special } else { break }
+        }
+        guard let last else { return position }
+        return last.decodedEnd + (position - last.rawEnd)
+    }
+
+    // MARK: mapping decoded offsets back to raw offsets
+
+    /// Raw offset where a value starting at decoded offset `d` starts (after any markup at `d`; an offset inside an
+    /// escape rounds down to the escape's start).
+    func rawStart(forDecoded d: Int) -> Int {
+        guard !self.specials.isEmpty else { return d }
+        // Number of specials with decodedEnd <= d.
+        var low = 0
+        var high = self.specials.count
+        while low < high {
+            let mid = (low + high) / 2
+            if self.specials[mid].decodedEnd <= d { low = mid + 1 } else { high = mid }
+        }
+        if low < self.specials.count && self.specials[low].decodedStart < d { return self.specials[low].rawStart }
+        if low == 0 { return d }
+        let previous = self.specials[low - 1]
+        return previous.rawEnd + (d - previous.decodedEnd)
+    }
+
+    /// Raw offset where a value ending at decoded offset `d` ends (before any markup at `d`; an offset inside an
+    /// escape rounds up to the escape's end).
+    func rawEnd(forDecoded d: Int) -> Int {
+        guard !self.specials.isEmpty else { return d }
+        // Number of specials with decodedStart < d.
+        var low = 0
+        var high = self.specials.count
+        while low < high {
+            let mid = (low + high) / 2
+            if self.specials[mid].decodedStart < d { low = mid + 1 } else { high = mid }
+        }
+        if low == 0 { return d }
+        let previous = self.specials[low - 1]
+        if previous.decodedEnd > d { return previous.rawEnd }
+        return previous.rawEnd + (d - previous.decodedEnd)
+    }
+
+    /// Decoded offsets of markup strictly inside `start..<end` (where a detected value spans joined text nodes).
+    func gapOffsets(inside start: Int, _ end: Int) -> [Int] {
+        guard self.gapCount > 0 else { return [] }
+        // First special with decodedStart > start.
+        var low = 0
+        var high = self.specials.count
+        while low < high {
+            let mid = (low + high) / 2
+            if self.specials[mid].decodedStart <= start { low = mid + 1 } else { high = mid }
+        }
+        var offsets: [Int] = []
+        while low < self.specials.count && self.specials[low].decodedStart < end {
+            let special = self.specials[low]
+            if special.isGap && offsets.last != special.decodedStart { offsets.append(special.decodedStart) }
+            low += 1
+        }
+        return offsets
+    }
+
+    // MARK: rendering
+
+    /// Appends the unit to `output`: byte for byte when nothing is detected, else with each detected value replaced
+    /// by its masked form (escaped for where it stands). Returns whether anything was masked.
+    @discardableResult
+    func render(masker: ScanContext, label: String?, escaping: Escaping, tally: inout MaskTally,
+                into output: inout [UInt8], detections known: [Detection]? = nil) -> Bool {
+        let detections: [Detection] = known ?? self.withText { text in
+            guard Self.mayHoldValue(text) else { return [] }
+            return masker.detections(in: text, label: label)
+        }
+        guard !detections.isEmpty else {
+            output.append(contentsOf: self.raw)
+            return false
+        }
+        self.withText { text in
+            self.raw.withUnsafeBufferPointer { raw in
+                var rawPosition = 0
+                for detection in detections {
+                    let start = self.rawStart(forDecoded: detection.start)
+                    let end = self.rawEnd(forDecoded: detection.end)
+                    guard start >= rawPosition, end >= start else { continue }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
+                    let value = UnsafeBufferPointer(rebasing: text[detection.start..<detection.end])
+                    let single = Detection(start: 0, end: value.count, kind: detection.kind, detector: detection.detector)
+                    let masked = masker.textMasker.apply([single], to: value, tally: &tally)
+                    let gaps = self.gapOffsets(inside: detection.start, detection.end)
+                    if gaps.isEmpty {
+                        escaping.append(masked, into: &output)
+                    } else {
+                        // The value spans joined text nodes: hand each node as many masked characters as it had.
+                        masked.withUnsafeBufferPointer { maskedBytes in
+                            var maskedPosition = 0
+                            var partStart = detection.start
+                            for (index, gap) in (gaps + [detection.end]).enumerated() {
+                                let isLast = index == gaps.count
+                                var take = maskedBytes.count - maskedPosition
+                                if !isLast {
+                                    let characters = Self.scalarCount(UnsafeBufferPointer(rebasing: text[partStart..<gap]))
+                                    take = Self.byteCount(ofScalars: characters, in: maskedBytes, from: maskedPosition)
+                                }
+                                escaping.append(UnsafeBufferPointer(rebasing: maskedBytes[maskedPosition..<(maskedPosition + take)]),
+                                                into: &output)
+                                maskedPosition += take
+                                if !isLast {
+                                    output.append(contentsOf: UnsafeBufferPointer(
+                                        rebasing: raw[self.rawEnd(forDecoded: gap)..<self.rawStart(forDecoded: gap)]))
+                                    partStart = gap
+                                }
+                            }
+                        }
+                    }
+                    rawPosition = end
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition...]))
+            }
+        }
+        return true
+    }
+
+    /// Whether a text can hold a value at all: it has an ASCII letter or digit or a non-ASCII character (units of
+    /// only whitespace and punctuation, common between tags, skip the detectors).
+    static func mayHoldValue(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        ByteClass.valueLike.firstStop(in: text, from: 0, end: text.count) < text.count
+    }
+
+    /// `mayHoldValue` on a unit's decoded text.
+    static func mayHoldValueCheap(_ unit: TextUnit) -> Bool {
+        unit.withText { TextUnit.mayHoldValue($0) }
+    }
+
+    static func scalarCount(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in text where byte & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
+    /// Bytes taken by the next `scalars` scalars of `text` from `start` (or to its end).
+    static func byteCount(ofScalars scalars: Int, in text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        var remaining = scalars
+        while index < text.count && remaining > 0 {
+            index += 1
+            while index < text.count && text[index] & 0xC0 == 0x80 { index += 1 }
+            remaining -= 1
+        }
+        return index - start
+    }
+}
+
+/// A unit with no escapes, straight from the input (the whole unit inside one chunk): detected on the input itself
+/// and released as it is unless something is masked. Same result as collecting it in a `TextUnit` and rendering it.
+@discardableResult
+func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
+                    tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
+    if TextUnit.mayHoldValue(text) {
+        let detections = masker.detections(in: text, label: label)
+        if !detections.isEmpty {
+            var unit = TextUnit()
+            unit.appendVerbatim(text)
+            return unit.render(masker: masker, label: label, escaping: escaping, tally: &tally, into: &output,
+                               detections: detections)
+        }
+    }
+    output.append(contentsOf: text)
+    return false
+}
+
+/// How a masked value is written back where it stands.
+enum Escaping {
+    /// Plain text, CSV cells that need no quoting.
+    case none
+    /// HTML text: `&`, `<`, `>`.
+    case htmlText
+    /// HTML attribute value with its quote (0 when unquoted: then whitespace, `=`, quotes and backquote too).
+    case htmlAttribute(quote: UInt8)
+    /// Inside a JSON string; `inScript` also hides `<` (so `</script` cannot appear).
+    case json(inScript: Bool)
+    /// Inside a JavaScript string literal delimited by `quote`.
+    case javaScript(quote: UInt8)
+    /// Inside a double-quoted CSV cell.
+    case csvQuoted
+
+    func append(_ bytes: [UInt8], into output: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { self.append($0, into: &output) }
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        switch self {
+        case .none:
+            output.append(contentsOf: bytes)
+        case .htmlText:
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "&"): output.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): output.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): output.append(contentsOf: "&gt;".utf8)
+                default: output.append(byte)
+                }
+            }
+        case .htmlAttribute(let quote):
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "&"): output.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): output.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): output.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "\""): output.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): output.append(contentsOf: "&#39;".utf8)
+                default:
+                    if quote == 0 && (ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "`")) {
+                        output.append(contentsOf: "&#\(byte);".utf8)
+                    } else {
+                        output.append(byte)
+                    }
+                }
+            }
+        case .json(let inScript):
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
+                case 0x0A: output.append(contentsOf: "\\n".utf8)
+                case 0x0D: output.append(contentsOf: "\\r".utf8)
+                case 0x09: output.append(contentsOf: "\\t".utf8)
+                case 0x00..<0x20: output.append(contentsOf: Self.unicodeEscape(byte))
+                case UInt8(ascii: "<") where inScript: output.append(contentsOf: "\\u003c".utf8)
+                default: output.append(byte)
+                }
+            }
+        case .javaScript(let quote):
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
+                case 0x0A: output.append(contentsOf: "\\n".utf8)
+                case 0x0D: output.append(contentsOf: "\\r".utf8)
+                case UInt8(ascii: "<"): output.append(contentsOf: "\\x3c".utf8)
+                case UInt8(ascii: "$") where quote == UInt8(ascii: "`"): output.append(contentsOf: "\\$".utf8)
+                case quote: output.append(UInt8(ascii: "\\")); output.append(byte)
+                default: output.append(byte)
+                }
+            }
+        case .csvQuoted:
+            for byte in bytes {
+                if byte == UInt8(ascii: "\"") { output.append(byte) }
+                output.append(byte)
+            }
+        }
+    }
+
+    static func unicodeEscape(_ byte: UInt8) -> [UInt8] {
+        let hex = Array("0123456789abcdef".utf8)
+        return Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+    }
+}
+
+/// Byte classes as lookup tables (tight loops over bytes without branches on ranges).
+enum ByteClass {
+    /// ASCII letters and digits, and every byte of a non-ASCII character.
+    static let valueLike = StopSet(Array(0x30...0x39) + Array(0x41...0x5A) + Array(0x61...0x7A) + Array(0x80...0xFF))
+
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C
+    }
+
+    static func isASCIILetter(_ byte: UInt8) -> Bool {
+        (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: UInt32(byte - 0x30)
+        case 0x41...0x46: UInt32(byte - 0x41 + 10)
+        case 0x61...0x66: UInt32(byte - 0x61 + 10)
+        default: nil
+        }
+    }
+
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+}
+
+/// A table of "stop" bytes for scanning: `firstStop` finds the next byte in the set (memchr for one byte).
+///
+/// Only for `static let`s: the 256-byte table is allocated once and lives as long as the process (a plain pointer,
+/// so scanning loops pay no reference counting).
+struct StopSet: @unchecked Sendable {
+    private let table: UnsafeMutablePointer<Bool>
+    private let single: UInt8?
+
+    init(_ bytes: [UInt8], withControls: Bool = false) {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+        table.initialize(repeating: false, count: 256)
+        for byte in bytes { table[Int(byte)] = true }
+        if withControls { for byte in 0..<0x20 { table[byte] = true } }
+        self.table = table
+        self.single = bytes.count == 1 && !withControls ? bytes[0] : nil
+    }
+
+    /// Index of the first stop byte in `from..<end`, or `end`.
+    @inline(__always)
+    func firstStop(in bytes: UnsafeBufferPointer<UInt8>, from: Int, end: Int) -> Int {
+        guard from < end, let base = bytes.baseAddress else { return end }
+        if let single = self.single {
+            guard let found = memchr(base + from, Int32(single), end - from) else { return end }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+        var index = from
+        while index < end && !self.table[Int(base[index])] { index += 1 }
+        return index
+    }
+}
+
+/// Appends the UTF-8 encoding of `scalar` (U+FFFD for surrogates and values out of range).
+func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
+    var value = scalar
+    if value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) { value = 0xFFFD }
+    switch value {
+    case 0..<0x80:
+        bytes.append(UInt8(value))
+    case 0x80..<0x800:
+        bytes.append(UInt8(0xC0 | (value >> 6)))
+        bytes.append(UInt8(0x80 | (value & 0x3F)))
+    case 0x800..<0x10000:
+        bytes.append(UInt8(0xE0 | (value >> 12)))
+        bytes.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+        bytes.append(UInt8(0x80 | (value & 0x3F)))
+    default:
+        bytes.append(UInt8(0xF0 | (value >> 18)))
+        bytes.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
+        bytes.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+        bytes.append(UInt8(0x80 | (value & 0x3F)))
+    }
+}
+
+/// A label from captured bytes: trimmed, nil when empty.
+func labelString(_ bytes: [UInt8]) -> String? {
+    var start = 0
+    var end = bytes.count
+    while start < end && (ByteClass.isASCIIWhitespace(bytes[start]) || bytes[start] == 0xC2 && start + 1 < end && bytes[start + 1] == 0xA0) {
+        start += bytes[start] == 0xC2 ? 2 : 1
+    }
+    while end > start && ByteClass.isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+    guard start < end else { return nil }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
+}
+
+/// Most bytes of a label kept (labels are words; a longer one is cut at a character boundary).
+let maxLabelBytes = 128
+
+/// Appends to a label buffer up to `maxLabelBytes`.
+func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8]) {
+    guard label.count < maxLabelBytes else { return }
+    var take = min(bytes.count, maxLabelBytes - label.count)
+    if take < bytes.count { while take > 0 && bytes[take] & 0xC0 == 0x80 { take -= 1 } }
+    label.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
+}
+
+func appendLabel(_ bytes: [UInt8], to label: inout [UInt8]) {
+    bytes.withUnsafeBufferPointer { appendLabel($0, to: &label) }
+}
