@@ -199,7 +199,7 @@ struct DemoRoutes: Sendable {
         let chat = state.chat
         let roomList = chat.rooms.enumerated().map { k, room in
             """
-            <li\(k == selected ? " style=\"background:#eef3fd\"" : "")><a href="/chat/?room=\(room.id)"><b>\(HTML.escape(room.customerName))</b></a>\
+            <li\(k == selected ? " style=\"background:#eef3fd\"" : "")><a href="/chat/?room=\(room.id)"><b class="customer-name">\(HTML.escape(room.customerName))</b></a>\
             \(room.unread > 0 ? " <span class=\"badge\">\(room.unread)</span>" : "")<br>\
             <span class="muted">\(HTML.escape(room.customerPhone)) · 주문 \(HTML.escape(room.orderNo))</span><br>\
             <span class="muted">\(HTML.escape(room.lastMessage))</span></li>
@@ -208,7 +208,7 @@ struct DemoRoutes: Sendable {
         let room = chat.rooms.isEmpty ? nil : chat.rooms[selected]
         let history = room == nil ? "" : chat.history(roomIndex: selected).map { m in
             """
-            <div class="msg \(m.from)"><div class="meta">\(HTML.escape(m.name)) · \(HTML.escape(m.at))</div><div>\(HTML.escape(m.text))</div></div>
+            <div class="msg \(m.from)"><div class="meta"><span class="\(m.from == "customer" ? "customer-name" : "shop-name")">\(HTML.escape(m.name))</span> · \(HTML.escape(m.at))</div><div>\(HTML.escape(m.text))</div></div>
             """
         }.joined(separator: "\n")
         return Page.layout(

@@ -2,6 +2,7 @@ import Foundation
 import GuardProxy
 import Hummingbird
 import Logging
+import MaskingStage
 import SecondFactor
 import ServiceLifecycle
 import UnixSignals
@@ -44,8 +45,10 @@ public struct GuardRuntime: Sendable {
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
         }
-        let hooks = ProxyHooks(routeLabel: { site, path in loaded.routeLabel(site: site, path: path) },
-                               gate: secondFactor?.gate ?? OpenGate())
+        let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
+                              directory: loaded.rulesDirectory, configuration: loaded.configuration)
+        let hooks = Self.hooks(loaded: loaded, rules: rules, gate: secondFactor?.gate,
+                               report: LoggingMaskingReport(logger: self.logger))
         let started = Date()
         let proxy = GuardProxyServer(
             configuration: proxyConfiguration, certificates: certificates, hooks: hooks, logger: self.logger
@@ -61,22 +64,40 @@ public struct GuardRuntime: Sendable {
                         enabled: secondFactor != nil, channels: secondFactor?.stepUp.channels.map(\.rawValue) ?? [],
                         devOutbox: secondFactor?.outbox != nil,
                         idleTimeoutSeconds: settings.idleTimeout.components.seconds,
-                        cycleSeconds: settings.cycle.components.seconds))
+                        cycleSeconds: settings.cycle.components.seconds),
+                    rules: .init(directory: loaded.rulesDirectory,
+                                 loadedAt: ISO8601DateFormatter().string(from: rules.loadedAt),
+                                 profiles: rules.current.profiles.keys.sorted(), lastReloadError: rules.lastError))
                 return try JSONResponse(status)
             }
         }
         let application = try proxy.makeApplication(onServerRunning: onProxyRunning)
-        let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, logger: self.logger)
+        let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, rules: rules, logger: self.logger)
+        let watcher = RulesWatcher(rules: rules, logger: self.logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: before.map { .init(service: $0) } + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
                     .init(service: application),
                     .init(service: reloader),
+                    .init(service: watcher),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             ))
         try await group.run()
+    }
+}
+
+extension GuardRuntime {
+    /// The policy's hooks into the proxy: route labels, masking of bodies and chat frames by the live rules, and the
+    /// second factor's gate. The runtime and the end-to-end tests build them the same way.
+    public static func hooks(loaded: LoadedConfiguration, rules: LiveRules, gate: (any RequestGate)?,
+                             report: any MaskingReportSink) -> ProxyHooks {
+        ProxyHooks(
+            routeLabel: { site, path in loaded.routeLabel(site: site, path: path) },
+            responseTransformer: MaskingTransformer(rules: { rules.masking }, report: report),
+            webSocketTransformer: MaskingWebSocketTransformer(rules: { rules.masking }, report: report),
+            gate: gate ?? OpenGate())
     }
 }
 
@@ -95,11 +116,22 @@ struct GuardStatus: Encodable {
             case cycleSeconds = "cycle_seconds"
         }
     }
+    struct Rules: Encodable {
+        let directory: String
+        let loadedAt: String
+        let profiles: [String]
+        /// Why the last reload was rejected (the rules loaded at `loadedAt` stay in force), or nil.
+        let lastReloadError: String?
+        enum CodingKeys: String, CodingKey {
+            case directory, loadedAt = "loaded_at", profiles, lastReloadError = "last_reload_error"
+        }
+    }
     let version: String
     let startedAt: String
     let sites: [Site]
     let secondFactor: SecondFactor
-    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor" }
+    let rules: Rules
+    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor", rules }
 }
 
 /// A small JSON response helper for the guard's own routes.
@@ -116,10 +148,11 @@ struct JSONResponse: ResponseGenerator {
     }
 }
 
-/// Reloads certificates on SIGHUP.
+/// Reloads certificates and `rules/` on SIGHUP.
 struct ReloadOnHangup: Service {
     let loaded: LoadedConfiguration
     let certificates: TLSCertificateStore
+    let rules: LiveRules
     let logger: Logger
 
     func run() async throws {
@@ -134,6 +167,7 @@ struct ReloadOnHangup: Service {
                     self.logger.error("reload rejected; the running certificates stay active",
                                       metadata: ["reason": "\(error)"])
                 }
+                self.rules.reportReload(self.rules.reload(), logger: self.logger, trigger: "SIGHUP")
             }
         } onGracefulShutdown: {}
     }
@@ -142,4 +176,47 @@ struct ReloadOnHangup: Service {
 /// The version string shown by `--version` and `/__guard/status`.
 public enum PIIGuardVersion {
     public static let current = "0.1.0"
+}
+
+/// Notices edits to `rules/` (every 2 seconds) and reloads them; a broken edit is rejected and logged, the running
+/// rules stay, and `/__guard/status` shows why.
+struct RulesWatcher: Service {
+    let rules: LiveRules
+    let logger: Logger
+
+    func run() async throws {
+        var seen = self.rules.fingerprint()
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(2))
+            let now = self.rules.fingerprint()
+            guard now != seen else { continue }
+            seen = now
+            self.rules.reportReload(self.rules.reload(), logger: self.logger, trigger: "file change")
+        }
+    }
+}
+
+extension LiveRules {
+    func reportReload(_ result: Result<RuleSet, ConfigurationError>, logger: Logger, trigger: String) {
+        switch result {
+        case .success(let rules):
+            logger.notice("rules reloaded", metadata: ["trigger": "\(trigger)", "menus": "\(rules.menus.menus.count)",
+                                                       "profiles": "\(rules.profiles.count)"])
+        case .failure(let error):
+            logger.error("rules reload rejected; the running rules stay active",
+                         metadata: ["trigger": "\(trigger)", "reason": "\(error)"])
+        }
+    }
+}
+
+/// Until the access records exist: what each response had masked, as counts by kind in the debug log.
+struct LoggingMaskingReport: MaskingReportSink {
+    let logger: Logger
+    func record(_ summary: MaskingSummary) {
+        guard summary.tally.total > 0 else { return }
+        self.logger.debug("masked", metadata: [
+            "site": "\(summary.site)", "menu": "\(summary.menu)", "content": "\(summary.contentKind)",
+            "counts": "\(summary.tally.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+        ])
+    }
 }

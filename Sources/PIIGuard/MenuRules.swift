@@ -16,8 +16,10 @@ public struct MenuRules: Decodable, Sendable {
         public var paths: [PathPattern]
         /// Paths within the menu that download spreadsheets.
         public var exports: [PathPattern]
+        /// The masking profile of `rules/masking.yaml` its responses are masked with.
+        public var masking: String
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, name, paths, exports }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, name, paths, exports, masking }
 
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -26,6 +28,7 @@ public struct MenuRules: Decodable, Sendable {
             self.name = try c.decode(String.self, forKey: .name)
             self.paths = try c.decode([PathPattern].self, forKey: .paths)
             self.exports = try c.decodeIfPresent([PathPattern].self, forKey: .exports) ?? []
+            self.masking = try c.decodeIfPresent(String.self, forKey: .masking) ?? "default"
             guard self.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
                 !self.id.isEmpty
             else {

@@ -91,29 +91,44 @@ public struct MaskStyle: Sendable, Equatable {
         return String(output)
     }
 
-    /// Road-name addresses keep 시/도, 시/군/구, 읍/면 and the road; lot-number addresses keep up to 동/리.
-    /// Everything after is hidden, character by character, keeping spaces and `-,()`.
+    /// Road-name addresses keep 시/도, 시/군/구, 읍/면 and the road (with a branch written apart: `중앙로 1275번길`);
+    /// lot-number addresses keep up to 동/리 (`역삼1동` included). Everything after is hidden, character by character,
+    /// keeping spaces and `-,()`. With neither road nor 동/리, only the leading region names the gazetteer knows stay;
+    /// a detail-only value (`101동 1203호`, `강남파이낸스센터 10층`) is hidden whole.
     func address(_ value: String) -> String {
         let tokens = value.split(separator: " ", omittingEmptySubsequences: false)
         var keepCount = 0
         for (index, token) in tokens.enumerated() {
-            let word = token.trimmingCharacters(in: .punctuationCharacters)
+            let word = Self.trimmed(token)
             if Self.isRoadName(word) {
                 keepCount = index + 1
+                if index + 1 < tokens.count, Self.isRoadBranch(Self.trimmed(tokens[index + 1])) { keepCount = index + 2 }
                 break
             }
             if Self.isNeighbourhood(word) { keepCount = index + 1 }
             if word.first?.isNumber == true { break }
         }
         if keepCount == 0 {
-            // No structure recognised: hide all but the first two words (시/도, 시/군/구).
-            keepCount = min(2, tokens.count)
+            while keepCount < tokens.count, !Gazetteer.lookup(Self.trimmed(tokens[keepCount])).isEmpty { keepCount += 1 }
         }
-        let kept = tokens[0..<keepCount].joined(separator: " ")
-        let rest = tokens[keepCount...].map { token in
-            String(token.map { " -,()".contains($0) ? $0 : self.maskCharacter })
+        var output = ""
+        output.reserveCapacity(value.utf8.count)
+        for (index, token) in tokens.enumerated() {
+            if index > 0 { output.append(" ") }
+            if index < keepCount {
+                output.append(contentsOf: token)
+            } else {
+                for character in token { output.append(" -,()".contains(character) ? character : self.maskCharacter) }
+            }
         }
-        return ([kept] + rest).joined(separator: " ")
+        return output
+    }
+
+    static func trimmed(_ token: Substring) -> String {
+        var word = token
+        while let first = word.first, first.isPunctuation { word = word.dropFirst() }
+        while let last = word.last, last.isPunctuation { word = word.dropLast() }
+        return String(word)
     }
 
     /// `테헤란로`, `도산대로`, `석사로34번길`, `도움3로33길`, `세종로3가길`: a road name ends in 로 or 길.
@@ -122,10 +137,18 @@ public struct MaskStyle: Sendable, Equatable {
         return word.contains { $0 >= "가" && $0 <= "힣" }
     }
 
-    /// 동, 리, 가 (법정동/리): where a lot-number address keeps its last visible word. 
+    /// `1275번길`, `12길`, `3가길`: a road's branch, when written apart from the road.
+    static func isRoadBranch(_ word: String) -> Bool {
+        guard word.first?.isNumber == true, word.last == "길" else { return false }
+        let rest = word.drop { $0.isNumber }
+        return rest == "길" || rest == "번길" || rest == "가길"
+    }
+
+    /// 동, 리, 가 (법정동/리, also `역삼1동`, `을지로2가`): where a lot-number address keeps its last visible word. A
+    /// building's 동 (`101동`) has no Hangul before it and is not one.
     static func isNeighbourhood(_ word: String) -> Bool {
         guard word.count >= 2, let last = word.last, "동리가".contains(last) else { return false }
-        return !word.contains { $0.isNumber } || word.last == "가"
+        return word.dropLast().contains { $0 >= "가" && $0 <= "힣" }
     }
 
     /// minjun.kim@example.com → mi********@example.com (one character kept when the local part is two or shorter).
@@ -152,6 +175,8 @@ public struct MaskStyle: Sendable, Equatable {
         if value.contains(":") {
             guard let colon = value.lastIndex(of: ":") else { return value }
             let last = value[value.index(after: colon)...]
+            // An IPv4 tail (::ffff:192.0.2.1) is an IPv4 address: hide its third octet, like any other.
+            if last.contains(".") { return String(value[...colon]) + self.ipAddress(String(last)) }
             return last.isEmpty ? value : String(value[...colon]) + String(repeating: self.maskCharacter, count: 4)
         }
         var octets = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)

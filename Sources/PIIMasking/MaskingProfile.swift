@@ -42,9 +42,10 @@ public enum ContextWords {
     public static let defaults: [String: PIIKind] = {
         var words: [String: PIIKind] = [:]
         for word in ["이름", "성명", "구매자", "구매자명", "주문자", "주문자명", "수취인", "수취인명", "수령인", "수령인명", "받는분",
-                     "받는사람", "보내는분", "고객명", "회원명", "예금주", "name", "buyername", "buyer", "receiver",
+                     "받는사람", "보내는분", "고객명", "회원명", "예금주", "대표자", "대표자명", "담당자", "담당자명", "신청자", "작성자", "name", "buyername", "buyer", "receiver",
                      "receivername", "recipient", "recipientname", "ordername", "orderername", "customername",
-                     "membername", "username", "fullname", "holder", "accountholder", "depositor", "sender", "sendername"] {
+                     "membername", "username", "fullname", "holder", "accountholder", "depositor", "sender", "sendername",
+                     "representative", "ceoname", "ownername", "contactname", "managername"] {
             words[word] = .name
         }
         for word in ["연락처", "전화", "전화번호", "휴대폰", "휴대전화", "핸드폰", "휴대폰번호", "구매자연락처", "수취인연락처",
@@ -57,7 +58,9 @@ public enum ContextWords {
                      "address1", "address2", "street"] {
             words[word] = .address
         }
-        for word in ["이메일", "메일", "email", "mail", "emailaddress", "buyeremail"] { words[word] = .email }
+        for word in ["이메일", "메일", "이메일주소", "메일주소", "전자우편", "email", "mail", "emailaddress", "buyeremail"] {
+            words[word] = .email
+        }
         for word in ["주민등록번호", "주민번호", "외국인등록번호", "rrn", "residentnumber", "residentregistrationnumber"] {
             words[word] = .residentNumber
         }
@@ -82,6 +85,32 @@ public enum ContextWords {
         text = text.lowercased()
         while let end = text.last, end.isASCII, end.isNumber { text.removeLast() }
         return text
+    }
+}
+
+extension ContextWords {
+    /// A label's words as written: split at `_`, `-`, `.`, spaces and lower→upper case changes, lower-cased, digits
+    /// dropped (`receiverPhoneNumber1` → receiver, phone, number).
+    public static func tokens(_ label: String) -> [String] {
+        var tokens: [String] = []
+        var current = ""
+        var previousLower = false
+        for character in label {
+            if character == "_" || character == "-" || character == "." || character == " " || character == "[" || character == "]" {
+                if !current.isEmpty { tokens.append(current) }
+                current = ""
+                previousLower = false
+                continue
+            }
+            if character.isUppercase, previousLower, !current.isEmpty {
+                tokens.append(current)
+                current = ""
+            }
+            previousLower = character.isLowercase || character.isNumber
+            if !character.isNumber { current += character.lowercased() }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        return tokens
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds and masks personal data in one text unit under a profile.
 ///
 /// Every content scanner (HTML, JSON, CSV, text, chat frames) hands it the units it cuts out of a body, with the
@@ -7,9 +9,14 @@
 public struct TextMasker: Sendable {
     public let profile: MaskingProfile
     let detectors: [any Detector]
+    /// Sees every masked value (kind, detector, where, masked form): `pii-guard mask --explain`. Nil in the proxy.
+    public var observer: DetectionObserver?
     let style: MaskStyle
-    /// Context words by normalized label, longest first (so `receiveraddress` wins over `receiver`).
-    let labelWords: [(word: String, kind: PIIKind)]
+    /// Context words by normalized form.
+    let exactWords: [String: PIIKind]
+    /// The Hangul ones, longest first (so `이메일주소` wins over `주소`).
+    let hangulWords: [(word: String, kind: PIIKind)]
+    let labels: LabelCache
 
     public init(profile: MaskingProfile, detectors: [any Detector]) {
         self.profile = profile
@@ -17,22 +24,51 @@ public struct TextMasker: Sendable {
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
             .filter { !$0.kinds.isDisjoint(with: enabled) }
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
-        self.labelWords = profile.contextWords.map { (ContextWords.normalize($0.key), $0.value) }
+        var exact: [String: PIIKind] = [:]
+        for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
+        self.exactWords = exact
+        self.hangulWords = exact.filter { $0.key.count >= 2 && $0.key.unicodeScalars.contains { $0.value >= 0xAC00 && $0.value <= 0xD7A3 } }
+            .map { (word: $0.key, kind: $0.value) }
             .sorted { $0.word.count != $1.word.count ? $0.word.count > $1.word.count : $0.word < $1.word }
+        self.labels = LabelCache()
     }
 
-    /// The kind a field label names, if any: an exact match of the normalized label first, then the longest context
-    /// word the label ends with (`receiverPhoneNumber` ends with `phonenumber`), then one it contains.
+    /// The kind a field label names, if any: the whole normalized label, else the longest context word that ends the
+    /// label on a word boundary (`receiverPhoneNumber`, `receiver_phone` → `phone`…; `hotel` is not `tel`), else —
+    /// for Hangul labels, which have no such boundaries — the longest Hangul context word it ends with or contains
+    /// (`배송주소` → address). Answers are cached per label: a JSON body asks the same few keys thousands of times.
     public func kind(forLabel label: String?) -> PIIKind? {
-        guard let label else { return nil }
+        guard let label, !label.isEmpty else { return nil }
+        if let cached = self.labels.lookup(label) { return cached.kind }
+        let kind = self.resolve(label).flatMap(self.enabled)
+        self.labels.store(label, kind)
+        return kind
+    }
+
+    func resolve(_ label: String) -> PIIKind? {
         let normalized = ContextWords.normalize(label)
         guard !normalized.isEmpty else { return nil }
-        if let exact = self.labelWords.first(where: { $0.word == normalized }) { return self.enabled(exact.kind) }
-        if let suffix = self.labelWords.first(where: { $0.word.count >= 3 && normalized.hasSuffix($0.word) }) {
-            return self.enabled(suffix.kind)
+        if let exact = self.exact(normalized) { return exact }
+        // Word-boundary suffixes of the label as written: tokens split at case changes, `_`, `-`, spaces, dots.
+        let tokens = ContextWords.tokens(label)
+        if tokens.count > 1 {
+            for start in 1..<tokens.count {
+                if let kind = self.exact(tokens[start...].joined()) { return kind }
+            }
         }
-        if let contained = self.labelWords.first(where: { $0.word.count >= 4 && normalized.contains($0.word) }) {
-            return self.enabled(contained.kind)
+        // Hangul: no boundaries to go by; a Hangul context word (two syllables or more) at the end, then inside.
+        if normalized.unicodeScalars.contains(where: { $0.value >= 0xAC00 && $0.value <= 0xD7A3 }) {
+            if let word = self.hangulWords.first(where: { normalized.hasSuffix($0.word) }) { return word.kind }
+            if let word = self.hangulWords.first(where: { normalized.contains($0.word) }) { return word.kind }
+        }
+        return nil
+    }
+
+    /// A context word, also in the plural an array's key has (`names`, `phones`, `addresses`, `phoneList`).
+    func exact(_ word: String) -> PIIKind? {
+        if let kind = self.exactWords[word] { return kind }
+        for ending in ["list", "es", "s"] where word.hasSuffix(ending) && word.count > ending.count + 2 {
+            if let kind = self.exactWords[String(word.dropLast(ending.count))] { return kind }
         }
         return nil
     }
@@ -41,12 +77,18 @@ public struct TextMasker: Sendable {
 
     /// The values to mask in `text`, sorted, not overlapping, of enabled kinds, not allow-listed.
     public func detections(in text: UnsafeBufferPointer<UInt8>, context: FieldContext) -> [Detection] {
+        self.observer?.unitStarted()
         let hint = self.kind(forLabel: context.label)
         var found: [Detection] = []
         for detector in self.detectors { detector.detect(text, hint: hint, into: &found) }
         guard !found.isEmpty else { return [] }
         found.removeAll { !self.profile.kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
-        found.sort { $0.start != $1.start ? $0.start < $1.start : $0.length > $1.length }
+        found.sort {
+            if $0.start != $1.start { return $0.start < $1.start }
+            if $0.length != $1.length { return $0.length > $1.length }
+            if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
+            return $0.detector < $1.detector  // a total order: the same input always keeps the same detection
+        }
         var kept: [Detection] = []
         var end = 0
         for detection in found where detection.start >= end {
@@ -83,8 +125,10 @@ public struct TextMasker: Sendable {
         for detection in detections {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<detection.start]))
             let value = String(decoding: UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), as: UTF8.self)
-            output.append(contentsOf: self.masked(value, as: detection.kind).utf8)
+            let masked = self.masked(value, as: detection.kind)
+            output.append(contentsOf: masked.utf8)
             tally.add(detection.kind)
+            self.observer?.saw(detection, masked: masked)
             position = detection.end
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
@@ -106,4 +150,51 @@ public struct MaskTally: Sendable, Equatable {
     public mutating func add(_ kind: PIIKind, _ count: Int = 1) { self.counts[kind, default: 0] += count }
     public mutating func merge(_ other: MaskTally) { for (kind, count) in other.counts { self.add(kind, count) } }
     public var total: Int { self.counts.values.reduce(0, +) }
+}
+
+/// Collects what a masker masked, for explaining a run to the person tuning the rules. Holds masked forms only.
+public final class DetectionObserver: @unchecked Sendable {
+    public struct Entry: Sendable, Equatable {
+        /// Which text unit (1-based, in the order the scanner handed them over) and the byte offset in it.
+        public let unit: Int
+        public let offset: Int
+        public let kind: PIIKind
+        public let detector: String
+        public let masked: String
+    }
+
+    private let lock = NSLock()
+    private var stored: [Entry] = []
+    private var units = 0
+
+    public init() {}
+
+    public var entries: [Entry] { self.lock.withLock { self.stored } }
+
+    func unitStarted() { self.lock.withLock { self.units += 1 } }
+
+    func saw(_ detection: Detection, masked: String) {
+        self.lock.withLock {
+            self.stored.append(Entry(unit: max(1, self.units), offset: detection.start, kind: detection.kind,
+                                     detector: detection.detector, masked: masked))
+        }
+    }
+}
+
+/// Label → kind answers of one masker, bounded (labels come from upstream bodies, so their number is not ours to
+/// choose).
+final class LabelCache: @unchecked Sendable {
+    struct Answer { let kind: PIIKind? }
+    private let lock = NSLock()
+    private var answers: [String: Answer] = [:]
+    static let limit = 4_096
+
+    func lookup(_ label: String) -> Answer? { self.lock.withLock { self.answers[label] } }
+
+    func store(_ label: String, _ kind: PIIKind?) {
+        self.lock.withLock {
+            if self.answers.count >= Self.limit { self.answers.removeAll(keepingCapacity: true) }
+            self.answers[label] = Answer(kind: kind)
+        }
+    }
 }

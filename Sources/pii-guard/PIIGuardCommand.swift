@@ -4,7 +4,9 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import MaskingStage
 import PIIGuard
+import PIIMasking
 import SecondFactor
 
 /// The `pii-guard` command line: run the guard, run the demo, manage certificates, check configuration.
@@ -26,7 +28,8 @@ struct PIIGuardCommand: AsyncParsableCommand {
             for reaching personal data from outside. Start with `pii-guard demo`; see README.md and docs/.
             """,
         version: PIIGuardVersion.current,
-        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Users.self, Keys.self, Certs.self, Config.self]
+        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Mask.self, Rules.self, Users.self, Keys.self, Certs.self,
+                      Config.self]
     )
 }
 
@@ -302,6 +305,110 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let loaded = try self.options.load()
             print(try SecondFactorAssembly.identityHeaderKeyBase64(loaded))
+        }
+    }
+}
+
+struct Rules: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the rules in rules/ (menus and masking profiles).", subcommands: [Lint.self])
+
+    struct Lint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate menus.yaml and masking.yaml; print every problem with file, line and field.",
+            discussion: "Exit status 0 when the rules load as the guard would load them, 1 otherwise.")
+
+        @Argument(help: "The rules folder.")
+        var directory = "rules"
+
+        func run() async throws {
+            do {
+                let rules = try RuleSet.load(directory: self.directory)
+                let detectors = rules.profiles.values.reduce(0) { $0 + $1.customDetectors.count }
+                print("\(self.directory): OK (\(rules.menus.menus.count) menu(s), \(rules.profiles.count) masking profile(s), "
+                      + "\(detectors) custom detector(s))")
+                for menu in rules.menus.menus {
+                    print("  \(menu.id) (\(menu.name)): profile '\(menu.masking)', \(menu.paths.count) path pattern(s)"
+                          + (menu.exports.isEmpty ? "" : ", \(menu.exports.count) export pattern(s)"))
+                }
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Mask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mask a file (or standard input) exactly as the guard would for a route, to tune the rules on samples.",
+        discussion: """
+            The route picks the menu (and so the masking profile) from menus.yaml; the content type picks the scanner \
+            (text/html, application/json, text/csv, text/tab-separated-values, text/plain). With --explain, a table of \
+            what was masked goes to standard error: unit, offset, kind, detector and the masked form (never the value).
+            """)
+
+    @Option(help: "The rules folder.")
+    var rules = "rules"
+
+    @Option(help: "The request path the body belongs to, e.g. /sales/orders.")
+    var route: String
+
+    @Option(help: "The body's media type, e.g. text/html or application/json.")
+    var contentType: String
+
+    @Flag(help: "List every masked value's kind, detector, position and masked form on standard error.")
+    var explain = false
+
+    @Argument(help: "The file to mask (standard input when omitted).")
+    var file: String?
+
+    func run() async throws {
+        let set: RuleSet
+        do {
+            set = try RuleSet.load(directory: self.rules)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let ids = Set(set.menus.menus.map(\.id))
+        guard let menu = set.menus.match(path: self.route, menuIDs: ids), var masker = set.maskers[menu.menuID] else {
+            throw CommandFailure("'\(self.route)' is in no personal-information menu of \(self.rules)/menus.yaml; the guard would not mask it")
+        }
+        let mediaType = self.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard let kind = MaskingTransformer.contentKind(mediaType) else {
+            throw CommandFailure("'\(self.contentType)' passes the guard untouched (no text to mask)")
+        }
+        let observer = DetectionObserver()
+        if self.explain { masker.observer = observer }
+        let scanner = MaskingTransformer.bodyMasker(kind, masker: masker)
+        let input: FileHandle
+        if let file = self.file {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw CommandFailure("cannot read '\(file)'") }
+            input = handle
+        } else {
+            input = FileHandle.standardInput
+        }
+        do {
+            while true {
+                let chunk = input.readData(ofLength: 64 * 1024)
+                if chunk.isEmpty { break }
+                FileHandle.standardOutput.write(Data(try scanner.process(Array(chunk))))
+            }
+            FileHandle.standardOutput.write(Data(try scanner.finish()))
+        } catch {
+            throw CommandFailure("the body cannot be masked, so the guard would refuse it (502): \(error)")
+        }
+        if self.explain {
+            var lines = ["", "menu \(menu.menuID) (\(menu.menuName)), profile '\(set.menus.menus.first { $0.id == menu.menuID }?.masking ?? "default")', \(kind.rawValue)"]
+            lines.append("unit  offset  kind             detector                 masked")
+            for entry in observer.entries {
+                lines.append(String(format: "%4d  %6d  ", entry.unit, entry.offset)
+                             + entry.kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) + " "
+                             + entry.detector.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + entry.masked)
+            }
+            let counts = scanner.tally.counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")
+            lines.append("\(observer.entries.count) value(s) masked\(counts.isEmpty ? "" : ": " + counts)")
+            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
 }

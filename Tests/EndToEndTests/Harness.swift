@@ -92,6 +92,20 @@ struct Harness {
         }
     }
 
+    /// Runs `body` with an extra client that speaks HTTP/1.1 only, and always shuts it down (an HTTPClient that is
+    /// dropped without `shutdown()` stops the whole test process).
+    func withHTTP1Client<Result: Sendable>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+        let client = Self.makeClient(caFile: self.caFile, http1Only: true)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     /// Logs in to the demo admin directly and returns the session cookie (`name=value`).
     func login(account: String = "seller-a") async throws -> String {
         let password = DemoAdmin.accounts.first { $0.account == account }!.password
@@ -171,6 +185,19 @@ enum TestUpstream {
                             body: .init(byteBuffer: ByteBuffer(string: "<a href=\"\(origin)/next\">next</a>")))
         }
         router.get("site") { _, _ in "second site" }
+        // For the masking stage: a JSON body with personal data, a broken one, and one in a coding it cannot read.
+        router.get("pii-json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"buyerName":"홍길동","buyerPhone":"010-1234-5678"}"#)))
+        }
+        router.get("broken-json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"buyerPhone":"010-1234-5678", "oops"#)))
+        }
+        router.get("brotli") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/html", .contentEncoding: "br"],
+                     body: .init(byteBuffer: ByteBuffer(string: "<p>홍길동 고객님</p>")))
+        }
         // A small body and a long streamed one, each with a marker the fail-closed tests' transform refuses.
         router.get("small-marked") { _, _ in "harmless start FORBIDDEN harmless end" }
         router.get("long-marked") { _, _ -> Response in

@@ -75,9 +75,9 @@ struct ProxyEndToEndTests {
             let response = try await harness.fetch(harness.proxyBase + "/sales/orders", headers: [("Cookie", cookie)])
             #expect(response.version == .http2)
             #expect(response.status == 200)
-            let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
-            let viaHTTP1 = try await harness.fetch(harness.proxyBase + "/sales/orders", headers: [("Cookie", cookie)], client: http1)
-            try await http1.shutdown()
+            let viaHTTP1 = try await harness.withHTTP1Client { http1 in
+                try await harness.fetch(harness.proxyBase + "/sales/orders", headers: [("Cookie", cookie)], client: http1)
+            }
             #expect(viaHTTP1.version == .http1_1)
             #expect(viaHTTP1.body == response.body)
         }
@@ -155,48 +155,48 @@ struct ProxyFailureTests {
                              ("down", ["down.localhost"], "http://127.0.0.1:\(closedPort)")],
                 demoHosts: ["127.0.0.1"]
             ) { harness in
-                let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
-                let down = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost")], client: http1)
-                #expect(down.status == 502)
-                #expect(down.text.contains("관리자 서비스에 연결할 수 없습니다"))
-                #expect(!down.text.contains(String(closedPort)))
+                try await harness.withHTTP1Client { http1 in
+                    let down = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost")], client: http1)
+                    #expect(down.status == 502)
+                    #expect(down.text.contains("관리자 서비스에 연결할 수 없습니다"))
+                    #expect(!down.text.contains(String(closedPort)))
 
-                let english = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost"),
-                                                      ("Accept-Language", "en-US,en;q=0.9")], client: http1)
-                #expect(english.text.contains("cannot be reached"))
+                    let english = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "down.localhost"),
+                                                          ("Accept-Language", "en-US,en;q=0.9")], client: http1)
+                    #expect(english.text.contains("cannot be reached"))
 
-                let start = ContinuousClock.now
-                let stalled = try await harness.fetch(harness.proxyBase + "/stall", headers: [("Host", "localhost")], client: http1)
-                #expect(stalled.status == 504)
-                #expect(ContinuousClock.now - start < .seconds(10))
+                    let start = ContinuousClock.now
+                    let stalled = try await harness.fetch(harness.proxyBase + "/stall", headers: [("Host", "localhost")], client: http1)
+                    #expect(stalled.status == 504)
+                    #expect(ContinuousClock.now - start < .seconds(10))
 
-                let unknown = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "nobody.example")], client: http1)
-                #expect(unknown.status == 421)
+                    let unknown = try await harness.fetch(harness.proxyBase + "/", headers: [("Host", "nobody.example")], client: http1)
+                    #expect(unknown.status == 421)
 
-                // Two sites on one listener, chosen by Host.
-                let second = try await harness.fetch(harness.proxyBase + "/site", headers: [("Host", "localhost")], client: http1)
-                #expect(second.text == "second site")
-                let first = try await harness.fetch(harness.proxyBase + "/login", headers: [("Host", "127.0.0.1")], client: http1)
-                #expect(first.status == 200)
-                #expect(first.text.contains("<form"))
+                    // Two sites on one listener, chosen by Host.
+                    let second = try await harness.fetch(harness.proxyBase + "/site", headers: [("Host", "localhost")], client: http1)
+                    #expect(second.text == "second site")
+                    let first = try await harness.fetch(harness.proxyBase + "/login", headers: [("Host", "127.0.0.1")], client: http1)
+                    #expect(first.status == 200)
+                    #expect(first.text.contains("<form"))
 
-                // Redirects, cookies and links that name the upstream come back naming the guard.
-                let absolute = try await harness.fetch(harness.proxyBase + "/absolute", headers: [("Host", "localhost:\(harness.proxyPort)")], client: http1)
-                #expect(absolute.headers.first(name: "location") == "https://localhost:\(harness.proxyPort)/landing?x=1")
-                #expect(absolute.headers.first(name: "set-cookie") == "t=1; Path=/; HttpOnly")
-                #expect(absolute.text == "<a href=\"https://localhost:\(harness.proxyPort)/next\">next</a>")
+                    // Redirects, cookies and links that name the upstream come back naming the guard.
+                    let absolute = try await harness.fetch(harness.proxyBase + "/absolute", headers: [("Host", "localhost:\(harness.proxyPort)")], client: http1)
+                    #expect(absolute.headers.first(name: "location") == "https://localhost:\(harness.proxyPort)/landing?x=1")
+                    #expect(absolute.headers.first(name: "set-cookie") == "t=1; Path=/; HttpOnly")
+                    #expect(absolute.text == "<a href=\"https://localhost:\(harness.proxyPort)/next\">next</a>")
 
-                // Client-sent forwarding headers are not believed from an untrusted peer.
-                let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers", headers: [
-                    ("Host", "localhost"), ("X-Forwarded-For", "203.0.113.66"), ("X-Forwarded-Host", "evil.example"),
-                    ("Connection", "keep-alive, X-Hop"), ("X-Hop", "secret"),
-                ], client: http1)
-                #expect(echoed.text.contains("x-forwarded-for: 127.0.0.1"))
-                #expect(!echoed.text.contains("203.0.113.66"))
-                #expect(echoed.text.contains("x-forwarded-host: localhost"))
-                #expect(echoed.text.contains("x-forwarded-proto: https"))
-                #expect(!echoed.text.contains("x-hop"))
-                try await http1.shutdown()
+                    // Client-sent forwarding headers are not believed from an untrusted peer.
+                    let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers", headers: [
+                        ("Host", "localhost"), ("X-Forwarded-For", "203.0.113.66"), ("X-Forwarded-Host", "evil.example"),
+                        ("Connection", "keep-alive, X-Hop"), ("X-Hop", "secret"),
+                    ], client: http1)
+                    #expect(echoed.text.contains("x-forwarded-for: 127.0.0.1"))
+                    #expect(!echoed.text.contains("203.0.113.66"))
+                    #expect(echoed.text.contains("x-forwarded-host: localhost"))
+                    #expect(echoed.text.contains("x-forwarded-proto: https"))
+                    #expect(!echoed.text.contains("x-hop"))
+                }
         }
         }
     }
@@ -228,31 +228,31 @@ struct FailClosedTests {
             try await Harness.run(extraSites: [("marked", ["localhost"], "http://127.0.0.1:\(port)")],
                                   demoHosts: ["127.0.0.1"],
                                   hooks: ProxyHooks(responseTransformer: RefusingTransformer())) { harness in
-                let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
-                // Small body (read whole): an error page instead, nothing of the body.
-                let small = try await harness.fetch(harness.proxyBase + "/small-marked", headers: [("Host", "localhost")], client: http1)
-                #expect(small.status == 502)
-                #expect(!small.text.contains("harmless"))
-                #expect(small.text.contains("응답을 안전하게 표시할 수 없습니다"))
+                try await harness.withHTTP1Client { http1 in
+                    // Small body (read whole): an error page instead, nothing of the body.
+                    let small = try await harness.fetch(harness.proxyBase + "/small-marked", headers: [("Host", "localhost")], client: http1)
+                    #expect(small.status == 502)
+                    #expect(!small.text.contains("harmless"))
+                    #expect(small.text.contains("응답을 안전하게 표시할 수 없습니다"))
 
-                // Long streamed body: the head is out before the marker arrives, so the connection is cut; the bytes
-                // from the refused chunk on never arrive.
-                var request = HTTPClientRequest(url: harness.proxyBase + "/long-marked")
-                request.headers.add(name: "Host", value: "localhost")
-                var received = ByteBuffer()
-                var failed = false
-                do {
-                    let response = try await http1.execute(request, timeout: .seconds(10))
-                    #expect(response.status == .ok)
-                    for try await var chunk in response.body { received.writeBuffer(&chunk) }
-                } catch {
-                    failed = true
+                    // Long streamed body: the head is out before the marker arrives, so the connection is cut; the bytes
+                    // from the refused chunk on never arrive.
+                    var request = HTTPClientRequest(url: harness.proxyBase + "/long-marked")
+                    request.headers.add(name: "Host", value: "localhost")
+                    var received = ByteBuffer()
+                    var failed = false
+                    do {
+                        let response = try await http1.execute(request, timeout: .seconds(10))
+                        #expect(response.status == .ok)
+                        for try await var chunk in response.body { received.writeBuffer(&chunk) }
+                    } catch {
+                        failed = true
                 }
                 #expect(failed, "the connection must be cut, not ended cleanly")
                 #expect(received.readableBytes <= 40 * 16_384)
                 #expect(!String(buffer: received).contains("FORBIDDEN"))
                 #expect(!String(buffer: received).contains("y"))
-                try await http1.shutdown()
+                }
         }
         }
     }
@@ -277,16 +277,16 @@ struct RequestGateTests {
         try await TestUpstream.run { port in
             try await Harness.run(extraSites: [("echo", ["localhost"], "http://127.0.0.1:\(port)")],
                                   demoHosts: ["127.0.0.1"], hooks: ProxyHooks(gate: TestGate())) { harness in
-                let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
-                let blocked = try await harness.fetch(harness.proxyBase + "/account/", headers: [("Host", "127.0.0.1")], client: http1)
-                #expect(blocked.status == 403)
-                #expect(blocked.text == "blocked by the gate")
-                // The gate's header replaces one the browser forged.
-                let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers",
-                                                     headers: [("Host", "localhost"), ("X-Guard-Verified", "forged")], client: http1)
-                #expect(echoed.text.contains("x-guard-verified: yes"))
-                #expect(!echoed.text.contains("forged"))
-                try await http1.shutdown()
+                try await harness.withHTTP1Client { http1 in
+                    let blocked = try await harness.fetch(harness.proxyBase + "/account/", headers: [("Host", "127.0.0.1")], client: http1)
+                    #expect(blocked.status == 403)
+                    #expect(blocked.text == "blocked by the gate")
+                    // The gate's header replaces one the browser forged.
+                    let echoed = try await harness.fetch(harness.proxyBase + "/echo-headers",
+                                                         headers: [("Host", "localhost"), ("X-Guard-Verified", "forged")], client: http1)
+                    #expect(echoed.text.contains("x-guard-verified: yes"))
+                    #expect(!echoed.text.contains("forged"))
+                }
 
                 let cookie = try await harness.login()
                 var tls = TLSConfiguration.makeClientConfiguration()
@@ -311,15 +311,15 @@ struct ShutdownTests {
         try await TestUpstream.run { port in
             try await Harness.run(extraSites: [("slow", ["localhost"], "http://127.0.0.1:\(port)")],
                                   demoHosts: ["127.0.0.1"]) { harness in
-                let http1 = Harness.makeClient(caFile: harness.caFile, http1Only: true)
-                let inFlight = Task { try await harness.fetch(harness.proxyBase + "/slow", headers: [("Host", "localhost")], client: http1) }
-                try await Task.sleep(for: .milliseconds(400))
-                await harness.shutdownProxy()
-                let response = try await inFlight.value
-                #expect(response.status == 200)
-                #expect(response.text == "finished")
-                try await http1.shutdown()
-        }
+                try await harness.withHTTP1Client { http1 in
+                    let inFlight = Task { try await harness.fetch(harness.proxyBase + "/slow", headers: [("Host", "localhost")], client: http1) }
+                    try await Task.sleep(for: .milliseconds(400))
+                    await harness.shutdownProxy()
+                    let response = try await inFlight.value
+                    #expect(response.status == 200)
+                    #expect(response.text == "finished")
+                }
+            }
         }
     }
 }

@@ -15,29 +15,29 @@ struct SecondFactorEndToEndTests {
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
             // Not logged in to the admin: the admin's own login redirect comes through.
-            let anonymous = try browser.open("/sales/orders")
+            let anonymous = try await browser.open("/sales/orders")
             #expect(anonymous.status == 302)
             #expect(anonymous.location?.contains("/login") == true)
 
-            try browser.login("seller-a")
-            let page = try browser.open("/sales/orders?status=paid")
+            try await browser.login("seller-a")
+            let page = try await browser.open("/sales/orders?status=paid")
             #expect(page.status == 303)
             #expect(page.location == "/__guard/enroll?next=/sales/orders%3Fstatus%3Dpaid")
             #expect(page.header("x-request-id") != nil)
             #expect(page.header("strict-transport-security") != nil)
-            let script = try browser.api("GET", "/api/orders/")
+            let script = try await browser.api("GET", "/api/orders/")
             #expect(script.status == 401)
             #expect(script.json["error"] as? String == "second_factor_required")
             #expect((script.json["verify_url"] as? String)?.hasPrefix("/__guard/") == true)
             // A WebSocket upgrade to the chat without proof is not upgraded.
-            let socket = try browser.request("GET", "/chat/ws", headers: [
+            let socket = try await browser.request("GET", "/chat/ws", headers: [
                 ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
                 ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("--http1.1", "")])
             #expect(socket.status != 101)
             // Outside the personal-information menus nothing is asked.
-            #expect(try browser.open("/").status == 200)
+            #expect(try await browser.open("/").status == 200)
             // The registration page is a real form: labelled fields, CSRF token, the guard's cookie.
-            let enroll = try browser.open("/__guard/enroll?next=/sales/orders")
+            let enroll = try await browser.open("/__guard/enroll?next=/sales/orders")
             #expect(enroll.status == 200)
             #expect(enroll.body.contains("<label for=\"email\">"))
             #expect(Browser.hiddenValue("csrf", in: enroll.body) != nil)
@@ -56,15 +56,15 @@ struct SecondFactorEndToEndTests {
         }
         try await SecondFactorHarness.run(smtp: true) { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
+            try await browser.login("seller-a")
             // Through the pages, as a person would.
-            let form = try browser.open("/__guard/enroll?next=/sales/orders")
-            let sameEmail = try browser.submit("/__guard/enroll", from: form, [
+            let form = try await browser.open("/__guard/enroll?next=/sales/orders")
+            let sameEmail = try await browser.submit("/__guard/enroll", from: form, [
                 ("channel", "sms"), ("phone", "010-2345-6789"), ("email", "seller-a@demo-shop.example")])
             #expect(sameEmail.status == 400)
             #expect(sameEmail.body.contains("계정 이메일과 달라야"))
             #expect(sameEmail.body.contains("value=\"010-2345-6789\""))  // nothing typed is lost
-            let begun = try browser.submit("/__guard/enroll", from: form, [
+            let begun = try await browser.submit("/__guard/enroll", from: form, [
                 ("channel", "sms"), ("phone", "010-2345-6789"), ("email", "seller-a.backup@mail.example")])
             #expect(begun.status == 303)
             #expect(begun.location == "/__guard/enroll/confirm?next=/sales/orders")
@@ -73,38 +73,38 @@ struct SecondFactorEndToEndTests {
             #expect(smsBody.authorization == "Bearer gateway-test-token")
             let phoneCode = try #require(harness.gateway.lastCode("sms"))
             let emailCode = try #require(try harness.emailCode(to: "seller-a.backup@mail.example"))
-            let confirmPage = try browser.open("/__guard/enroll/confirm?next=/sales/orders")
+            let confirmPage = try await browser.open("/__guard/enroll/confirm?next=/sales/orders")
             #expect(confirmPage.body.contains("autocomplete=\"one-time-code\""))
             #expect(confirmPage.body.contains("inputmode=\"numeric\""))
-            let done = try browser.submit("/__guard/enroll/confirm", from: confirmPage,
+            let done = try await browser.submit("/__guard/enroll/confirm", from: confirmPage,
                                           [("channel_code", phoneCode), ("email_code", emailCode)])
             #expect(done.status == 303)
             #expect(done.location == "/sales/orders")
-            let orders = try browser.open("/sales/orders")
+            let orders = try await browser.open("/sales/orders")
             #expect(orders.status == 200)
             #expect(orders.body.contains("주문"))
 
             // Later, a new browser session: the verify page sends an SMS code, and the emergency link an e-mail.
             let second = harness.browser()
-            try second.login("seller-a")
-            let verify = try second.open(try #require(second.open("/sales/orders").location))
+            try await second.login("seller-a")
+            let verify = try await second.open(try #require(await second.open("/sales/orders").location))
             #expect(verify.body.contains("인증번호를 받으실 수 없나요?"))
             // Each POST answers with a redirect (post/redirect/get), so reloading a page never sends or counts again.
-            let sentRedirect = try second.submit("/__guard/challenge", from: verify, [])
+            let sentRedirect = try await second.submit("/__guard/challenge", from: verify, [])
             #expect(sentRedirect.status == 303)
-            let sent = try second.open(try #require(sentRedirect.location))
+            let sent = try await second.open(try #require(sentRedirect.location))
             #expect(sent.status == 200)
             #expect(sent.body.contains("010-****-6789"))
-            let wrongRedirect = try second.submit("/__guard/verify", from: sent, [("code", "000000")])
+            let wrongRedirect = try await second.submit("/__guard/verify", from: sent, [("code", "000000")])
             #expect(wrongRedirect.status == 303)
-            let wrong = try second.open(try #require(wrongRedirect.location))
+            let wrong = try await second.open(try #require(wrongRedirect.location))
             #expect(wrong.body.contains("4번 더 틀리면"))
-            let emailed = try second.open(try #require(second.submit("/__guard/challenge", from: wrong, [("emergency", "1")]).location))
+            let emailed = try await second.open(try #require(await second.submit("/__guard/challenge", from: wrong, [("emergency", "1")]).location))
             #expect(emailed.body.contains("비상 연락 이메일"))
             let mailed = try #require(try harness.emailCode(to: "seller-a.backup@mail.example"))
-            let verified = try second.submit("/__guard/verify", from: emailed, [("code", mailed)])
+            let verified = try await second.submit("/__guard/verify", from: emailed, [("code", mailed)])
             #expect(verified.status == 303)
-            #expect(try second.open("/sales/orders").status == 200)
+            #expect(try await second.open("/sales/orders").status == 200)
             // The mails went through SMTP and hold no phone number.
             let mails = try #require(harness.smtp).messages(to: "seller-a.backup@mail.example")
             #expect(mails.count >= 2)
@@ -116,25 +116,25 @@ struct SecondFactorEndToEndTests {
     func messengerFallsBackToEmail() async throws {
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
-            try browser.login("seller-b")
-            let begin = try browser.api("POST", "/__guard/api/enroll",
+            try await browser.login("seller-b")
+            let begin = try await browser.api("POST", "/__guard/api/enroll",
                 #"{"channel":"messenger","phone":"+82 10 9876 5432","emergency_email":"seller-b.backup@mail.example"}"#)
             #expect(begin.status == 200)
-            let confirm = try browser.api("POST", "/__guard/api/enroll/confirm", """
+            let confirm = try await browser.api("POST", "/__guard/api/enroll/confirm", """
                 {"email_code":"\(try #require(try harness.emailCode(to: "seller-b.backup@mail.example")))",\
                 "channel_code":"\(try #require(harness.gateway.lastCode("messenger")))"}
                 """)
             #expect(confirm.status == 200)
             harness.gateway.messengerRecipientChanged.withLock { $0 = true }
             let other = harness.browser()
-            try other.login("seller-b")
-            let challenge = try other.api("POST", "/__guard/api/challenge")
+            try await other.login("seller-b")
+            let challenge = try await other.api("POST", "/__guard/api/challenge")
             #expect(challenge.status == 200)
             #expect(challenge.json["channel"] as? String == "email")
             #expect((challenge.json["fallback_reason"] as? String)?.contains("RECIPIENT_CHANGED") == true)
             let code = try #require(try harness.emailCode(to: "seller-b.backup@mail.example"))
-            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
-            #expect(try other.api("GET", "/api/orders/").status == 200)
+            #expect(try await other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
+            #expect(try await other.api("GET", "/api/orders/").status == 200)
             // The events say which channels were tried and what became of them; never a code or a number.
             let sends = harness.assembly.events.events.filter { $0.kind == .codeSent }.compactMap(\.detail)
             #expect(sends.suffix(2) == ["messenger undeliverable", "email"])
@@ -149,21 +149,21 @@ struct SecondFactorEndToEndTests {
         }
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            let secret = try browser.enrollTOTP("seller-a")
-            #expect(try browser.open("/sales/orders").status == 200)
-            let session = try browser.api("GET", "/__guard/api/session")
+            try await browser.login("seller-a")
+            let secret = try await browser.enrollTOTP("seller-a")
+            #expect(try await browser.open("/sales/orders").status == 200)
+            let session = try await browser.api("GET", "/__guard/api/session")
             #expect(session.json["verified"] as? Bool == true)
             #expect(session.json["client_ip"] as? String == "127.0.0.1")
 
             let other = harness.browser()
-            try other.login("seller-a")
+            try await other.login("seller-a")
             harness.clock.advance(60)
             let code = try harness.pyotpCode(secret)
-            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
+            #expect(try await other.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#).status == 200)
             let third = harness.browser()
-            try third.login("seller-a")
-            let replay = try third.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#)
+            try await third.login("seller-a")
+            let replay = try await third.api("POST", "/__guard/api/verify", #"{"code":"\#(code)"}"#)
             #expect(replay.status == 422)
             #expect(replay.json["error"] as? String == "wrong_code")
         }
@@ -174,18 +174,18 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run { harness in
             let first = harness.browser(from: "127.0.0.1")
-            try first.login("seller-a")
-            _ = try first.enrollTOTP("seller-a")
-            #expect(try first.open("/sales/orders").status == 200)
+            try await first.login("seller-a")
+            _ = try await first.enrollTOTP("seller-a")
+            #expect(try await first.open("/sales/orders").status == 200)
             // The same cookies (admin session and guard session) from another address.
             let moved = harness.browser(from: "127.0.0.2")
             moved.copyCookies(from: first)
-            let elsewhere = try moved.open("/sales/orders")
+            let elsewhere = try await moved.open("/sales/orders")
             #expect(elsewhere.status == 303)
             #expect(elsewhere.location == "/__guard/verify?next=/sales/orders&reason=ip_changed")
-            #expect(try moved.api("GET", "/__guard/api/session").json["client_ip"] as? String == "127.0.0.2")
+            #expect(try await moved.api("GET", "/__guard/api/session").json["client_ip"] as? String == "127.0.0.2")
             // The proof was revoked: back on the first address it must be earned again.
-            #expect(try first.open("/sales/orders").status == 303)
+            #expect(try await first.open("/sales/orders").status == 303)
             #expect(harness.assembly.events.events.contains { $0.kind == .ipChanged })
         }
     }
@@ -195,24 +195,24 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run(secondFactor: "  idle_timeout: 30m\n  cycle: 2h") { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            let secret = try browser.enrollTOTP("seller-a")
+            try await browser.login("seller-a")
+            let secret = try await browser.enrollTOTP("seller-a")
             harness.clock.advance(29 * 60)
-            #expect(try browser.open("/sales/orders").status == 200)  // 29 minutes idle: still in
+            #expect(try await browser.open("/sales/orders").status == 200)  // 29 minutes idle: still in
             harness.clock.advance(31 * 60)
-            let idle = try browser.open("/sales/orders")
+            let idle = try await browser.open("/sales/orders")
             #expect(idle.location == "/__guard/verify?next=/sales/orders&reason=idle")
             // Verify again, then stay active every 20 minutes: the 2-hour cycle still ends it.
             harness.clock.advance(60)
-            #expect(try browser.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try await browser.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
             for _ in 0..<5 {
                 harness.clock.advance(20 * 60)
-                #expect(try browser.open("/sales/orders").status == 200)
+                #expect(try await browser.open("/sales/orders").status == 200)
             }
             harness.clock.advance(20 * 60 + 1)
-            let cycle = try browser.open("/sales/orders")
+            let cycle = try await browser.open("/sales/orders")
             #expect(cycle.location == "/__guard/verify?next=/sales/orders&reason=cycle")
-            let page = try browser.open(try #require(cycle.location))
+            let page = try await browser.open(try #require(cycle.location))
             #expect(page.body.contains("인증 주기가 지나"))
         }
     }
@@ -222,23 +222,23 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            _ = try browser.enrollTOTP("seller-a")
-            let settings = try browser.open("/__guard/settings")
+            try await browser.login("seller-a")
+            _ = try await browser.enrollTOTP("seller-a")
+            let settings = try await browser.open("/__guard/settings")
             #expect(settings.status == 200)
-            let saved = try browser.submit("/__guard/settings/cycle", from: settings, [("cycle", "60")])
+            let saved = try await browser.submit("/__guard/settings/cycle", from: settings, [("cycle", "60")])
             #expect(saved.status == 303)
-            #expect(try browser.open(try #require(saved.location)).body.contains("인증 주기를 저장했습니다"))
+            #expect(try await browser.open(try #require(saved.location)).body.contains("인증 주기를 저장했습니다"))
             #expect(harness.assembly.outbox?.messages.first?.kind == .notice)
             harness.clock.advance(25 * 60)
-            #expect(try browser.open("/sales/orders").status == 200)
+            #expect(try await browser.open("/sales/orders").status == 200)
             harness.clock.advance(25 * 60)
-            #expect(try browser.open("/sales/orders").status == 200)
+            #expect(try await browser.open("/sales/orders").status == 200)
             harness.clock.advance(11 * 60)
-            #expect(try browser.open("/sales/orders").location == "/__guard/verify?next=/sales/orders&reason=cycle")
+            #expect(try await browser.open("/sales/orders").location == "/__guard/verify?next=/sales/orders&reason=cycle")
             // Without a proof, settings and registration changes send the person to verify first.
-            #expect(try browser.open("/__guard/settings").location?.hasPrefix("/__guard/verify") == true)
-            let change = try browser.api("POST", "/__guard/api/enroll",
+            #expect(try await browser.open("/__guard/settings").location?.hasPrefix("/__guard/verify") == true)
+            let change = try await browser.api("POST", "/__guard/api/enroll",
                                          #"{"channel":"totp","emergency_email":"new.backup@mail.example"}"#)
             #expect(change.status == 401)
         }
@@ -249,20 +249,20 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run { harness in
             let first = harness.browser()
-            try first.login("seller-a")
-            let secret = try first.enrollTOTP("seller-a")
-            #expect(try first.open("/sales/orders").status == 200)
+            try await first.login("seller-a")
+            let secret = try await first.enrollTOTP("seller-a")
+            #expect(try await first.open("/sales/orders").status == 200)
             let colleague = harness.browser(from: "127.0.0.3")
-            try colleague.login("seller-a")
+            try await colleague.login("seller-a")
             harness.clock.advance(31)
-            #expect(try colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
-            #expect(try colleague.open("/sales/orders").status == 200)
-            let pushedOut = try first.open("/sales/orders")
+            #expect(try await colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try await colleague.open("/sales/orders").status == 200)
+            let pushedOut = try await first.open("/sales/orders")
             #expect(pushedOut.location == "/__guard/superseded?next=/sales/orders")
-            let explanation = try first.open(try #require(pushedOut.location))
+            let explanation = try await first.open(try #require(pushedOut.location))
             #expect(explanation.body.contains("다른 곳에서 추가 인증"))
             // Once told, the old proof is gone: this browser verifies anew like any other.
-            #expect(try first.api("GET", "/api/orders/").json["reason"] as? String == "missing")
+            #expect(try await first.api("GET", "/api/orders/").json["reason"] as? String == "missing")
         }
     }
 
@@ -271,14 +271,14 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run(secondFactor: "  latest_only: false") { harness in
             let first = harness.browser()
-            try first.login("seller-a")
-            let secret = try first.enrollTOTP("seller-a")
+            try await first.login("seller-a")
+            let secret = try await first.enrollTOTP("seller-a")
             let colleague = harness.browser()
-            try colleague.login("seller-a")
+            try await colleague.login("seller-a")
             harness.clock.advance(31)
-            #expect(try colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
-            #expect(try first.open("/sales/orders").status == 200)
-            #expect(try colleague.open("/sales/orders").status == 200)
+            #expect(try await colleague.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try await first.open("/sales/orders").status == 200)
+            #expect(try await colleague.open("/sales/orders").status == 200)
         }
     }
 
@@ -287,20 +287,20 @@ struct SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            let secret = try browser.enrollTOTP("seller-a")
+            try await browser.login("seller-a")
+            let secret = try await browser.enrollTOTP("seller-a")
             let other = harness.browser(from: "127.0.0.4")
-            try other.login("seller-a")
+            try await other.login("seller-a")
             for attempt in 1...5 {
-                let answer = try other.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#)
+                let answer = try await other.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#)
                 #expect(answer.status == (attempt < 5 ? 422 : 429))
             }
-            let locked = try other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#)
+            let locked = try await other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#)
             #expect(locked.status == 429)
             let until = try #require(locked.json["locked_until"] as? String)
             let expected = ISO8601DateFormatter().string(from: harness.clock.now().addingTimeInterval(7200))
             #expect(until == expected)
-            let page = try other.open("/__guard/verify?next=/sales/orders")
+            let page = try await other.open("/__guard/verify?next=/sales/orders")
             #expect(page.status == 429)
             // One person's five wrong codes from one place use up both budgets: the page names both and the command
             // that lifts both.
@@ -309,12 +309,12 @@ struct SecondFactorEndToEndTests {
             #expect(page.header("retry-after") != nil)
             // The lock is the account's, whichever address asks.
             let fresh = harness.browser(from: "127.0.0.5")
-            try fresh.login("seller-a")
-            #expect(try fresh.api("POST", "/__guard/api/challenge").status == 429)
+            try await fresh.login("seller-a")
+            #expect(try await fresh.api("POST", "/__guard/api/challenge").status == 429)
             try await harness.assembly.service.unlock(account: "seller-a", now: harness.clock.now())
             try await harness.assembly.service.unlock(clientAddress: "127.0.0.4", now: harness.clock.now())
             harness.clock.advance(31)
-            #expect(try other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
+            #expect(try await other.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#).status == 200)
         }
     }
 
@@ -322,30 +322,30 @@ struct SecondFactorEndToEndTests {
     func csrfAndOrigin() async throws {
         try await SecondFactorHarness.run { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            let wrongMethod = try browser.api("GET", "/__guard/api/verify")
+            try await browser.login("seller-a")
+            let wrongMethod = try await browser.api("GET", "/__guard/api/verify")
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.header("allow") == "POST")
             #expect(wrongMethod.json["error"] as? String == "method_not_allowed")
-            let form = try browser.open("/__guard/enroll")
-            let forged = try browser.request("POST", "/__guard/enroll", headers: [
+            let form = try await browser.open("/__guard/enroll")
+            let forged = try await browser.request("POST", "/__guard/enroll", headers: [
                 ("Content-Type", "application/x-www-form-urlencoded")], body: "channel=totp&email=x%40mail.example&csrf=forged")
             #expect(forged.status == 403)
-            let crossSite = try browser.request("POST", "/__guard/enroll", headers: [
+            let crossSite = try await browser.request("POST", "/__guard/enroll", headers: [
                 ("Content-Type", "application/x-www-form-urlencoded"), ("Origin", "https://evil.example")],
                 body: "channel=totp&email=x%40mail.example&csrf=\(Browser.hiddenValue("csrf", in: form.body)!)")
             #expect(crossSite.status == 403)
-            let plain = try browser.request("POST", "/__guard/api/enroll", headers: [("Content-Type", "text/plain")],
+            let plain = try await browser.request("POST", "/__guard/api/enroll", headers: [("Content-Type", "text/plain")],
                                             body: #"{"channel":"totp","emergency_email":"x@mail.example"}"#)
             #expect(plain.status == 415)
-            let otherOrigin = try browser.request("POST", "/__guard/api/enroll", headers: [
+            let otherOrigin = try await browser.request("POST", "/__guard/api/enroll", headers: [
                 ("Content-Type", "application/json"), ("Origin", "https://evil.example")],
                 body: #"{"channel":"totp","emergency_email":"x@mail.example"}"#)
             #expect(otherOrigin.status == 403)
             // `next` only ever names a path on this origin.
-            let page = try browser.open("/__guard/enroll?next=https://evil.example/")
+            let page = try await browser.open("/__guard/enroll?next=https://evil.example/")
             #expect(Browser.hiddenValue("next", in: page.body) == "/")
-            let slashes = try browser.open("/__guard/enroll?next=//evil.example/")
+            let slashes = try await browser.open("/__guard/enroll?next=//evil.example/")
             #expect(Browser.hiddenValue("next", in: slashes.body) == "/")
         }
     }
@@ -354,11 +354,11 @@ struct SecondFactorEndToEndTests {
     func identityUnavailableFailsClosed() async throws {
         try await SecondFactorHarness.run(identity: "      path: /no-such-who-am-i") { harness in
             let browser = harness.browser()
-            try browser.login("seller-a")
-            let menu = try browser.open("/sales/orders")
+            try await browser.login("seller-a")
+            let menu = try await browser.open("/sales/orders")
             #expect(menu.status == 503)
             #expect(!menu.body.contains("주문번호"))
-            #expect(try browser.open("/").status == 200)
+            #expect(try await browser.open("/").status == 200)
         }
     }
 }
@@ -369,28 +369,28 @@ extension SecondFactorEndToEndTests {
         guard Self.pyotp else { return }
         try await SecondFactorHarness.run(secondFactor: "  lockout:\n    max_failures: 3\n    ip_max_failures: 4") { harness in
             let a = harness.browser(from: "127.0.0.9")
-            try a.login("seller-a")
-            _ = try a.enrollTOTP("seller-a")
+            try await a.login("seller-a")
+            _ = try await a.enrollTOTP("seller-a")
             let b = harness.browser(from: "127.0.0.9")
-            try b.login("seller-b")
-            _ = try b.enrollTOTP("seller-b")
+            try await b.login("seller-b")
+            _ = try await b.enrollTOTP("seller-b")
             let a2 = harness.browser(from: "127.0.0.9")
-            try a2.login("seller-a")
+            try await a2.login("seller-a")
             let b2 = harness.browser(from: "127.0.0.9")
-            try b2.login("seller-b")
+            try await b2.login("seller-b")
             // Two wrong codes each: no account reaches 3, the address reaches 4.
-            #expect(try a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
-            #expect(try b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
-            #expect(try a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
-            #expect(try b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 429)
-            let page = try a2.open("/__guard/verify?next=/sales/orders")
+            #expect(try await a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try await b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try await a2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 422)
+            #expect(try await b2.api("POST", "/__guard/api/verify", #"{"code":"000000"}"#).status == 429)
+            let page = try await a2.open("/__guard/verify?next=/sales/orders")
             #expect(page.status == 429)
             #expect(page.body.contains("접속 위치(IP 127.0.0.9)"))
             #expect(page.body.contains("--ip 127.0.0.9"))
             // Another address is not affected.
             let elsewhere = harness.browser(from: "127.0.0.10")
-            try elsewhere.login("seller-a")
-            #expect(try elsewhere.api("POST", "/__guard/api/challenge").status == 200)
+            try await elsewhere.login("seller-a")
+            #expect(try await elsewhere.api("POST", "/__guard/api/challenge").status == 200)
         }
     }
 }

@@ -2,6 +2,7 @@ import DemoAdmin
 import Foundation
 import GuardProxy
 import GuardTestSupport
+import MaskingStage
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -73,6 +74,8 @@ struct SecondFactorHarness: Sendable {
     let gateway: FakeGateway
     let smtp: TestSMTPServer?
     let configurationFile: String
+    /// What each masked response had masked (counts by kind).
+    let masking: RecordingMaskingReport
 
     var base: String { "https://127.0.0.1:\(self.port)" }
 
@@ -152,15 +155,20 @@ struct SecondFactorHarness: Sendable {
                 let clock = TestClock()
                 let assembly = try SecondFactorAssembly.build(loaded, logger: logger, clock: { clock.now() })
                 let proxyPort = PortBox()
+                let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
+                                      directory: loaded.rulesDirectory, configuration: loaded.configuration)
+                let report = RecordingMaskingReport()
                 let proxy = try GuardProxyServer(
                     configuration: try loaded.proxyConfiguration(), certificates: Harness.certificates.store,
-                    hooks: ProxyHooks(gate: assembly.gate), logger: logger, guardRoutes: { assembly.routes($0) }
+                    hooks: GuardRuntime.hooks(loaded: loaded, rules: rules, gate: assembly.gate, report: report),
+                    logger: logger, guardRoutes: { assembly.routes($0) }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)
                 let task = Task { try await group.run() }
                 let harness = SecondFactorHarness(
                     port: await proxyPort.wait(), adminPort: adminPort, caFile: Harness.certificates.paths.caCertificate,
-                    assembly: assembly, clock: clock, gateway: gateway, smtp: smtpServer, configurationFile: file)
+                    assembly: assembly, clock: clock, gateway: gateway, smtp: smtpServer, configurationFile: file,
+                    masking: report)
                 do {
                     try await body(harness)
                 } catch {
@@ -225,29 +233,25 @@ final class Browser: Sendable {
     func dropCookie(_ name: String) { _ = self.cookies.withLock { $0.removeValue(forKey: name) } }
     func cookie(_ name: String) -> String? { self.cookies.withLock { $0[name] } }
 
-    func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil) throws -> Answer {
+    func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil,
+                 compressed: Bool = false) async throws -> Answer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var arguments = ["-sS", "--cacert", self.harness.caFile, "--interface", self.source, "-X", method,
-                         "-D", folder + "/head", "-o", folder + "/body", "-w", "%{http_code}", "--max-time", "30"]
+                         "-D", folder + "/head", "-o", folder + "/body", "-w", "%{http_code}", "--max-time", "90"]
         let cookie = self.cookieHeader
         if !cookie.isEmpty { arguments += ["-H", "Cookie: \(cookie)"] }
+        if compressed { arguments.append("--compressed") }
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if let body {
             try body.write(toFile: folder + "/request", atomically: true, encoding: .utf8)
             arguments += ["--data-binary", "@" + folder + "/request"]
         }
         arguments.append(self.harness.base + path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let status = Int(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BrowserError("curl exited \(process.terminationStatus) for \(method) \(path)") }
+        let (code, output) = try await Self.curl(arguments)
+        let status = Int(output) ?? 0
+        guard code == 0 else { throw BrowserError("curl exited \(code) for \(method) \(path)") }
         let head = (try? String(contentsOfFile: folder + "/head", encoding: .utf8)) ?? ""
         var fields: [(String, String)] = []
         for line in head.components(separatedBy: "\r\n") {
@@ -266,25 +270,55 @@ final class Browser: Sendable {
         return Answer(status: status, headers: fields, body: text)
     }
 
+    /// The same request straight to the demo admin (no guard), with this browser's admin session: what the guard
+    /// received before masking.
+    func direct(_ path: String) async throws -> String {
+        try await Self.curl(["-sS", "--max-time", "60", "-H", "Cookie: demo_session=\(self.cookie("demo_session") ?? "")",
+                             "http://127.0.0.1:\(self.harness.adminPort)\(path)"]).output
+    }
+
+    /// Runs curl without holding a Swift concurrency thread while it waits: the servers it talks to run on the same
+    /// small pool (two threads on a 2-core machine), and a test that blocked one while another test blocked the other
+    /// would leave no thread to answer either.
+    static func curl(_ arguments: [String]) async throws -> (code: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl"] + arguments
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("curl-out-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        process.standardOutput = try FileHandle(forWritingTo: file)
+        let code: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        return (code, (try? String(contentsOf: file, encoding: .utf8)) ?? "")
+    }
+
     /// A page navigation, as a browser makes it.
-    func open(_ path: String) throws -> Answer {
-        try self.request("GET", path, headers: [("Accept", "text/html,application/xhtml+xml"), ("Sec-Fetch-Mode", "navigate")])
+    func open(_ path: String) async throws -> Answer {
+        try await self.request("GET", path, headers: [("Accept", "text/html,application/xhtml+xml"), ("Sec-Fetch-Mode", "navigate")])
     }
 
     /// A script's JSON call.
-    func api(_ method: String, _ path: String, _ json: String? = nil) throws -> Answer {
+    func api(_ method: String, _ path: String, _ json: String? = nil) async throws -> Answer {
         var headers = [("Accept", "application/json")]
         let body = json ?? (method == "POST" ? "{}" : nil)
         if body != nil { headers.append(("Content-Type", "application/json")) }
-        return try self.request(method, path, headers: headers, body: body)
+        return try await self.request(method, path, headers: headers, body: body)
     }
 
     /// Submits a form of the guard's pages with the session's CSRF token from `page`.
-    func submit(_ path: String, from page: Answer, _ fields: [(String, String)]) throws -> Answer {
+    func submit(_ path: String, from page: Answer, _ fields: [(String, String)]) async throws -> Answer {
         guard let token = Self.hiddenValue("csrf", in: page.body) else { throw BrowserError("no CSRF token on the page") }
         let next = Self.hiddenValue("next", in: page.body) ?? "/"
         let body = ([("csrf", token), ("next", next)] + fields).map { "\($0.0)=\($0.1.formEncoded)" }.joined(separator: "&")
-        return try self.request("POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded"),
+        return try await self.request("POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded"),
                                                         ("Origin", self.harness.base), ("Accept", "text/html")], body: body)
     }
 
@@ -296,9 +330,9 @@ final class Browser: Sendable {
     }
 
     /// Logs in to the demo admin through the guard (its own login form).
-    func login(_ account: String) throws {
+    func login(_ account: String) async throws {
         let password = DemoAdmin.accounts.first { $0.account == account }!.password
-        let answer = try self.request("POST", "/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+        let answer = try await self.request("POST", "/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                       body: "account=\(account)&password=\(password.formEncoded)")
         guard answer.status == 303, self.cookie("demo_session") != nil else {
             throw BrowserError("login as \(account) failed with \(answer.status)")
@@ -306,8 +340,8 @@ final class Browser: Sendable {
     }
 
     /// Registers an authenticator app through the JSON API; returns the base32 secret.
-    func enrollTOTP(_ account: String) throws -> String {
-        let begin = try self.api("POST", "/__guard/api/enroll",
+    func enrollTOTP(_ account: String) async throws -> String {
+        let begin = try await self.api("POST", "/__guard/api/enroll",
                                  #"{"channel":"totp","emergency_email":"\#(account).backup@mail.example"}"#)
         guard begin.status == 200, let secret = (begin.json["totp"] as? [String: Any])?["secret"] as? String else {
             throw BrowserError("enrol answered \(begin.status): \(begin.body)")
@@ -316,7 +350,7 @@ final class Browser: Sendable {
             throw BrowserError("no e-mail code arrived")
         }
         let totpCode = try self.harness.pyotpCode(secret)
-        let confirm = try self.api("POST", "/__guard/api/enroll/confirm",
+        let confirm = try await self.api("POST", "/__guard/api/enroll/confirm",
                                    #"{"email_code":"\#(emailCode)","channel_code":"\#(totpCode)"}"#)
         guard confirm.status == 200, confirm.json["verified"] as? Bool == true else {
             throw BrowserError("confirm answered \(confirm.status): \(confirm.body))")

@@ -25,6 +25,7 @@ public struct NameDetector: Detector {
         var scan = NameScan(text: text)
         if hint == .name { scan.wholeValue() }
         scan.run()
+        scan.leadingIntroductions()
         if !scan.found.isEmpty { detections.append(contentsOf: scan.found) }
     }
 }
@@ -242,6 +243,32 @@ struct NameScan {
         }
     }
 
+    /// `홍길동입니다. 주문 문의드려요`: a chat message (or a line of one) that opens with a name and a copula, without
+    /// 저는 before it. Only at the start of the unit or of a line, where such an introduction stands; the name must be
+    /// plausible (surname, no common word), so `확인입니다` and `주문입니다` stay.
+    mutating func leadingIntroductions() {
+        let text = self.text
+        let n = text.count
+        var lineStart = 0
+        while lineStart < n {
+            var k = lineStart
+            while k < n, text[k] == 0x20 || text[k] == 0x09 || text[k] == 0x0D { k += 1 }
+            let runEnd = Text.runEnd(text, from: k, limit: 9)
+            let count = (runEnd - k) / 3
+            if count >= 3 {
+                for length in [3, 2, 4] where length < count {
+                    let restStart = k + length * 3
+                    if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
+                        self.emit(k, restStart, "name.intro")
+                        break
+                    }
+                }
+            }
+            guard let newline = (lineStart..<n).first(where: { text[$0] == 0x0A }) else { break }
+            lineStart = newline + 1
+        }
+    }
+
     /// The name at the start of a run after a label: the run may go on with an honorific, a particle or a copula
     /// (`홍길동님께`, `홍길동으로`, `이하은입니다`). Three-syllable names are preferred, then two, four, five.
     func nameInRun(_ start: Int, _ count: Int, decompose: Bool, preferWhole: Bool = false) -> Int? {
@@ -261,6 +288,14 @@ struct NameScan {
             if tailOK, self.plausible(start, length) { return restStart }
         }
         return nil
+    }
+
+    /// 입니다, 이에요, 예요, 이라고: the copulas a self-introduction uses (not 야, 인데, 이고, which follow nouns too).
+    func startsWithFormalCopula(_ start: Int, _ count: Int) -> Bool {
+        for length in 2...3 where length <= count {
+            if Lexicon.formalCopulas.contains(Text.key(self.text, start: start, count: length)) { return true }
+        }
+        return false
     }
 
     func startsWithCopula(_ start: Int, _ count: Int) -> Bool {
@@ -310,9 +345,11 @@ struct NameScan {
         var partStart = 0
         while partStart < n {
             var partEnd = partStart
-            while partEnd < n, !Lexicon.isPartSeparator(text[partEnd]) { partEnd += 1 }
+            // A middle dot (U+00B7, `김현주 · 10:23`) separates parts too, as in many admin lists.
+            func middleDot(_ i: Int) -> Bool { text[i] == 0xC2 && i + 1 < n && text[i + 1] == 0xB7 }
+            while partEnd < n, !Lexicon.isPartSeparator(text[partEnd]), !middleDot(partEnd) { partEnd += 1 }
             self.wholePart(partStart, partEnd)
-            partStart = partEnd + 1
+            partStart = partEnd + (partEnd < n && middleDot(partEnd) ? 2 : 1)
         }
     }
 
@@ -497,6 +534,8 @@ enum NameLexicon {
     static let wordTails: Set<UInt64> = Self.nameTails.subtracting([Text.key("은"), Text.key("이")])
 
     /// Copulas and quotatives after a name in a self-introduction (이하은입니다, 김지우예요, 홍길동이라고).
+    static let formalCopulas: Set<UInt64> = Set(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
+        .map { Text.key(Text.syllables($0).prefix(4)) })
     static let copulas: Set<UInt64> = Set([
         "입니다", "입니당", "임다", "이에요", "이예요", "예요", "에요", "이고요", "이구요", "이고", "이라고", "라고", "이라구", "라구",
         "인데요", "인데", "이요", "이야", "야", "이랍니다", "랍니다", "입니다만", "이에여", "예여",

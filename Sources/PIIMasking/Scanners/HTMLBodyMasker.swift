@@ -140,7 +140,7 @@ enum Element: UInt8 {
 /// What an attribute's value is to the scanner: not masked (and possibly needed: `name`, `id`, …), or masked with
 /// a label rule.
 enum AttributeRole: UInt8 {
-    case unmasked, name, id, type, colspan, property, itemprop
+    case unmasked, name, id, type, colspan, property, itemprop, klass
     case free, value, content, data
 
     var isMasked: Bool { self.rawValue >= AttributeRole.free.rawValue }
@@ -150,7 +150,7 @@ enum AttributeRole: UInt8 {
         for name in unmaskedAttributes where name.count <= 8 { table[packedName(name)] = .unmasked }
         let named: [(String, AttributeRole)] = [
             ("name", .name), ("id", .id), ("type", .type), ("colspan", .colspan), ("property", .property),
-            ("itemprop", .itemprop), ("value", .value), ("content", .content),
+            ("itemprop", .itemprop), ("value", .value), ("content", .content), ("class", .klass),
         ]
         for (name, role) in named { table[packedName(Array(name.utf8))] = role }
         return table
@@ -180,7 +180,7 @@ enum AttributeRole: UInt8 {
         case 0x6974656D70726F70: self = .itemprop  // itemprop
         case 0x76616C7565: self = .value  // value
         case 0x636F6E74656E74: self = .content  // content
-        case 0x636C617373: self = .unmasked  // class
+        case 0x636C617373: self = .klass  // class: not masked, but it may name the field (`customer-name`)
         case 0x68726566: self = .unmasked  // href
         case 0x7374796C65: self = .unmasked  // style
         case 0x737263: self = .unmasked  // src
@@ -272,6 +272,7 @@ struct HTMLCore {
         var colspan: [UInt8]?
         var property: [UInt8]?
         var itemprop: [UInt8]?
+        var klass: [UInt8]?
     }
 
     /// The tag being read: markup and attribute values, released when it ends (or in parts when it is huge). Its
@@ -768,6 +769,7 @@ struct HTMLCore {
             case .colspan: if known.colspan == nil { known.colspan = prefix }
             case .property: if known.property == nil { known.property = prefix }
             case .itemprop: if known.itemprop == nil { known.itemprop = prefix }
+            case .klass: if known.klass == nil { known.klass = prefix }
             default: break
             }
         }
@@ -943,6 +945,7 @@ struct HTMLCore {
             case .colspan: if self.tag.known.colspan == nil { self.tag.known.colspan = value }
             case .property: if self.tag.known.property == nil { self.tag.known.property = value }
             case .itemprop: if self.tag.known.itemprop == nil { self.tag.known.itemprop = value }
+            case .klass: if self.tag.known.klass == nil { self.tag.known.klass = value }
             default: break
             }
         }
@@ -1074,6 +1077,16 @@ struct HTMLCore {
     // MARK: structure and labels
 
     private mutating func startElement() {
+        // Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
+        // names a kind labels the element's text, as a <label> would.
+        if let klass = self.tag.known.klass {
+            for token in klass.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) where token.count <= 64 {
+                if let label = self.masker.label(forKey: Array(token)) {
+                    self.pendingLabel = label
+                    break
+                }
+            }
+        }
         switch self.tag.element {
         case .table:
             if self.tables.count < Self.maxTableDepth { self.tables.append(Table()) } else { self.tableOverflow += 1 }

@@ -1,0 +1,71 @@
+import Foundation
+import PIIMasking
+
+// pii-guard-bench: throughput figures that the unit tests must not assert.
+//
+//   swift run -c release pii-guard-bench masking DIR
+//
+// DIR holds one file per content type: html, json, csv, txt (Benchmarks/masking-throughput.sh makes them from the
+// labelled corpus, about 20 MB in all). Each is masked on one core, in 64 KiB chunks as the proxy sees a body,
+// three times; the best run's MB/s is printed with the values masked per MB.
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("usage: pii-guard-bench masking DIR\n".utf8))
+    exit(2)
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+guard arguments.first == "masking", arguments.count == 2, let directory = arguments.last else { usage() }
+
+let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
+let kinds: [(file: String, name: String, make: () -> any BodyMasker)] = [
+    ("html", "HTML", { HTMLBodyMasker(masker: masker) }),
+    ("json", "JSON", { JSONBodyMasker(masker: masker) }),
+    ("csv", "CSV", { DelimitedBodyMasker(masker: masker, separator: UInt8(ascii: ",")) }),
+    ("txt", "text", { TextBodyMasker(masker: masker) }),
+]
+
+print("pii-guard masking throughput — one core, 64 KiB chunks, best of 3")
+var totalBytes = 0
+var totalSeconds = 0.0
+for kind in kinds {
+    let path = directory + "/corpus." + kind.file
+    guard let data = FileManager.default.contents(atPath: path) else {
+        print("  \(kind.name): no \(path), skipped")
+        continue
+    }
+    let body = Array(data)
+    var best = Double.infinity
+    var masked = 0
+    for _ in 0..<3 {
+        let scanner = kind.make()
+        let start = ContinuousClock.now
+        var produced = 0
+        var position = 0
+        do {
+            while position < body.count {
+                let end = min(body.count, position + 65_536)
+                produced += try scanner.process(Array(body[position..<end])).count
+                position = end
+            }
+            produced += try scanner.finish().count
+        } catch {
+            print("  \(kind.name): refused (\(error))")
+            exit(1)
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        best = min(best, seconds)
+        masked = scanner.tally.total
+        precondition(produced > 0)
+    }
+    let megabytes = Double(body.count) / 1_048_576
+    totalBytes += body.count
+    totalSeconds += best
+    print(String(format: "  %-5@ %7.1f MB in %6.3f s = %7.1f MB/s   (%d values masked, %.0f per MB)",
+                 kind.name as NSString, megabytes, best, megabytes / best, masked, Double(masked) / megabytes))
+}
+if totalSeconds > 0 {
+    print(String(format: "  all   %7.1f MB in %6.3f s = %7.1f MB/s", Double(totalBytes) / 1_048_576, totalSeconds,
+                 Double(totalBytes) / 1_048_576 / totalSeconds))
+}

@@ -1,0 +1,113 @@
+import Testing
+
+@testable import PIIMasking
+
+/// A detector for tests: reports every occurrence of fixed strings as a kind.
+struct FixedDetector: Detector {
+    let name = "fixed"
+    let values: [(String, PIIKind)]
+    var kinds: Set<PIIKind> { Set(self.values.map(\.1)) }
+
+    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        let bytes = Array(text)
+        for (value, kind) in self.values {
+            let needle = Array(value.utf8)
+            guard needle.count <= bytes.count else { continue }
+            for start in 0...(bytes.count - needle.count) where Array(bytes[start..<start + needle.count]) == needle {
+                detections.append(Detection(start: start, end: start + needle.count, kind: kind, detector: "fixed"))
+            }
+        }
+    }
+}
+
+@Suite("TextMasker: labels, overlaps, profiles")
+struct TextMaskerTests {
+    let masker = TextMasker(profile: MaskingProfile(), detectors: [])
+
+    @Test(arguments: [
+        ("buyerName", PIIKind.name), ("buyer_name", .name), ("Buyer Name", .name), ("receiverPhoneNumber", .phone),
+        ("receiver.phone", .phone), ("receiver_phone", .phone), ("address1", .address), ("배송주소", .address),
+        ("받는분 주소", .address), ("주문자 이름", .name), ("은행계좌", .bankAccount), ("고객생일", .birthDate),
+        ("이메일주소", .email), ("수취인 연락처", .phone), ("구매자", .name), ("accountNumber", .bankAccount),
+    ])
+    func labelsNameKinds(label: String, kind: PIIKind) {
+        #expect(self.masker.kind(forLabel: label) == kind, "\(label)")
+        #expect(self.masker.kind(forLabel: label) == kind, "cached answer for \(label)")
+    }
+
+    @Test(arguments: ["hotel", "orderNo", "상품명", "주문번호", "status", "total", "memo"])
+    func otherLabelsNameNothing(label: String) {
+        #expect(self.masker.kind(forLabel: label) == nil, "\(label)")
+    }
+
+    @Test func overlapsKeepTheEarliestThenTheLongestAndTiesAreStable() {
+        let detector = FixedDetector(values: [("010-1234", .phone), ("010-1234-5678", .phone), ("1234-5678", .bankAccount),
+                                              ("홍길동", .name), ("홍길동", .address)])
+        let masker = TextMasker(profile: MaskingProfile(), detectors: [detector])
+        var tally = MaskTally()
+        let found = Array("전화 010-1234-5678 홍길동".utf8).withUnsafeBufferPointer { masker.detections(in: $0, context: .none) }
+        #expect(found.map(\.kind) == [.phone, .address])  // same span: kinds ordered by name, address first
+        #expect(found.first?.length == 13)
+        _ = masker.mask(Array("010-1234-5678".utf8), context: .none, tally: &tally)
+        #expect(tally.counts == [.phone: 1])
+    }
+
+    @Test func profilesSwitchKindsStylesAndAllowValues() {
+        let detector = FixedDetector(values: [("010-1234-5678", .phone), ("1588-0000", .phone), ("4111-1111-1111-1111", .cardNumber)])
+        let profile = MaskingProfile(kinds: [.phone, .cardNumber], styles: [.cardNumber: .full], allowList: ["1588 0000"])
+        let masker = TextMasker(profile: profile, detectors: [detector])
+        #expect(masker.mask("010-1234-5678 / 1588-0000 / 4111-1111-1111-1111")
+                == "010-****-5678 / 1588-0000 / ****-****-****-****")
+        let off = TextMasker(profile: MaskingProfile(kinds: [.email]), detectors: [detector])
+        #expect(off.mask("010-1234-5678") == "010-1234-5678")
+    }
+
+    @Test func customDetectorsNeedTheirContextUnlessTheLabelNamesTheKind() throws {
+        let member = try CustomDetector(name: "member-no", kind: .name, pattern: "M[0-9]{8}", contextWords: ["회원번호"])
+        let masker = TextMasker(profile: MaskingProfile(customDetectors: [member]), detectors: [])
+        #expect(masker.mask("회원번호 M12345678 확인") == "회원번호 M*******8 확인")
+        #expect(masker.mask("상품 M12345678") == "상품 M12345678")
+        #expect(masker.mask("M12345678", label: "구매자") == "M*******8")
+        #expect(throws: CustomDetector.PatternError.self) { try CustomDetector(name: "x", kind: .name, pattern: "M[0-9") }
+    }
+
+    @Test func theObserverSeesMaskedFormsOnly() {
+        var masker = TextMasker(profile: MaskingProfile(), detectors: [FixedDetector(values: [("010-1234-5678", .phone)])])
+        let observer = DetectionObserver()
+        masker.observer = observer
+        _ = masker.mask("a 010-1234-5678")
+        #expect(observer.entries == [.init(unit: 1, offset: 2, kind: .phone, detector: "fixed", masked: "010-****-5678")])
+    }
+
+    @Test func ipv6AndMappedIPv4AreMaskedByTheConvention() {
+        let style = MaskStyle()
+        #expect(style.mask("::ffff:192.0.2.1", as: .ipAddress) == "::ffff:192.0.***.1")
+        #expect(style.mask("2001:db8::8a2e:370:7334", as: .ipAddress) == "2001:db8::8a2e:370:****")
+    }
+
+    @Test(arguments: [
+        ("서울특별시 강남구 역삼1동 123-4", "서울특별시 강남구 역삼1동 ***-*"),
+        ("부산광역시 해운대구 중앙로 1275번길 38-10", "부산광역시 해운대구 중앙로 1275번길 **-**"),
+        ("101동 1203호", "**** *****"),
+        ("강남파이낸스센터 10층", "******** ***"),
+        ("경기도 성남시 분당구 불정로 6 (정자동)", "경기도 성남시 분당구 불정로 * (***)"),
+        ("서울 강남구 래미안아파트 102동", "서울 강남구 ****** ****"),
+    ])
+    func addressesKeepRoadOrNeighbourhoodAndHideTheRest(value: String, masked: String) {
+        #expect(MaskStyle().mask(value, as: .address) == masked)
+    }
+
+    @Test func aClassThatNamesAFieldLabelsItsText() throws {
+        let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
+        let scanner = HTMLBodyMasker(masker: masker)
+        let page = """
+            <ul class="rooms"><li><a href="/chat/?room=r1"><b class="customer-name">김현주</b></a><br>\
+            <div class="meta"><span class="customer-name">박서연</span> · 2026-11-23 10:23</div>\
+            <span class="product-title">고구마 5kg</span></li></ul>
+            """
+        let out = String(decoding: try scanner.process(Array(page.utf8)) + scanner.finish(), as: UTF8.self)
+        #expect(out.contains(">김*주<"))
+        #expect(out.contains(">박*연</span> · 2026-11-23 10:23"))
+        #expect(out.contains(">고구마 5kg<"), "a class that names no kind labels nothing")
+    }
+}
