@@ -29,9 +29,10 @@ printf '\x40<p title="&#54861;&#44600;&#46041;">&lt;b&gt;<b>최</b>지우 고객
 
 echo "fuzz: running for ${SECONDS_TO_RUN}s with ${JOBS} job(s)…"
 set +e
-"$OUT/masking-fuzzer" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=8192 -timeout=10 \
-    -rss_limit_mb=2048 -artifact_prefix="$OUT/artifacts/" -print_final_stats=1 -jobs="$JOBS" -workers="$JOBS" \
-    2>"$OUT/fuzz.log"
+PARALLEL=()
+[ "$JOBS" -gt 1 ] && PARALLEL=(-jobs="$JOBS" -workers="$JOBS")  # libFuzzer then writes fuzz-N.log into the cwd
+(cd "$OUT" && ./masking-fuzzer corpus -max_total_time="$SECONDS_TO_RUN" -max_len=8192 -timeout=10 \
+    -rss_limit_mb=2048 -artifact_prefix=artifacts/ -print_final_stats=1 "${PARALLEL[@]}" 2>fuzz.log)
 STATUS=$?
 set -e
 grep -E "stat::number_of_executed_units|stat::peak_rss_mb|cov:|Done" "$OUT/fuzz.log" | tail -4 || true
