@@ -22,7 +22,7 @@ work, total = sys.argv[1], int(sys.argv[2])
 corpus = runpy.run_path("Tests/PIIMaskingTests/Corpus/corpus.py")
 target = total * 1024 * 1024 // 4
 seed = 1
-out = {ext: open(os.path.join(work, "corpus." + ext), "w", encoding="utf-8") for ext in ("html", "json", "csv", "txt")}
+out = {ext: open(os.path.join(work, "corpus." + ext), "w", encoding="utf-8", newline="") for ext in ("html", "json", "csv", "txt")}
 sizes = dict.fromkeys(out, 0)
 while min(sizes.values()) < target:
     folder = os.path.join(work, f"batch{seed}")
@@ -31,7 +31,7 @@ while min(sizes.values()) < target:
         ext = name.rsplit(".", 1)[1]
         if ext == "json" and name.startswith("labels") or ext not in out or sizes[ext] >= target:
             continue
-        text = open(os.path.join(folder, name), encoding="utf-8").read()
+        text = open(os.path.join(folder, name), encoding="utf-8", newline="").read()
         if ext == "csv" and sizes[ext] > 0:
             text = text.split("\r\n", 1)[1]          # one header row for the whole file
         if ext == "json":

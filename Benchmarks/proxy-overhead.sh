@@ -37,7 +37,7 @@ CA="$WORK/certs/dev-ca.pem"
 
 # The demo admin alone, then the guard alone (separate processes, so RSS is the guard's own).
 "$BIN" demo-admin --port "$ADMIN_PORT" --data-dir "$WORK/data" >"$WORK/admin.log" 2>&1 & PIDS+=($!)
-mkdir -p "$WORK/rules"; cp rules/menus.yaml "$WORK/rules/"
+mkdir -p "$WORK/rules"; cp rules/menus.yaml rules/masking.yaml "$WORK/rules/"
 cat >"$WORK/pii-guard.yaml" <<YAML
 listen: {host: 127.0.0.1, port: $GUARD_PORT}
 tls: {certificate: certs/dev-server.pem, private_key: certs/dev-server-key.pem}
@@ -56,7 +56,7 @@ sed -e "s#@PORT@#$NGINX_PORT#" -e "s#@UPSTREAM_PORT@#$ADMIN_PORT#" -e "s#@CERT@#
     -e "s#@KEY@#$WORK/certs/dev-server-key.pem#" -e "s#@WORKDIR@#$WORK#g" Benchmarks/nginx-proxy.conf.template >"$WORK/nginx.conf"
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 
-wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null --cacert "$CA" "$1" && return 0; sleep 0.2; done; echo "bench: $1 did not come up" >&2; exit 1; }
+wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null --cacert "$CA" "$1" && return 0; sleep 0.2; done; echo "bench: $1 did not come up" >&2; tail -5 "$WORK"/*.log >&2; exit 1; }
 wait_for "http://127.0.0.1:$ADMIN_PORT/login"
 wait_for "https://localhost:$NGINX_PORT/login"
 wait_for "https://localhost:$GUARD_PORT/login"
