@@ -266,6 +266,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MaskingStageTests",
+            dependencies: [
+                "MaskingStage",
+                "PIIMasking",
+                "GuardProxy",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SecondFactorWebTests",
             dependencies: [
                 "GuardTestSupport",
