@@ -39,14 +39,15 @@ public struct GuardRuntime: Sendable {
             host: proxyConfiguration.listenHost, port: proxyConfiguration.listenPort, purpose: "the guard (listen.port)")
         let certificates = try CertificateLoader.load(self.loaded, logger: self.logger)
         let loaded = self.loaded
+        let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
+                              directory: loaded.rulesDirectory, configuration: loaded.configuration)
         let secondFactor: SecondFactorAssembly? = loaded.configuration.secondFactor.enabled
-            ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox)
+            ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox,
+                                             menus: { rules.current.menus })
             : nil
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
         }
-        let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
-                              directory: loaded.rulesDirectory, configuration: loaded.configuration)
         let hooks = Self.hooks(loaded: loaded, rules: rules, gate: secondFactor?.gate,
                                report: LoggingMaskingReport(logger: self.logger))
         let started = Date()

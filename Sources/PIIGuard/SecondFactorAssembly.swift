@@ -35,10 +35,12 @@ public struct SecondFactorAssembly: Sendable {
     ///   - devOutbox: overrides the configuration (the demo turns it on).
     ///   - clock: the time the second factor sees (tests move it).
     ///   - printOutbox: where dev-outbox messages are printed (the demo's terminal).
+    ///   - menus: the menus in force, when rules are reloaded while running (default: those loaded at start).
     public static func build(
         _ loaded: LoadedConfiguration, logger: Logger, devOutbox: Bool? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
-        printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in }
+        printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in },
+        menus: (@Sendable () -> MenuRules)? = nil
     ) throws(ConfigurationError) -> SecondFactorAssembly {
         let settings = loaded.configuration.secondFactor
         let useOutbox = devOutbox ?? settings.devOutbox
@@ -115,9 +117,11 @@ public struct SecondFactorAssembly: Sendable {
             service: service, identities: identities,
             siteForHost: { authority in proxyConfiguration.site(forHost: authority)?.name },
             protectedMenu: { site, path in
+                // The menus in force (reloaded rules, when the runtime passes them), so the gate and masking agree.
+                let rules = menus?() ?? loaded.menus
                 let ids = Set(loaded.configuration.sites.first { $0.name == site }?.menus ?? [])
-                guard let match = loaded.menus.match(path: path, menuIDs: ids) else { return nil }
-                return loaded.menus.menus.first { $0.id == match.menuID }?.name ?? match.menuID
+                guard let match = rules.match(path: path, menuIDs: ids) else { return nil }
+                return match.menuName
             },
             trustedProxies: loaded.configuration.trustedProxies.compactMap(IPAddressRange.init),
             keys: .init(csrf: Self.derive(masterKey, "csrf"),
