@@ -96,6 +96,8 @@ public struct MaskStyle: Sendable, Equatable {
     /// keeping spaces and `-,()`. With neither road nor 동/리, only the leading region names the gazetteer knows stay;
     /// a detail-only value (`101동 1203호`, `강남파이낸스센터 10층`) is hidden whole.
     func address(_ value: String) -> String {
+        // Substrings and Unicode scalars throughout: this runs for every address on a page (measured: it was the
+        // largest single cost of masking a dense order list when it built Strings per token).
         let tokens = value.split(separator: " ", omittingEmptySubsequences: false)
         var keepCount = 0
         for (index, token) in tokens.enumerated() {
@@ -106,49 +108,78 @@ public struct MaskStyle: Sendable, Equatable {
                 break
             }
             if Self.isNeighbourhood(word) { keepCount = index + 1 }
-            if word.first?.isNumber == true { break }
+            if let first = word.unicodeScalars.first, first.value >= 0x30 && first.value <= 0x39 { break }
         }
         if keepCount == 0 {
-            while keepCount < tokens.count, !Gazetteer.lookup(Self.trimmed(tokens[keepCount])).isEmpty { keepCount += 1 }
+            while keepCount < tokens.count, !Gazetteer.lookup(String(Self.trimmed(tokens[keepCount]))).isEmpty { keepCount += 1 }
         }
         var output = ""
         output.reserveCapacity(value.utf8.count)
+        let mask = self.maskCharacter
         for (index, token) in tokens.enumerated() {
-            if index > 0 { output.append(" ") }
+            if index > 0 { output.unicodeScalars.append(" ") }
             if index < keepCount {
                 output.append(contentsOf: token)
             } else {
-                for character in token { output.append(" -,()".contains(character) ? character : self.maskCharacter) }
+                for character in token {
+                    if character == "-" || character == "," || character == "(" || character == ")" || character == " " {
+                        output.append(character)
+                    } else {
+                        output.append(mask)
+                    }
+                }
             }
         }
         return output
     }
 
-    static func trimmed(_ token: Substring) -> String {
+    /// The token without leading and trailing punctuation, as a view (no copy).
+    static func trimmed(_ token: Substring) -> Substring {
         var word = token
-        while let first = word.first, first.isPunctuation { word = word.dropFirst() }
-        while let last = word.last, last.isPunctuation { word = word.dropLast() }
-        return String(word)
+        while let first = word.unicodeScalars.first, Self.isPunctuation(first) { word = word.dropFirst() }
+        while let last = word.unicodeScalars.last, Self.isPunctuation(last) { word = word.dropLast() }
+        return word
     }
 
+    static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let value = scalar.value
+            return (value >= 0x21 && value <= 0x2F && value != 0x24 && value != 0x2B) || (value >= 0x3A && value <= 0x40
+                && value != 0x3C && value != 0x3D && value != 0x3E) || (value >= 0x5B && value <= 0x60 && value != 0x5E
+                && value != 0x60) || value == 0x7B || value == 0x7D
+        }
+        switch scalar.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isHangulSyllable(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0xAC00 && scalar.value <= 0xD7A3 }
+
     /// `테헤란로`, `도산대로`, `석사로34번길`, `도움3로33길`, `세종로3가길`: a road name ends in 로 or 길.
-    static func isRoadName(_ word: String) -> Bool {
-        guard word.count >= 2, let last = word.last, last == "로" || last == "길" else { return false }
-        return word.contains { $0 >= "가" && $0 <= "힣" }
+    static func isRoadName(_ word: Substring) -> Bool {
+        let scalars = word.unicodeScalars
+        guard let last = scalars.last, last == "로" || last == "길", scalars.count >= 2 else { return false }
+        return scalars.contains(where: Self.isHangulSyllable)
     }
 
     /// `1275번길`, `12길`, `3가길`: a road's branch, when written apart from the road.
-    static func isRoadBranch(_ word: String) -> Bool {
-        guard word.first?.isNumber == true, word.last == "길" else { return false }
-        let rest = word.drop { $0.isNumber }
+    static func isRoadBranch(_ word: Substring) -> Bool {
+        let scalars = word.unicodeScalars
+        guard let first = scalars.first, first.value >= 0x30 && first.value <= 0x39, scalars.last == "길" else { return false }
+        let rest = String(String.UnicodeScalarView(scalars.drop { $0.value >= 0x30 && $0.value <= 0x39 }))
         return rest == "길" || rest == "번길" || rest == "가길"
     }
 
     /// 동, 리, 가 (법정동/리, also `역삼1동`, `을지로2가`): where a lot-number address keeps its last visible word. A
     /// building's 동 (`101동`) has no Hangul before it and is not one.
-    static func isNeighbourhood(_ word: String) -> Bool {
-        guard word.count >= 2, let last = word.last, "동리가".contains(last) else { return false }
-        return word.dropLast().contains { $0 >= "가" && $0 <= "힣" }
+    static func isNeighbourhood(_ word: Substring) -> Bool {
+        let scalars = word.unicodeScalars
+        guard let last = scalars.last, last == "동" || last == "리" || last == "가", scalars.count >= 2 else { return false }
+        return scalars.dropLast().contains(where: Self.isHangulSyllable)
     }
 
     /// minjun.kim@example.com → mi********@example.com (one character kept when the local part is two or shorter).
