@@ -27,9 +27,19 @@ public struct MaskingSummary: Sendable, Equatable {
     public let tally: MaskTally
 }
 
-/// Where summaries go: the audit trail implements this; until then, the log (counts only).
+/// A response the stage refused to pass on (the browser got the 502 page instead): which menu, which kind of body,
+/// and why in one word. Never the body.
+public struct MaskingRefusal: Sendable, Equatable {
+    public let site: String
+    public let menu: String
+    public let contentKind: String
+    public let reason: MaskingError.Kind
+}
+
+/// Where summaries and refusals go: the audit trail implements this; until then, the log (counts and kinds only).
 public protocol MaskingReportSink: Sendable {
     func record(_ summary: MaskingSummary)
+    func record(_ refusal: MaskingRefusal)
 }
 
 /// The proxy's `ResponseTransformer` for the personal-information menus: picks the scanner by content type, wraps
@@ -84,11 +94,21 @@ public struct MaskingTransformer: ResponseTransformer {
         }
         guard response.method != .head, response.status != .noContent, response.status != .notModified else { return nil }
         guard let kind = Self.contentKind(response.mediaType) else { return nil }
-        return try MaskingBodyTransform(
-            kind: kind, masker: masker, contentType: response.headers[.contentType],
-            contentEncoding: response.contentEncoding
-        ) { tally in
-            self.report.record(MaskingSummary(site: response.siteName, menu: menu, contentKind: kind.rawValue, tally: tally))
+        let report = self.report
+        let refuse: @Sendable (MaskingError.Kind) -> Void = { reason in
+            report.record(MaskingRefusal(site: response.siteName, menu: menu, contentKind: kind.rawValue, reason: reason))
+        }
+        do {
+            return try MaskingBodyTransform(
+                kind: kind, masker: masker, contentType: response.headers[.contentType],
+                contentEncoding: response.contentEncoding,
+                onFinish: { tally in
+                    report.record(MaskingSummary(site: response.siteName, menu: menu, contentKind: kind.rawValue, tally: tally))
+                },
+                onRefuse: refuse)
+        } catch {
+            refuse(error.kind)
+            throw error
         }
     }
 
@@ -110,18 +130,34 @@ final class MaskingBodyTransform: ResponseBodyTransform {
     let coding: ContentCoding?
     let transcoder: Transcoder?
     let onFinish: (MaskTally) -> Void
+    let onRefuse: (MaskingError.Kind) -> Void
 
     init(kind: MaskingTransformer.ContentKind, masker: TextMasker, contentType: String?, contentEncoding: String,
-         onFinish: @escaping (MaskTally) -> Void) throws(MaskingError) {
+         onFinish: @escaping (MaskTally) -> Void, onRefuse: @escaping (MaskingError.Kind) -> Void) throws(MaskingError) {
         self.scanner = MaskingTransformer.bodyMasker(kind, masker: masker)
         self.coding = try ContentCoding(contentEncoding: contentEncoding)
         self.transcoder = try Transcoder.legacyCharset(contentType).map { charset throws(MaskingError) in
             try Transcoder(charset: charset)
         }
         self.onFinish = onFinish
+        self.onRefuse = onRefuse
     }
 
-    func process(_ chunk: ByteBuffer) throws -> ByteBuffer {
+    /// Reports a refusal to the sink, then lets the proxy fail closed.
+    func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MaskingError {
+            self.onRefuse(error.kind)
+            throw error
+        }
+    }
+
+    func process(_ chunk: ByteBuffer) throws -> ByteBuffer { try self.reporting { try self.processChunk(chunk) } }
+
+    func finish() throws -> ByteBuffer { try self.reporting { try self.finishBody() } }
+
+    func processChunk(_ chunk: ByteBuffer) throws -> ByteBuffer {
         var bytes: [UInt8] = self.coding == nil ? Array(chunk.readableBytesView) : try self.coding!.decode(chunk)
         if let transcoder { bytes = try transcoder.decode(bytes, final: false) }
         var masked = try self.scanner.process(bytes)
@@ -130,7 +166,7 @@ final class MaskingBodyTransform: ResponseBodyTransform {
         return ByteBuffer(bytes: masked)
     }
 
-    func finish() throws -> ByteBuffer {
+    func finishBody() throws -> ByteBuffer {
         var bytes: [UInt8] = try self.coding?.finishDecoding() ?? []
         if let transcoder { bytes = try transcoder.decode(bytes, final: true) }
         var masked = try self.scanner.process(bytes)
@@ -164,5 +200,15 @@ public final class RecordingMaskingReport: MaskingReportSink, @unchecked Sendabl
         }
     }
 
+    public func record(_ refusal: MaskingRefusal) {
+        self.lock.withLock {
+            self.refused.append(refusal)
+            if self.refused.count > self.limit { self.refused.removeFirst(self.refused.count - self.limit) }
+        }
+    }
+
+    private var refused: [MaskingRefusal] = []
+
     public var summaries: [MaskingSummary] { self.lock.withLock { self.stored } }
+    public var refusals: [MaskingRefusal] { self.lock.withLock { self.refused } }
 }

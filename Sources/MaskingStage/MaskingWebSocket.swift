@@ -30,12 +30,20 @@ public struct MaskingWebSocketTransformer: WebSocketTransformer {
             switch message {
             case .text(let text):
                 var tally = MaskTally()
-                let masked = try WebSocketTextMasker(masker: self.masker).mask(Array(text.utf8), tally: &tally)
+                let masked: [UInt8]
+                do {
+                    masked = try WebSocketTextMasker(masker: self.masker).mask(Array(text.utf8), tally: &tally)
+                } catch {
+                    self.report.record(MaskingRefusal(site: self.site, menu: self.menu, contentKind: "websocket",
+                                                      reason: error.kind))
+                    throw error
+                }
                 if tally.total > 0 {
                     self.report.record(MaskingSummary(site: self.site, menu: self.menu, contentKind: "websocket", tally: tally))
                 }
                 return .text(String(decoding: masked, as: UTF8.self))
             case .binary:
+                self.report.record(MaskingRefusal(site: self.site, menu: self.menu, contentKind: "websocket", reason: .malformed))
                 throw MaskingError(.malformed, "a binary WebSocket message on a personal-information menu cannot be masked")
             }
         }

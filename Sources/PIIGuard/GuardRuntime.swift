@@ -210,7 +210,8 @@ extension LiveRules {
     }
 }
 
-/// Until the access records exist: what each response had masked, as counts by kind in the debug log.
+/// Until the access records exist: what each response had masked, as counts by kind in the debug log; refusals as
+/// warnings (kind and reason, never content).
 struct LoggingMaskingReport: MaskingReportSink {
     let logger: Logger
     func record(_ summary: MaskingSummary) {
@@ -218,6 +219,13 @@ struct LoggingMaskingReport: MaskingReportSink {
         self.logger.debug("masked", metadata: [
             "site": "\(summary.site)", "menu": "\(summary.menu)", "content": "\(summary.contentKind)",
             "counts": "\(summary.tally.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+        ])
+    }
+
+    func record(_ refusal: MaskingRefusal) {
+        self.logger.warning("response refused: it could not be masked", metadata: [
+            "site": "\(refusal.site)", "menu": "\(refusal.menu)", "content": "\(refusal.contentKind)",
+            "reason": "\(refusal.reason.rawValue)",
         ])
     }
 }

@@ -108,6 +108,10 @@ struct MaskingStageTests {
         let legacy = try #require(try self.transformer.makeTransform(
             for: self.response("/sales/o", type: "text/plain; charset=euc-kr")))
         #expect(throws: (any Error).self) { _ = try self.run(legacy, [0xB0, 0xA1, 0xFF, 0xFF], size: 4) }
+        // Each refusal reaches the access records' sink, with its reason and never the body.
+        #expect(self.report.refusals.map(\.reason) == [.unsupportedEncoding, .decompression, .decompression, .invalidUTF8,
+                                                        .malformed, .malformed])
+        #expect(Set(self.report.refusals.map(\.menu)) == ["sales"])
     }
 
     @Test func chatFramesAreMaskedAndBinaryFramesRefused() throws {
