@@ -16,23 +16,11 @@ enum FuzzOutcome: Equatable {
 }
 
 func fuzzRun(_ make: () -> any BodyMasker, _ body: [UInt8], chunkSizes: [Int]) -> FuzzOutcome {
-    let scanner = make()
-    var output: [UInt8] = []
     do {
-        var position = 0
-        var index = 0
-        while position < body.count {
-            let size = chunkSizes.isEmpty ? body.count : max(1, chunkSizes[index % chunkSizes.count])
-            let end = min(body.count, position + size)
-            output += try scanner.process(Array(body[position..<end]))
-            position = end
-            index += 1
-        }
-        output += try scanner.finish()
+        return .output(try make().maskWhole(body, chunkSizes: chunkSizes))
     } catch {
         return .refused
     }
-    return .output(output)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

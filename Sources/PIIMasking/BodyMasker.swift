@@ -17,6 +17,32 @@ public protocol BodyMasker: AnyObject {
     var tally: MaskTally { get }
 }
 
+extension BodyMasker {
+    /// A whole body fed in chunks of `chunkSizes` bytes (cycled; empty: one chunk), then `finish()`: how the tools, the
+    /// fuzzer and the tests drive a scanner the way the proxy does. `eachRelease` sees every piece released.
+    public func maskWhole(_ body: [UInt8], chunkSizes: [Int] = [], eachRelease: ([UInt8]) -> Void = { _ in })
+        throws(MaskingError) -> [UInt8]
+    {
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count + body.count / 8)
+        var position = 0
+        var step = 0
+        while position < body.count {
+            let size = chunkSizes.isEmpty ? body.count : max(chunkSizes[step % chunkSizes.count], 1)
+            let end = min(body.count, position + size)
+            let piece = try self.process(Array(body[position..<end]))
+            eachRelease(piece)
+            output.append(contentsOf: piece)
+            position = end
+            step += 1
+        }
+        let tail = try self.finish()
+        eachRelease(tail)
+        output.append(contentsOf: tail)
+        return output
+    }
+}
+
 /// Why a body could not be masked (and so must not be passed on).
 public struct MaskingError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {

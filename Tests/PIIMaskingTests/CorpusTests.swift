@@ -38,7 +38,7 @@ struct CorpusTests {
                               arguments: [Self.script, "generate", "20261123", "600", folder])
         try FileManager.default.createDirectory(atPath: masked, withIntermediateDirectories: true)
         let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
-        var generator = SplitMix(seed: 20261123)
+        var generator = TestRandom(seed: 20261123)
         var chunked = 0
         for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where file != "labels.json" {
             let body = Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file)))
@@ -68,31 +68,6 @@ struct CorpusTests {
     }
 
     static func mask(_ body: [UInt8], file: String, masker: TextMasker, chunkSizes: [Int]) throws -> [UInt8] {
-        let scanner = Self.scanner(for: file, masker: masker)
-        var output: [UInt8] = []
-        var position = 0
-        var index = 0
-        while position < body.count {
-            let size = chunkSizes.isEmpty ? body.count : chunkSizes[index % chunkSizes.count]
-            let end = min(body.count, position + size)
-            output += try scanner.process(Array(body[position..<end]))
-            position = end
-            index += 1
-        }
-        output += try scanner.finish()
-        return output
-    }
-}
-
-/// A small deterministic generator for test choices (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        try Self.scanner(for: file, masker: masker).maskWhole(body, chunkSizes: chunkSizes)
     }
 }

@@ -144,19 +144,9 @@ enum Format: CaseIterable {
 
 /// Runs `input` through `masker` in chunks of the given sizes (cycled); every release must be valid UTF-8 alone.
 func run(_ masker: any BodyMasker, _ input: [UInt8], sizes: [Int] = [Int.max]) throws(MaskingError) -> [UInt8] {
-    var output: [UInt8] = []
-    var index = 0
-    var step = 0
-    while index < input.count {
-        let size = min(max(sizes[step % sizes.count], 1), input.count - index)
-        let piece = try masker.process(Array(input[index..<(index + size)]))
+    try masker.maskWhole(input, chunkSizes: sizes) { piece in
         #expect(String(validating: piece, as: UTF8.self) != nil, "a release is not valid UTF-8 on its own")
-        output.append(contentsOf: piece)
-        index += size
-        step += 1
     }
-    output.append(contentsOf: try masker.finish())
-    return output
 }
 
 func mask(_ format: Format, _ input: String, sizes: [Int] = [Int.max]) throws(MaskingError) -> String {
