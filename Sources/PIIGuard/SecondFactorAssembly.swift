@@ -24,8 +24,9 @@ public struct SecondFactorAssembly: Sendable {
     public let service: SecondFactorService
     public let events: InMemoryEventSink
     public let outbox: DevOutbox?
-    /// Closes the HTTP client used for who-am-I and the gateways; run it as a service.
-    public let client: PolicyClient
+    /// The HTTP client for who-am-I and the gateways (the proxy's kind: no redirects, no decompression, a refused
+    /// connection fails at once); run it as a service so it closes on shutdown.
+    public let client: UpstreamClient
 
     public var gate: any RequestGate { StepUpGate(stepUp: self.stepUp) }
 
@@ -68,7 +69,8 @@ public struct SecondFactorAssembly: Sendable {
         } catch {
             throw ConfigurationError(file: loaded.file, field: "data_dir", message: "\(error)")
         }
-        let client = PolicyClient(timeouts: loaded.configuration.timeouts.values)
+        let client = UpstreamClient(timeouts: loaded.configuration.timeouts.values,
+                                    limits: loaded.configuration.limits.values)
         let outbox = useOutbox ? DevOutbox(clock: clock, printer: printOutbox) : nil
         let channels = CodeChannels(
             sms: settings.channels.sms.map { MessageGateway(configuration: $0.configuration, client: client.http, logger: logger) },
@@ -145,25 +147,5 @@ public struct SecondFactorAssembly: Sendable {
     static func derive(_ master: SymmetricKey, _ label: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: master, salt: Data("pii-guard".utf8),
                                info: Data("pii-guard/\(label)/v1".utf8), outputByteCount: 32)
-    }
-}
-
-/// The HTTP client of the policy side (who-am-I, SMS and messenger gateways), run as a service so it closes on
-/// shutdown.
-public final class PolicyClient: Service, Sendable {
-    public let http: HTTPClient
-
-    init(timeouts: ProxyTimeouts) {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(timeouts.upstreamConnect.components.seconds)),
-            decompression: .disabled)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-
-    public func run() async throws {
-        try? await gracefulShutdown()
-        try await self.http.shutdown()
     }
 }
