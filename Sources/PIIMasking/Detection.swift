@@ -46,6 +46,54 @@ public protocol Detector: Sendable {
     /// The kinds it can report (a profile with all of them switched off skips it).
     var kinds: Set<PIIKind> { get }
     func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection])
+    /// Whether a unit with these traits can hold anything this detector finds (false skips `detect` for the unit).
+    /// Must never be false where `detect` would report something: it is a shortcut, not a rule.
+    func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool
+}
+
+extension Detector {
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { true }
+}
+
+/// Which classes of bytes a text unit has, found in one pass before the detectors run.
+///
+/// Most units of an admin page cannot hold most kinds: a name cell has no digit, a phone cell no Hangul, and only
+/// an e-mail has `@`. Nine detectors scanning every unit for their first byte cost more than the one pass that
+/// tells them not to start.
+public struct TextTraits: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// An ASCII digit.
+    public static let digit = TextTraits(rawValue: 1)
+    /// `@`.
+    public static let atSign = TextTraits(rawValue: 2)
+    /// `:` (IPv6).
+    public static let colon = TextTraits(rawValue: 4)
+    /// A byte of a non-ASCII character (Hangul and everything else).
+    public static let nonASCII = TextTraits(rawValue: 8)
+    /// An ASCII letter.
+    public static let letter = TextTraits(rawValue: 16)
+
+    /// The traits of `text`.
+    public static func of(_ text: UnsafeBufferPointer<UInt8>) -> TextTraits {
+        var bits: UInt8 = 0
+        Self.table.withUnsafeBufferPointer { table in
+            for byte in text { bits |= table[Int(byte)] }
+        }
+        return TextTraits(rawValue: bits)
+    }
+
+    static let table: [UInt8] = (0..<256).map { byte -> UInt8 in
+        switch byte {
+        case 0x30...0x39: TextTraits.digit.rawValue
+        case 0x40: TextTraits.atSign.rawValue
+        case 0x3A: TextTraits.colon.rawValue
+        case 0x41...0x5A, 0x61...0x7A: TextTraits.letter.rawValue
+        case 0x80...0xFF: TextTraits.nonASCII.rawValue
+        default: 0
+        }
+    }
 }
 
 extension Detector {

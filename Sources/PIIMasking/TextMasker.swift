@@ -77,10 +77,20 @@ public struct TextMasker: Sendable {
 
     /// The values to mask in `text`, sorted, not overlapping, of enabled kinds, not allow-listed.
     public func detections(in text: UnsafeBufferPointer<UInt8>, context: FieldContext) -> [Detection] {
+        self.detections(in: text, hint: self.kind(forLabel: context.label))
+    }
+
+    /// `detections(in:context:)` with the label already resolved to the kind it names (`kind(forLabel:)`): scanners
+    /// resolve a column's or key's label once, not once per cell.
+    func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
         self.observer?.unitStarted()
-        let hint = self.kind(forLabel: context.label)
         var found: [Detection] = []
-        for detector in self.detectors { detector.detect(text, hint: hint, into: &found) }
+        let traits = TextTraits.of(text)
+        self.detectors.withUnsafeBufferPointer { detectors in
+            for index in detectors.indices where detectors[index].mayDetect(in: traits, hint: hint) {
+                detectors[index].detect(text, hint: hint, into: &found)
+            }
+        }
         guard !found.isEmpty else { return [] }
         found.removeAll { !self.profile.kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
         found.sort {
@@ -124,15 +134,29 @@ public struct TextMasker: Sendable {
         var position = 0
         for detection in detections {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<detection.start]))
-            let value = String(decoding: UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), as: UTF8.self)
-            let masked = self.masked(value, as: detection.kind)
-            output.append(contentsOf: masked.utf8)
+            self.appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
+                              into: &output)
             tally.add(detection.kind)
-            self.observer?.saw(detection, masked: masked)
             position = detection.end
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
         return output
+    }
+
+    /// Appends the masked form of one detected value (`value` is its bytes; `detection` says its kind and where it
+    /// was found, for the observer). Bytes in, bytes out for ASCII and Hangul values; `Character`s otherwise.
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout [UInt8]) {
+        let start = output.count
+        let fast: Bool = switch self.profile.style(for: detection.kind) {
+        case .standard: self.style.appendMasked(value, as: detection.kind, into: &output)
+        case .full: self.style.appendFullyMasked(value, into: &output)
+        }
+        if !fast {
+            output.append(contentsOf: self.masked(String(decoding: value, as: UTF8.self), as: detection.kind).utf8)
+        }
+        if let observer = self.observer {
+            observer.saw(detection, masked: String(decoding: output[start...], as: UTF8.self))
+        }
     }
 
     public func masked(_ value: String, as kind: PIIKind) -> String {

@@ -17,6 +17,9 @@ public struct AddressDetector: Detector {
 
     public init() {}
 
+    /// Addresses are found by their Hangul region and road names; a labelled field is taken whole.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .address }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let first = detections.count
         Scanner.scan(text, into: &detections)

@@ -28,6 +28,9 @@ public struct BankAccountDetector: Detector {
     /// How far before the number (in characters) a context word counts.
     static let window = 15
 
+    /// Every value of this kind has digits.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let labelled = hint == .bankAccount
         Bytes.forEachDigitRun(in: text) { start, end in

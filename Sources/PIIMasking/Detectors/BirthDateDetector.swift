@@ -19,6 +19,9 @@ public struct BirthDateDetector: Detector {
     static let month = Array("월".utf8)
     static let day = Array("일".utf8)
 
+    /// Every value of this kind has digits.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let labelled = hint == .birthDate
         Bytes.forEachDigitRun(in: text) { start, end in

@@ -17,6 +17,9 @@ public struct CardNumberDetector: Detector {
 
     public init() {}
 
+    /// Every value of this kind has digits.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let labelled = hint == .cardNumber
         let account = hint == .bankAccount

@@ -17,6 +17,9 @@ public struct EmailDetector: Detector {
         ["png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "css", "js", "mjs", "map", "json", "html",
          "htm", "xml", "pdf", "txt", "woff", "woff2", "ttf"].map { Array($0.utf8) })
 
+    /// An address has its `@`.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.atSign) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         var from = 0
         while true {

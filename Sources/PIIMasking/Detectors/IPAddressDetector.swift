@@ -15,6 +15,9 @@ public struct IPAddressDetector: Detector {
 
     public init() {}
 
+    /// IPv4 has digits; IPv6 has colons.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { !traits.isDisjoint(with: [.digit, .colon]) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let firstIPv6 = detections.count
         self.detectIPv6(text, into: &detections)

@@ -21,6 +21,9 @@ public struct NameDetector: Detector {
 
     public init() {}
 
+    /// Free text names are Hangul; a labelled field may hold a name in Latin letters.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .name }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         var scan = NameScan(text: text)
         if hint == .name { scan.wholeValue() }

@@ -19,6 +19,9 @@ public struct PhoneDetector: Detector {
 
     public init() {}
 
+    /// Every value of this kind has digits.
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
+
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         if hint == .bankAccount { return }
         Bytes.forEachDigitRun(in: text) { start, end in

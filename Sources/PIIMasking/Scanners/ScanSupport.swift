@@ -56,9 +56,19 @@ final class ScanContext {
         return label
     }
 
+    /// The last label resolved and the kind it names: units come column by column and key by key, so the same label
+    /// (the same `String`, compared by identity first) asks again and again.
+    private var lastLabel: String?
+    private var lastHint: PIIKind?
+
     /// Detections in a unit; `label` is an effective label (see `effective`).
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
-        self.textMasker.detections(in: text, context: FieldContext(label: label))
+        guard let label else { return self.textMasker.detections(in: text, hint: nil) }
+        if label != self.lastLabel {
+            self.lastLabel = label
+            self.lastHint = self.textMasker.kind(forLabel: label)
+        }
+        return self.textMasker.detections(in: text, hint: self.lastHint)
     }
 }
 
@@ -415,8 +425,10 @@ struct TextUnit {
                     guard start >= rawPosition, end >= start else { continue }
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
                     let value = UnsafeBufferPointer(rebasing: text[detection.start..<detection.end])
-                    let single = Detection(start: 0, end: value.count, kind: detection.kind, detector: detection.detector)
-                    let masked = masker.textMasker.apply([single], to: value, tally: &tally)
+                    var masked: [UInt8] = []
+                    masked.reserveCapacity(value.count)
+                    masker.textMasker.appendMasked(value, detection: detection, into: &masked)
+                    tally.add(detection.kind)
                     let gaps = self.gapOffsets(inside: detection.start, detection.end)
                     if gaps.isEmpty {
                         escaping.append(masked, into: &output)

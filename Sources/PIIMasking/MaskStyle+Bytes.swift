@@ -1,0 +1,336 @@
+/// The display-masking convention on UTF-8 bytes: the hot path of every scanner.
+///
+/// `MaskStyle.mask(_:as:)` works on `Character`s, which is exact for any text but builds a `String` (and often an
+/// `Array<Character>`) per value; profiling a dense order list put it at a quarter of the masking time. Almost every
+/// value a detector reports is ASCII and precomposed Hangul syllables, where one Unicode scalar is one `Character`.
+/// For those values (and an ASCII mask character) these functions give byte-for-byte the result of the `Character`
+/// path without allocating; for anything else (combining marks, jamo, emoji, CR that could pair with LF, a
+/// non-ASCII mask character) they decline and the caller uses the `Character` path. `MaskStyleBytesTests` checks
+/// both paths agree on the corpus values and on random text.
+extension MaskStyle {
+    /// Appends the standard masked form of `value` to `output`; false (and `output` untouched) when `value` or the
+    /// mask character is outside the fast path.
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout [UInt8]) -> Bool {
+        guard let mask = self.maskByte else { return false }
+        return ScalarText.with(value) { text -> Bool in
+            guard let text else { return false }
+            switch kind {
+            case .name: text.maskName(mask: mask, into: &output)
+            case .phone: return text.maskPhone(mask: mask, into: &output)
+            case .address: text.maskAddress(mask: mask, into: &output)
+            case .email: text.maskEmail(mask: mask, into: &output)
+            case .residentNumber: text.keepingDigits(mask: mask, into: &output) { index, _ in index < 7 }
+            case .cardNumber: text.keepingDigits(mask: mask, into: &output) { index, count in index < 6 || index >= count - 4 }
+            case .bankAccount: text.keepingDigits(mask: mask, into: &output) { index, count in index >= count - 4 }
+            case .ipAddress: return text.maskIPAddress(0..<text.count, mask: mask, into: &output)
+            case .birthDate: text.keepingDigits(mask: mask, into: &output) { index, _ in index < 4 }
+            }
+            return true
+        }
+    }
+
+    /// Appends the `full` style of `value` (every character but ` -.,()@/:` hidden); false outside the fast path.
+    func appendFullyMasked(_ value: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+        guard let mask = self.maskByte else { return false }
+        return ScalarText.with(value) { text -> Bool in
+            guard let text else { return false }
+            for index in 0..<text.count {
+                switch text.scalars[index] {
+                case 0x20, 0x2D, 0x2E, 0x2C, 0x28, 0x29, 0x40, 0x2F, 0x3A: text.append(index, into: &output)
+                default: output.append(mask)
+                }
+            }
+            return true
+        }
+    }
+
+    /// The mask character as one byte, when it is ASCII.
+    var maskByte: UInt8? {
+        let scalars = self.maskCharacter.unicodeScalars
+        guard scalars.count == 1, let scalar = scalars.first, scalar.isASCII, scalar != "\r" else { return nil }
+        return UInt8(scalar.value)
+    }
+}
+
+/// A value as Unicode scalars, each one `Character` (ASCII other than CR, or a precomposed Hangul syllable), with
+/// the byte offset of each in the original: the shape the fast path works on. Lives in scratch memory for one call.
+struct ScalarText {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let scalars: UnsafeMutableBufferPointer<UInt32>
+    /// Byte offset of scalar i; `offsets[count]` is the end.
+    let offsets: UnsafeMutableBufferPointer<Int32>
+    let count: Int
+
+    /// Runs `body` with the scalar view of `bytes`, or with nil when a scalar is outside the fast path.
+    static func with<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (ScalarText?) -> R) -> R {
+        guard bytes.count < Int(Int32.max) else { return body(nil) }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: bytes.count + 1) { scalars in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: bytes.count + 1) { offsets in
+                var count = 0
+                var index = 0
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    offsets[count] = Int32(index)
+                    if byte < 0x80 {
+                        if byte == 0x0D { return body(nil) }  // CR LF is one Character
+                        scalars[count] = UInt32(byte)
+                        index += 1
+                    } else if byte >= 0xEA && byte <= 0xED && index + 2 < bytes.count {
+                        let scalar = (UInt32(byte & 0x0F) << 12) | (UInt32(bytes[index + 1] & 0x3F) << 6)
+                            | UInt32(bytes[index + 2] & 0x3F)
+                        guard scalar >= 0xAC00 && scalar <= 0xD7A3 else { return body(nil) }
+                        scalars[count] = scalar
+                        index += 3
+                    } else {
+                        return body(nil)
+                    }
+                    count += 1
+                }
+                offsets[count] = Int32(bytes.count)
+                return body(ScalarText(bytes: bytes, scalars: scalars, offsets: offsets, count: count))
+            }
+        }
+    }
+
+    @inline(__always) func append(_ index: Int, into output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: self.bytes[Int(self.offsets[index])..<Int(self.offsets[index + 1])]))
+    }
+
+    @inline(__always) func append(_ range: Range<Int>, into output: inout [UInt8]) {
+        guard !range.isEmpty else { return }
+        output.append(contentsOf: UnsafeBufferPointer(
+            rebasing: self.bytes[Int(self.offsets[range.lowerBound])..<Int(self.offsets[range.upperBound])]))
+    }
+
+    @inline(__always) static func isDigit(_ scalar: UInt32) -> Bool { scalar >= 0x30 && scalar <= 0x39 }
+    @inline(__always) static func isHangul(_ scalar: UInt32) -> Bool { scalar >= 0xAC00 && scalar <= 0xD7A3 }
+
+    // MARK: kinds (each mirrors the `Character` function of the same name in MaskStyle.swift)
+
+    func maskName(mask: UInt8, into output: inout [UInt8]) {
+        switch self.count {
+        case 0, 1: self.append(0..<self.count, into: &output)
+        case 2:
+            self.append(0, into: &output)
+            output.append(mask)
+        case 3:
+            self.append(0, into: &output)
+            output.append(mask)
+            self.append(2, into: &output)
+        default:
+            let surnameLength = self.startsWithTwoSyllableSurname ? 2 : 1
+            self.append(0..<surnameLength, into: &output)
+            for _ in 0..<(self.count - surnameLength - 1) { output.append(mask) }
+            self.append(self.count - 1, into: &output)
+        }
+    }
+
+    var startsWithTwoSyllableSurname: Bool {
+        let pair = (self.scalars[0], self.scalars[1])
+        return Self.twoSyllableSurnames.contains { $0 == pair }
+    }
+
+    static let twoSyllableSurnames: [(UInt32, UInt32)] = MaskStyle.twoSyllableSurnames.map { surname in
+        let scalars = Array(surname.unicodeScalars)
+        return (scalars[0].value, scalars[1].value)
+    }
+
+    func maskPhone(mask: UInt8, into output: inout [UInt8]) -> Bool {
+        // Phones are ASCII; anything else (full-width digits…) takes the Character path.
+        guard self.count == self.bytes.count else { return false }
+        var digitPositions: [Int] = []
+        digitPositions.reserveCapacity(16)
+        for index in 0..<self.count where Self.isDigit(self.scalars[index]) { digitPositions.append(index) }
+        let digit = { (n: Int) -> UInt32 in self.scalars[digitPositions[n]] }
+        let digitCount = digitPositions.count
+        let startsWith = { (prefix: [UInt8]) -> Bool in
+            digitCount >= prefix.count && prefix.indices.allSatisfy { digit($0) == UInt32(prefix[$0]) }
+        }
+        let (zero, one, two, five, six, eight) = (UInt8(0x30), UInt8(0x31), UInt8(0x32), UInt8(0x35), UInt8(0x36), UInt8(0x38))
+        _ = five
+        if startsWith([zero, eight, zero]) || (digitCount == 8 && (startsWith([one, five]) || startsWith([one, six]) || startsWith([one, eight]))) {
+            self.append(0..<self.count, into: &output)
+            return true
+        }
+        // Digit groups as written.
+        var groups: [Range<Int>] = []
+        var open: Int? = nil
+        for index in 0..<self.count {
+            if Self.isDigit(self.scalars[index]) {
+                if open == nil { open = index }
+            } else if let start = open {
+                groups.append(start..<index)
+                open = nil
+            }
+        }
+        if let start = open { groups.append(start..<self.count) }
+        let hide: Range<Int>
+        if groups.count >= 3 {
+            hide = groups[groups.count - 2]
+        } else {
+            var first = 0
+            while first < self.count && (self.scalars[first] == 0x20 || self.scalars[first] == 0x09) { first += 1 }
+            let international = (self.count - first >= 3 && self.scalars[first] == 0x2B && self.scalars[first + 1] == 0x38
+                && self.scalars[first + 2] == 0x32) || (startsWith([eight, two]) && digitCount >= 11)
+            // The national number: "0" then the digits after "82" when international, else the digits.
+            let national: (Int) -> UInt32? = { n in
+                if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
+                return n < digitCount ? digit(n) : nil
+            }
+            let prefixLength: Int
+            if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
+            else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
+            else { prefixLength = 3 }
+            let firstHidden = prefixLength + (international ? 1 : 0)
+            let lastHidden = digitCount - 4
+            guard firstHidden < lastHidden else {
+                self.append(0..<self.count, into: &output)
+                return true
+            }
+            hide = digitPositions[firstHidden]..<(digitPositions[lastHidden - 1] + 1)
+        }
+        for index in 0..<self.count {
+            if hide.contains(index) && Self.isDigit(self.scalars[index]) { output.append(mask) } else { output.append(UInt8(self.scalars[index])) }
+        }
+        return true
+    }
+
+    func maskAddress(mask: UInt8, into output: inout [UInt8]) {
+        // Tokens split at single spaces, as `split(separator: " ", omittingEmptySubsequences: false)`.
+        var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(12)
+        var start = 0
+        for index in 0..<self.count where self.scalars[index] == 0x20 {
+            tokens.append(start..<index)
+            start = index + 1
+        }
+        tokens.append(start..<self.count)
+        var keepCount = 0
+        for (index, token) in tokens.enumerated() {
+            let word = self.trimmed(token)
+            if self.isRoadName(word) {
+                keepCount = index + 1
+                if index + 1 < tokens.count, self.isRoadBranch(self.trimmed(tokens[index + 1])) { keepCount = index + 2 }
+                break
+            }
+            if self.isNeighbourhood(word) { keepCount = index + 1 }
+            if !word.isEmpty && Self.isDigit(self.scalars[word.lowerBound]) { break }
+        }
+        if keepCount == 0 {
+            while keepCount < tokens.count {
+                let word = self.trimmed(tokens[keepCount])
+                let name = String(decoding: UnsafeBufferPointer(rebasing: self.bytes[Int(self.offsets[word.lowerBound])..<Int(self.offsets[word.upperBound])]), as: UTF8.self)
+                guard !Gazetteer.lookup(name).isEmpty else { break }
+                keepCount += 1
+            }
+        }
+        for (index, token) in tokens.enumerated() {
+            if index > 0 { output.append(0x20) }
+            if index < keepCount {
+                self.append(token, into: &output)
+            } else {
+                for position in token {
+                    switch self.scalars[position] {
+                    case 0x2D, 0x2C, 0x28, 0x29, 0x20: output.append(UInt8(self.scalars[position]))
+                    default: output.append(mask)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The token without leading and trailing ASCII punctuation (Hangul syllables are never punctuation).
+    func trimmed(_ token: Range<Int>) -> Range<Int> {
+        var lower = token.lowerBound
+        var upper = token.upperBound
+        while lower < upper && Self.isPunctuation(self.scalars[lower]) { lower += 1 }
+        while upper > lower && Self.isPunctuation(self.scalars[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// `MaskStyle.isPunctuation` for the scalars of the fast path.
+    static func isPunctuation(_ value: UInt32) -> Bool {
+        guard value < 0x80 else { return false }
+        return (value >= 0x21 && value <= 0x2F && value != 0x24 && value != 0x2B) || (value >= 0x3A && value <= 0x40
+            && value != 0x3C && value != 0x3D && value != 0x3E) || (value >= 0x5B && value <= 0x60 && value != 0x5E
+            && value != 0x60) || value == 0x7B || value == 0x7D
+    }
+
+    static let ro: UInt32 = 0xB85C, gil: UInt32 = 0xAE38, dong: UInt32 = 0xB3D9, ri: UInt32 = 0xB9AC, ga: UInt32 = 0xAC00
+    static let beon: UInt32 = 0xBC88
+
+    func isRoadName(_ word: Range<Int>) -> Bool {
+        guard word.count >= 2, self.scalars[word.upperBound - 1] == Self.ro || self.scalars[word.upperBound - 1] == Self.gil
+        else { return false }
+        return word.contains { Self.isHangul(self.scalars[$0]) }
+    }
+
+    func isRoadBranch(_ word: Range<Int>) -> Bool {
+        guard !word.isEmpty, Self.isDigit(self.scalars[word.lowerBound]), self.scalars[word.upperBound - 1] == Self.gil
+        else { return false }
+        var rest = word.lowerBound
+        while rest < word.upperBound && Self.isDigit(self.scalars[rest]) { rest += 1 }
+        switch word.upperBound - rest {
+        case 1: return true  // 길
+        case 2: return self.scalars[rest] == Self.beon || self.scalars[rest] == Self.ga
+        default: return false
+        }
+    }
+
+    func isNeighbourhood(_ word: Range<Int>) -> Bool {
+        guard word.count >= 2 else { return false }
+        let last = self.scalars[word.upperBound - 1]
+        guard last == Self.dong || last == Self.ri || last == Self.ga else { return false }
+        return (word.lowerBound..<(word.upperBound - 1)).contains { Self.isHangul(self.scalars[$0]) }
+    }
+
+    func maskEmail(mask: UInt8, into output: inout [UInt8]) {
+        guard let at = (0..<self.count).last(where: { self.scalars[$0] == 0x40 }) else {
+            for _ in 0..<self.count { output.append(mask) }
+            return
+        }
+        let keep = at > 2 ? 2 : max(0, at - 1)
+        self.append(0..<keep, into: &output)
+        for _ in keep..<at { output.append(mask) }
+        self.append(at..<self.count, into: &output)
+    }
+
+    func keepingDigits(mask: UInt8, into output: inout [UInt8], keep: (Int, Int) -> Bool) {
+        var count = 0
+        for index in 0..<self.count where Self.isDigit(self.scalars[index]) { count += 1 }
+        var digit = 0
+        for index in 0..<self.count {
+            if Self.isDigit(self.scalars[index]) {
+                if keep(digit, count) { self.append(index, into: &output) } else { output.append(mask) }
+                digit += 1
+            } else {
+                self.append(index, into: &output)
+            }
+        }
+    }
+
+    /// IPv4: the third octet becomes three mask characters; IPv6: the final group four. ASCII only.
+    func maskIPAddress(_ range: Range<Int>, mask: UInt8, into output: inout [UInt8]) -> Bool {
+        guard self.count == self.bytes.count else { return false }
+        if range.contains(where: { self.scalars[$0] == 0x3A }) {
+            let colon = range.last { self.scalars[$0] == 0x3A }!
+            let last = (colon + 1)..<range.upperBound
+            if last.contains(where: { self.scalars[$0] == 0x2E }) {
+                self.append(range.lowerBound..<(colon + 1), into: &output)
+                return self.maskIPAddress(last, mask: mask, into: &output)
+            }
+            self.append(range.lowerBound..<(colon + 1), into: &output)
+            if !last.isEmpty { output.append(contentsOf: [mask, mask, mask, mask]) }
+            return true
+        }
+        let dots = range.filter { self.scalars[$0] == 0x2E }
+        guard dots.count == 3 else {
+            self.append(range, into: &output)
+            return true
+        }
+        self.append(range.lowerBound..<(dots[1] + 1), into: &output)
+        output.append(contentsOf: [mask, mask, mask])
+        self.append(dots[2]..<range.upperBound, into: &output)
+        return true
+    }
+}
