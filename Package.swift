@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "GuardStore", targets: ["GuardStore"]),
         .library(name: "AccountIdentity", targets: ["AccountIdentity"]),
         .library(name: "PIIMasking", targets: ["PIIMasking"]),
+        .library(name: "ExportVault", targets: ["ExportVault"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -156,6 +157,39 @@ let package = Package(
         // Optimised in debug builds too: the scanners and detectors are hot loops that the demo and the test suite
         // (a 600-document corpus, megabyte bodies) would otherwise run twenty times slower.
         .target(name: "PIIMasking", swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Spreadsheet exports: CSV/HTML tables to .xlsx, ECMA-376 Agile encryption in an OLE compound file, the
+        // reason and password policy, the export record. No HTTP.
+        .target(
+            name: "ExportVault",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Exports on the web: the gate that asks for a reason first, the reason pages and API, the transform that
+        // delivers the encrypted workbook.
+        .target(
+            name: "ExportVaultWeb",
+            dependencies: [
+                "ExportVault",
+                "GuardProxy",
+                "GuardStore",
+                "SealedSecrets",
+                "SecondFactorWeb",
+                "MaskingStage",
+                "PIIMasking",
+                "TextEscaping",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (servers on free ports for the length of a test). Not in any product.
         .target(
             name: "GuardTestSupport",
@@ -198,6 +232,8 @@ let package = Package(
                 "MaskingStage",
                 "SecondFactor",
                 "SecondFactorWeb",
+                "ExportVault",
+                "ExportVaultWeb",
                 "AccountIdentity",
                 "MessageGateway",
                 "MailDelivery",
@@ -222,6 +258,7 @@ let package = Package(
             name: "pii-guard",
             dependencies: [
                 "PIIGuard",
+                "ExportVault",
                 "PIIMasking",
                 "MaskingStage",
                 "DemoAdmin",
@@ -247,6 +284,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExportVaultTests",
+            dependencies: ["ExportVault"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -371,6 +413,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "GuardTestSupport",
+                "ExportVault",
                 "PIIGuard",
                 "GuardProxy",
                 "DemoAdmin",

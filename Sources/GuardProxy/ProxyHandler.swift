@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -51,6 +52,7 @@ public struct ProxyHandler: Sendable {
             headers: request.headers,
             clientAddress: client, isWebSocket: false, requestID: requestID))
         let gateFields: HTTPFields
+        let attachment: (any GateAttachment)?
         switch decision {
         case .respond(var response):
             // The gate's answer is the guard's own: it carries our request id and HSTS like every other.
@@ -59,7 +61,9 @@ public struct ProxyHandler: Sendable {
                 response.headers[.strictTransportSecurity] = "max-age=\(self.configuration.hstsMaxAge)"
             }
             return response
-        case .pass(let adding): gateFields = adding
+        case .pass(let adding, let attached):
+            gateFields = adding
+            attachment = attached
         }
 
         // The upstream request.
@@ -117,7 +121,8 @@ public struct ProxyHandler: Sendable {
             upstream: upstreamFields, rewriter: rewriter, hstsMaxAge: self.configuration.hstsMaxAge, requestID: requestID)
 
         let description = ResponseDescription(
-            siteName: site.name, method: request.method, path: request.uri.path, status: status, headers: headers)
+            siteName: site.name, method: request.method, path: request.uri.path, status: status, headers: headers,
+            attachment: attachment)
         var stages: [any ResponseBodyTransform] = []
         if description.contentEncoding == "identity", LinkRewriteTransform.applies(to: description.mediaType) {
             stages.append(LinkRewriteTransform(rewriter: rewriter))
@@ -138,12 +143,14 @@ public struct ProxyHandler: Sendable {
         if let length = declaredResponseLength, length <= Self.bufferedBodyLimit {
             do {
                 var whole = try await body.collect(upTo: Self.bufferedBodyLimit)
+                var answer = status
                 if let transform {
-                    whole = try transform.processWhole(whole)
+                    whole = try await Self.offCooperativePool(transform.deliversAtFinish) { try transform.processWhole(whole) }
                     if !transform.preservesLength { headers[.contentLength] = nil }
                     transform.adjust(headers: &headers)
+                    answer = transform.replacementStatus ?? status
                 }
-                return Response(status: status, headers: headers, body: .init(byteBuffer: whole))
+                return Response(status: answer, headers: headers, body: .init(byteBuffer: whole))
             } catch {
                 return self.rejected(error, requestID: requestID, request: request)
             }
@@ -154,6 +161,16 @@ public struct ProxyHandler: Sendable {
             })
         }
         if !transform.preservesLength { headers[.contentLength] = nil }
+        if transform.deliversAtFinish {
+            // The whole body first (the transform keeps it bounded), then the head: any failure is an error page.
+            do {
+                let whole = try await body.transformWhole(by: transform)
+                transform.adjust(headers: &headers)
+                return Response(status: transform.replacementStatus ?? status, headers: headers, body: .init(byteBuffer: whole))
+            } catch {
+                return self.rejected(error, requestID: requestID, request: request)
+            }
+        }
         transform.adjust(headers: &headers)
         // Fail closed before the head goes out: the first chunk passes the transform first.
         let first: ByteBuffer
@@ -175,6 +192,18 @@ public struct ProxyHandler: Sendable {
                 throw error
             }
         })
+    }
+
+    /// Runs `work` on a thread of its own when `offload` is set: a whole-file transform (converting and encrypting an
+    /// export: seconds of CPU for a large one) must not hold one of the few threads every connection shares.
+    static func offCooperativePool<T>(_ offload: Bool, _ work: @escaping () throws -> T) async throws -> T {
+        guard offload else { return try work() }
+        let box = UncheckedBox(work)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<UncheckedBox<T>, any Error>) in
+            Thread.detachNewThread {
+                do { continuation.resume(returning: UncheckedBox(try box.value())) } catch { continuation.resume(throwing: error) }
+            }
+        }.value
     }
 
     /// The answer when a body could not be read or passed the transform before the head was sent: an error page
@@ -317,6 +346,19 @@ final class UpstreamBody: @unchecked Sendable {
         return try transform.finish()
     }
 
+    /// Every chunk through `transform`, then its `finish()`: the output of a transform that delivers at finish.
+    func transformWhole(by transform: any ResponseBodyTransform) async throws -> ByteBuffer {
+        var whole = ByteBuffer()
+        while let chunk = try await self.iterator.next() {
+            var out = try transform.process(chunk)
+            whole.writeBuffer(&out)
+        }
+        self.finished = true
+        var tail = try await ProxyHandler.offCooperativePool(true) { try transform.finish() }
+        whole.writeBuffer(&tail)
+        return whole
+    }
+
     /// True once the whole body has been read and the transform finished.
     private var finished = false
 
@@ -339,6 +381,12 @@ final class UpstreamBody: @unchecked Sendable {
         }
         try await writer.finish(nil)
     }
+}
+
+/// Carries a value across a thread hop whose two sides never touch it at the same time.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Carries a per-response transform into the response writer's closure; used by one task at a time.

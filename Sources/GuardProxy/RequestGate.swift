@@ -29,11 +29,16 @@ public struct GateRequest: Sendable {
     }
 }
 
+/// What a gate learned about a request that the response's transformer needs (the export's reason and file
+/// password, for instance). The data path only carries it from `GateDecision.pass` to `ResponseDescription`; policy
+/// modules define the concrete types and cast.
+public protocol GateAttachment: Sendable {}
+
 /// A gate's verdict.
 public enum GateDecision: Sendable {
     /// Go upstream, with these extra fields (e.g. the verified account as a signed header). Fields the gate sets
     /// replace any the browser sent under the same names.
-    case pass(adding: HTTPFields)
+    case pass(adding: HTTPFields, attachment: (any GateAttachment)? = nil)
     /// Answer in the proxy's place (a redirect to the second-factor page, a 401 JSON, a lock page).
     case respond(Response)
 }

@@ -12,7 +12,12 @@ public struct ResponseDescription: Sendable {
     public let status: HTTPResponse.Status
     public let headers: HTTPFields
 
-    public init(siteName: String, method: HTTPRequest.Method, path: String, status: HTTPResponse.Status, headers: HTTPFields) {
+    /// What the request gate attached when it let the request through (nil for most requests).
+    public let attachment: (any GateAttachment)?
+
+    public init(siteName: String, method: HTTPRequest.Method, path: String, status: HTTPResponse.Status, headers: HTTPFields,
+                attachment: (any GateAttachment)? = nil) {
+        self.attachment = attachment
         self.siteName = siteName
         self.method = method
         self.path = path
@@ -50,11 +55,20 @@ public protocol ResponseBodyTransform: AnyObject {
     func adjust(headers: inout HTTPFields)
     /// True when output length always equals input length, so `Content-Length` may be kept.
     var preservesLength: Bool { get }
+    /// True when the transform releases its output only at `finish()` (a file converted whole, such as an encrypted
+    /// export): the proxy then reads the whole body through it before sending the head, so any failure is still an
+    /// error page. Such a transform must bound what it holds itself.
+    var deliversAtFinish: Bool { get }
+    /// For a transform that delivers at finish: the status to answer with instead of the upstream's (a download
+    /// replaced by a redirect to the page that must come first). Read after `finish()`.
+    var replacementStatus: HTTPResponse.Status? { get }
 }
 
 extension ResponseBodyTransform {
     public func adjust(headers: inout HTTPFields) {}
     public var preservesLength: Bool { false }
+    public var deliversAtFinish: Bool { false }
+    public var replacementStatus: HTTPResponse.Status? { nil }
 
     /// A whole body in one call: `process` then `finish`.
     public func processWhole(_ body: ByteBuffer) throws -> ByteBuffer {
@@ -106,4 +120,6 @@ final class ChainedTransform: ResponseBodyTransform {
     }
 
     var preservesLength: Bool { self.stages.allSatisfy(\.preservesLength) }
+    var deliversAtFinish: Bool { self.stages.contains(where: \.deliversAtFinish) }
+    var replacementStatus: HTTPResponse.Status? { self.stages.lazy.compactMap(\.replacementStatus).last }
 }

@@ -39,7 +39,7 @@ struct WebSocketRelay: Sendable {
             siteName: site.name, method: head.method, path: String(parts.first ?? ""),
             query: parts.count > 1 ? String(parts[1]) : nil,
             headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID))
-        guard case .pass(let gateFields) = decision else { return .dontUpgrade }
+        guard case .pass(let gateFields, _) = decision else { return .dontUpgrade }
         var forwarded = HTTPFields()
         var browserFields = head.headerFields
         HeaderPolicy.removeGuardCookies(&browserFields)

@@ -8,7 +8,7 @@ import PIIMasking
 /// back is refused rather than passed on unread. HTTP `deflate` is meant to be zlib-wrapped but some servers send raw
 /// deflate: the first two bytes decide, and the body goes back out in the same form. Decoded size is capped
 /// (`maxDecodedBytes`) against decompression bombs.
-final class ContentCoding {
+package final class ContentCoding {
     enum Coding: Equatable { case gzip, deflate }
 
     let coding: Coding
@@ -27,7 +27,7 @@ final class ContentCoding {
 
     static let window = 64 * 1024
 
-    init?(contentEncoding: String, maxDecodedBytes: Int = 1 << 30) throws(MaskingError) {
+    package init?(contentEncoding: String, maxDecodedBytes: Int = 1 << 30) throws(MaskingError) {
         switch contentEncoding {
         case "identity", "": return nil
         case "gzip", "x-gzip": self.coding = .gzip
@@ -55,7 +55,7 @@ final class ContentCoding {
     }
 
     /// Decodes the next compressed chunk.
-    func decode(_ chunk: ByteBuffer) throws(MaskingError) -> [UInt8] {
+    package func decode(_ chunk: ByteBuffer) throws(MaskingError) -> [UInt8] {
         var input = chunk
         if self.decompressor == nil {
             // deflate: zlib (RFC 1950) when the header checks out, raw (RFC 1951) otherwise.
@@ -93,7 +93,7 @@ final class ContentCoding {
     /// Ends decoding. A body cut short or corrupted is an error: its trailer must match what was decoded (gzip: CRC-32
     /// and size; zlib: Adler-32). zlib's own end-of-stream status is not visible through CompressNIO, so the trailers
     /// are checked here. Raw deflate has no trailer; its end cannot be verified.
-    func finishDecoding() throws(MaskingError) -> [UInt8] {
+    package func finishDecoding() throws(MaskingError) -> [UInt8] {
         if self.decompressor == nil {
             guard self.sniffed.isEmpty else { throw MaskingError(.decompression, "the deflate body is truncated") }
             return []

@@ -1,3 +1,4 @@
+import ExportVault
 import Foundation
 import GuardProxy
 import Hummingbird
@@ -48,13 +49,20 @@ public struct GuardRuntime: Sendable {
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
         }
+        let exports = secondFactor.map {
+            ExportAssembly.build(loaded, secondFactor: $0, rules: rules, sink: LoggingExportRecordSink(logger: self.logger))
+        }
+        if secondFactor == nil {
+            self.logger.warning("second_factor.enabled is false: protected exports are off too (downloads are masked, not encrypted)")
+        }
         let hooks = Self.hooks(loaded: loaded, rules: rules, gate: secondFactor?.gate,
-                               report: LoggingMaskingReport(logger: self.logger))
+                               report: LoggingMaskingReport(logger: self.logger), exports: exports, logger: self.logger)
         let started = Date()
         let proxy = GuardProxyServer(
             configuration: proxyConfiguration, certificates: certificates, hooks: hooks, logger: self.logger
         ) { group in
             secondFactor?.routes(group)
+            exports?.routes(group)
             group.get("status") { _, _ in
                 let settings = loaded.configuration.secondFactor
                 let status = GuardStatus(
@@ -93,12 +101,15 @@ extension GuardRuntime {
     /// The policy's hooks into the proxy: route labels, masking of bodies and chat frames by the live rules, and the
     /// second factor's gate. The runtime and the end-to-end tests build them the same way.
     public static func hooks(loaded: LoadedConfiguration, rules: LiveRules, gate: (any RequestGate)?,
-                             report: any MaskingReportSink) -> ProxyHooks {
-        ProxyHooks(
+                             report: any MaskingReportSink, exports: ExportAssembly? = nil,
+                             logger: Logger = Logger(label: "pii-guard")) -> ProxyHooks {
+        let masking = MaskingTransformer(rules: { rules.masking }, report: report)
+        let stepUp = gate ?? OpenGate()
+        return ProxyHooks(
             routeLabel: { site, path in loaded.routeLabel(site: site, path: path) },
-            responseTransformer: MaskingTransformer(rules: { rules.masking }, report: report),
+            responseTransformer: exports?.transformer(before: masking) ?? masking,
             webSocketTransformer: MaskingWebSocketTransformer(rules: { rules.masking }, report: report),
-            gate: gate ?? OpenGate())
+            gate: exports?.gate(after: stepUp, logger: logger) ?? stepUp)
     }
 }
 

@@ -18,8 +18,14 @@ public struct MenuRules: Decodable, Sendable {
         public var exports: [PathPattern]
         /// The masking profile of `rules/masking.yaml` its responses are masked with.
         public var masking: String
+        /// The masking profile applied to the cells of this menu's exports before they are encrypted; nil (the
+        /// default): exports keep the full data, which shipping and refunds need.
+        public var exportMasking: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, name, paths, exports, masking }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case id, name, paths, exports, masking
+            case exportMasking = "export_masking"
+        }
 
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -29,6 +35,7 @@ public struct MenuRules: Decodable, Sendable {
             self.paths = try c.decode([PathPattern].self, forKey: .paths)
             self.exports = try c.decodeIfPresent([PathPattern].self, forKey: .exports) ?? []
             self.masking = try c.decodeIfPresent(String.self, forKey: .masking) ?? "default"
+            self.exportMasking = try c.decodeIfPresent(String.self, forKey: .exportMasking)
             guard self.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
                 !self.id.isEmpty
             else {

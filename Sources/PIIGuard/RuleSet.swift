@@ -14,6 +14,8 @@ public struct RuleSet: Sendable {
     public let menus: MenuRules
     public let profiles: [String: MaskingProfile]
     public let maskers: [String: TextMasker]
+    /// Per menu id, the masker of its `export_masking` profile (absent: exports keep the full data).
+    public let exportMaskers: [String: TextMasker]
     public let files: [String]
 
     /// Reads and checks `menus.yaml` and `masking.yaml` in `directory`.
@@ -33,7 +35,26 @@ public struct RuleSet: Sendable {
             }
             maskers[menu.id] = TextMasker(profile: profile, detectors: StandardDetectors.all)
         }
-        return RuleSet(menus: menus, profiles: masking.profiles, maskers: maskers, files: [menusPath, maskingPath])
+        var exportMaskers: [String: TextMasker] = [:]
+        for (index, menu) in menus.menus.enumerated() {
+            guard let name = menu.exportMasking else { continue }
+            guard let profile = masking.profiles[name] else {
+                let codingPath: [any CodingKey] = [
+                    MenuRules.CodingKeys.menus, AnyCodingKey(intValue: index)!, MenuRules.Menu.CodingKeys.exportMasking,
+                ]
+                throw YAMLFile.error(at: codingPath, in: node, file: menusPath, message:
+                    "no masking profile '\(name)' in \(maskingPath) (it defines: \(masking.profiles.keys.sorted().joined(separator: ", ")))")
+            }
+            exportMaskers[menu.id] = TextMasker(profile: profile, detectors: StandardDetectors.all)
+        }
+        return RuleSet(menus: menus, profiles: masking.profiles, maskers: maskers, exportMaskers: exportMaskers,
+                       files: [menusPath, maskingPath])
+    }
+
+    /// Where a site's path stands for exports: its menu (id and name) and whether it is a declared export.
+    public func exportRoute(site: String, path: String, configuration: GuardConfiguration) -> MenuRules.Match? {
+        guard let ids = configuration.sites.first(where: { $0.name == site })?.menus else { return nil }
+        return self.menus.match(path: path, menuIDs: Set(ids))
     }
 
     /// The masking stage's view for a configuration's sites.

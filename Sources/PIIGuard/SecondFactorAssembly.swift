@@ -27,6 +27,10 @@ public struct SecondFactorAssembly: Sendable {
     /// The HTTP client for who-am-I and the gateways (the proxy's kind: no redirects, no decompression, a refused
     /// connection fails at once); run it as a service so it closes on shutdown.
     public let client: UpstreamClient
+    /// The guard's store, shared with the export tickets.
+    public let store: any RecordStore
+    /// Seals the passwords of export tickets (derived from the master key, label `export-tickets`).
+    public let exportTicketKey: SymmetricKey
 
     public var gate: any RequestGate { StepUpGate(stepUp: self.stepUp) }
 
@@ -130,7 +134,8 @@ public struct SecondFactorAssembly: Sendable {
                         identityHeaders: settings.identityHeaders ? Self.identityHeaderKey(masterKey) : nil),
             channels: channels.registrable, outbox: outbox, proofPolicy: proofPolicy,
             codeValidity: settings.codeValidity, clock: clock, logger: logger)
-        return SecondFactorAssembly(stepUp: stepUp, service: service, events: events, outbox: outbox, client: client)
+        return SecondFactorAssembly(stepUp: stepUp, service: service, events: events, outbox: outbox, client: client,
+                                    store: store, exportTicketKey: Self.derive(masterKey, "export-tickets"))
     }
 
     /// The key the admin uses to check `X-PII-Guard-Signature` (`pii-guard keys identity-headers` prints it).

@@ -7,17 +7,27 @@ import NIOCore
 import SecondFactor
 
 /// The JSON API for scripts and tests (docs/API.md): the same flows and rules as the pages.
-struct APIRoutes: Sendable {
+package struct APIRoutes: Sendable {
     let routes: StepUpRoutes
+
+    package init(routes: StepUpRoutes) { self.routes = routes }
     var stepUp: StepUp { self.routes.stepUp }
 
     /// An API failure: HTTP status, a stable code, and a sentence in the caller's language.
-    struct Failure: Error {
+    package struct Failure: Error {
         let status: HTTPResponse.Status
         let code: String
         let korean: String
         let english: String
         var lockedUntil: Date? = nil
+
+        package init(status: HTTPResponse.Status, code: String, korean: String, english: String, lockedUntil: Date? = nil) {
+            self.status = status
+            self.code = code
+            self.korean = korean
+            self.english = english
+            self.lockedUntil = lockedUntil
+        }
     }
 
     struct ErrorBody: Encodable {
@@ -231,7 +241,7 @@ struct APIRoutes: Sendable {
                 english: "Verify with your current second factor before changing it.")
     }
 
-    func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
         } catch {
@@ -254,7 +264,7 @@ struct APIRoutes: Sendable {
 
     /// Runs a handler with the API's rules: JSON in and out, same-origin for state changes, the session cookie set
     /// when new, every failure as `{"error", "message"}` with a fitting status.
-    func call(_ request: Request, _ context: GuardRequestContext, changesState: Bool = true,
+    package func call(_ request: Request, _ context: GuardRequestContext, changesState: Bool = true,
               _ handler: (StepUpRoutes.Visit, ByteBuffer) async throws -> Response) async -> Response {
         let english = ErrorPage.prefersEnglish(request.headers[.acceptLanguage])
         func fail(_ failure: Failure, _ visit: StepUpRoutes.Visit?) -> Response {

@@ -7,7 +7,7 @@ import TextEscaping
 public enum PageLanguage: String, Sendable {
     case ko, en
 
-    func t(_ korean: String, _ english: String) -> String { self == .ko ? korean : english }
+    package func t(_ korean: String, _ english: String) -> String { self == .ko ? korean : english }
 }
 
 /// The second factor's pages, as HTML strings.
@@ -17,20 +17,21 @@ public enum PageLanguage: String, Sendable {
 /// title, the code field asks the phone's keyboard for digits (`inputmode="numeric"`) and lets the browser fill it
 /// from an SMS (`autocomplete="one-time-code"`). Every POST form carries the session's CSRF token. No external
 /// resources: the pages load under `default-src 'none'`.
-enum Pages {
+package enum Pages {
     static let masker = MaskStyle()
 
-    struct Common {
-        let language: PageLanguage
-        let csrf: String
-        let next: String
-        let account: String?
+    package struct Common {
+        package let language: PageLanguage
+        package let csrf: String
+        package let next: String
+        package let account: String?
     }
 
     // MARK: Layout
 
-    static func layout(_ language: PageLanguage, title: String, account: String? = nil, body: String,
-                       refreshSeconds: Int? = nil, wide: Bool = false, settingsLink: Bool = false) -> String {
+    package static func layout(_ language: PageLanguage, title: String, account: String? = nil, body: String,
+                       refreshSeconds: Int? = nil, wide: Bool = false, settingsLink: Bool = false,
+                       banner: (ko: String, en: String) = ("개인정보 보호 추가 인증", "Personal-data step-up verification")) -> String {
         let t = language.t
         let refresh = refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
         let who = account.map { "<p class=\"who\">\(t("계정", "Account")): <strong>\(Escape.markup($0))</strong></p>" } ?? ""
@@ -41,7 +42,7 @@ enum Pages {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             \(refresh)
-            <title>\(Escape.markup(title)) · \(t("개인정보 보호 추가 인증", "Personal-data step-up verification"))</title>
+            <title>\(Escape.markup(title)) · \(t(banner.ko, banner.en))</title>
             <style>
             :root { color-scheme: light; --accent: #1d4ed8; --line: #d1d5db; --bad: #b91c1c; --ok: #166534; }
             * { box-sizing: border-box; }
@@ -52,7 +53,7 @@ enum Pages {
             h1 { font-size: 1.35rem; margin: 0 0 1rem; }
             h2 { font-size: 1.05rem; margin: 1.4rem 0 .5rem; }
             label { display: block; font-weight: 600; margin: 1rem 0 .3rem; }
-            input[type=text], input[type=tel], input[type=email], select { width: 100%; font: inherit; padding: .55rem .7rem; border: 1px solid #6b7280; border-radius: .4rem; }
+            input[type=text], input[type=tel], input[type=email], input[type=password], select { width: 100%; font: inherit; padding: .55rem .7rem; border: 1px solid #6b7280; border-radius: .4rem; }
             input.code { font-size: 1.6rem; letter-spacing: .4rem; font-family: ui-monospace, monospace; max-width: 14rem; }
             .hint { color: #4b5563; font-size: .92rem; margin: .2rem 0 0; }
             button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .6rem 1.2rem; border-radius: .4rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; margin-top: 1.1rem; }
@@ -80,7 +81,7 @@ enum Pages {
             </style>
             </head>
             <body\(wide ? " class=\"wide\"" : "")>
-            <header><p>pii-guard · \(t("개인정보 보호 추가 인증", "Personal-data step-up verification"))</p></header>
+            <header><p>pii-guard · \(t(banner.ko, banner.en))</p></header>
             <main id="main">
             <h1>\(Escape.markup(title))</h1>
             \(who)
@@ -92,20 +93,20 @@ enum Pages {
             """
     }
 
-    static func hidden(_ name: String, _ value: String) -> String {
+    package static func hidden(_ name: String, _ value: String) -> String {
         "<input type=\"hidden\" name=\"\(name)\" value=\"\(Escape.markup(value))\">"
     }
 
-    static func formHeader(_ action: String, _ common: Common) -> String {
+    package static func formHeader(_ action: String, _ common: Common) -> String {
         "<form method=\"post\" action=\"\(action)\">" + self.hidden("csrf", common.csrf) + self.hidden("next", common.next)
     }
 
-    static func alert(_ text: String?) -> String {
+    package static func alert(_ text: String?) -> String {
         guard let text else { return "" }
         return "<div class=\"alert\" role=\"alert\">\(Escape.markup(text))</div>"
     }
 
-    static func notice(_ text: String?) -> String {
+    package static func notice(_ text: String?) -> String {
         guard let text else { return "" }
         return "<div class=\"notice\" role=\"status\">\(Escape.markup(text))</div>"
     }
@@ -337,7 +338,7 @@ enum Pages {
         return self.layout(language, title: t("로그인이 필요합니다", "Please log in"), body: body)
     }
 
-    static func message(_ language: PageLanguage, title: String, detail: String, link: (String, String)?) -> String {
+    package static func message(_ language: PageLanguage, title: String, detail: String, link: (String, String)?) -> String {
         var body = "<div class=\"alert\" role=\"alert\">\(Escape.markup(detail))</div>"
         if let link { body += "<p><a class=\"button secondary\" href=\"\(Escape.markup(link.0))\">\(Escape.markup(link.1))</a></p>" }
         return self.layout(language, title: title, body: body)
@@ -394,7 +395,7 @@ enum Pages {
     }
 
     /// `2026-11-23 16:05 KST`
-    static func kst(_ date: Date, seconds: Bool = false) -> String {
+    package static func kst(_ date: Date, seconds: Bool = false) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "Asia/Seoul")

@@ -88,7 +88,7 @@ public struct StepUp: Sendable {
         return next
     }
 
-    static func query(_ items: [(String, String)]) -> String {
+    package static func query(_ items: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~/")
         return items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
@@ -96,7 +96,7 @@ public struct StepUp: Sendable {
     }
 
     /// `/__guard/verify?next=…&reason=…`
-    static func verifyURL(next: String, reason: String? = nil) -> String {
+    package static func verifyURL(next: String, reason: String? = nil) -> String {
         var items = [("next", next)]
         if let reason { items.append(("reason", reason)) }
         return "/__guard/verify?" + self.query(items)

@@ -110,7 +110,7 @@ public struct StepUpGate: RequestGate {
     }
 
     /// GET/HEAD that asks for HTML and is not marked as a script's request.
-    static func isPageNavigation(_ request: GateRequest) -> Bool {
+    package static func isPageNavigation(_ request: GateRequest) -> Bool {
         guard !request.isWebSocket, request.method == .get || request.method == .head else { return false }
         if let requestedWith = request.headers[HTTPField.Name("X-Requested-With")!], !requestedWith.isEmpty { return false }
         if let mode = request.headers[HTTPField.Name("Sec-Fetch-Mode")!], mode != "navigate" { return false }

@@ -14,21 +14,21 @@ import SecondFactor
 /// request needs the session's CSRF token; every state-changing API call must be JSON (which a cross-site form
 /// cannot send without a CORS preflight the guard never grants) and, when the browser names an origin, same-origin.
 public struct StepUpRoutes: Sendable {
-    let stepUp: StepUp
+    package let stepUp: StepUp
 
     public init(stepUp: StepUp) { self.stepUp = stepUp }
 
     /// What every handler needs to know about the request.
-    struct Visit {
-        let site: String
-        let language: PageLanguage
-        let session: GuardSession
-        let client: IPAddress
-        let identity: IdentityResult
-        let next: String
-        let now: Date
+    package struct Visit {
+        package let site: String
+        package let language: PageLanguage
+        package let session: GuardSession
+        package let client: IPAddress
+        package let identity: IdentityResult
+        package let next: String
+        package let now: Date
 
-        var account: String? {
+        package var account: String? {
             if case .known(let identity) = self.identity { return identity.account }
             return nil
         }
@@ -71,7 +71,7 @@ public struct StepUpRoutes: Sendable {
     // MARK: Request plumbing
 
     /// Builds the visit; pages without a logged-in admin user, or with the identity source down, end here.
-    func visit(_ request: Request, _ context: GuardRequestContext, fields: [String: String] = [:]) async -> Visit? {
+    package func visit(_ request: Request, _ context: GuardRequestContext, fields: [String: String] = [:]) async -> Visit? {
         guard let site = self.stepUp.siteForHost(request.head.authority ?? "") else { return nil }
         let client = HeaderPolicy.clientAddress(peer: context.peer, headers: request.headers,
                                                 trusted: self.stepUp.trustedProxies)
@@ -83,7 +83,7 @@ public struct StepUpRoutes: Sendable {
                      identity: identity, next: next, now: self.stepUp.clock())
     }
 
-    func page(_ request: Request, _ context: GuardRequestContext,
+    package func page(_ request: Request, _ context: GuardRequestContext,
               _ handler: (Visit, [String: String]) async throws -> Response) async throws -> Response {
         guard let visit = await self.visit(request, context) else {
             return ErrorPage.response(.policyUnavailable, requestID: context.requestID, request: request.headers)
@@ -95,7 +95,7 @@ public struct StepUpRoutes: Sendable {
         return try await self.guarded(visit, context: context, request: request) { try await handler(visit, query) }
     }
 
-    func form(_ request: Request, _ context: GuardRequestContext,
+    package func form(_ request: Request, _ context: GuardRequestContext,
               _ handler: (Visit, [String: String]) async throws -> Response) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 * 1024)
         let fields = FormFields.parse(String(buffer: body))
@@ -114,7 +114,7 @@ public struct StepUpRoutes: Sendable {
     }
 
     /// Identity checks every page shares, and the store failing closed.
-    func guarded(_ visit: Visit, context: GuardRequestContext, request: Request,
+    package func guarded(_ visit: Visit, context: GuardRequestContext, request: Request,
                  _ body: () async throws -> Response) async throws -> Response {
         switch visit.identity {
         case .anonymous: return self.html(Pages.loginFirst(visit.language, next: "/"), visit, status: .unauthorized)
@@ -139,29 +139,29 @@ public struct StepUpRoutes: Sendable {
         }
     }
 
-    static func sameOrigin(_ request: Request) -> Bool {
+    package static func sameOrigin(_ request: Request) -> Bool {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" { return false }
         guard let origin = request.headers[.origin] else { return true }
         return origin == "https://\(request.head.authority ?? "")"
     }
 
-    func common(_ visit: Visit) -> Pages.Common {
+    package func common(_ visit: Visit) -> Pages.Common {
         Pages.Common(language: visit.language, csrf: visit.session.csrfToken(key: self.stepUp.keys.csrf), next: visit.next,
                      account: visit.account)
     }
 
-    func html(_ page: String, _ visit: Visit, status: HTTPResponse.Status = .ok, retryAfter: TimeInterval? = nil) -> Response {
+    package func html(_ page: String, _ visit: Visit, status: HTTPResponse.Status = .ok, retryAfter: TimeInterval? = nil) -> Response {
         var response = Self.htmlResponse(page, status: status)
         if visit.session.isNew { response.headers[.setCookie] = visit.session.setCookie }
         if let retryAfter { response.headers[.retryAfter] = String(max(1, Int(retryAfter.rounded(.up)))) }
         return response
     }
 
-    static func htmlResponse(_ page: String, status: HTTPResponse.Status) -> Response {
+    package static func htmlResponse(_ page: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: Self.pageHeaders, body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 
-    static let pageHeaders: HTTPFields = [
+    package static let pageHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "no-store",
         .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -170,7 +170,7 @@ public struct StepUpRoutes: Sendable {
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
     ]
 
-    func redirect(_ location: String, _ visit: Visit) -> Response {
+    package func redirect(_ location: String, _ visit: Visit) -> Response {
         var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
         if visit.session.isNew { response.headers[.setCookie] = visit.session.setCookie }
         return response
@@ -188,7 +188,7 @@ public struct StepUpRoutes: Sendable {
         return language == .ko ? "\(minutes)분" : "\(minutes) minutes"
     }
 
-    func proofIsValid(_ visit: Visit, account: String) async throws -> Bool {
+    package func proofIsValid(_ visit: Visit, account: String) async throws -> Bool {
         guard !visit.session.isNew else { return false }
         let verdict = try await self.stepUp.service.check(
             account: account, sessionHash: visit.session.hash, site: visit.site, clientAddress: visit.client.description,
@@ -444,7 +444,7 @@ public struct StepUpRoutes: Sendable {
         let code: String?
     }
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+    package static func json(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

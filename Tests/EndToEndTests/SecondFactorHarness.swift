@@ -1,4 +1,5 @@
 import DemoAdmin
+import ExportVault
 import Foundation
 import GuardProxy
 import GuardTestSupport
@@ -76,6 +77,8 @@ struct SecondFactorHarness: Sendable {
     let configurationFile: String
     /// What each masked response had masked (counts by kind).
     let masking: RecordingMaskingReport
+    /// The protected exports delivered and refused.
+    let exports: RecordingExportSink
 
     var base: String { "https://127.0.0.1:\(self.port)" }
 
@@ -158,17 +161,20 @@ struct SecondFactorHarness: Sendable {
                 let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
                                       directory: loaded.rulesDirectory, configuration: loaded.configuration)
                 let report = RecordingMaskingReport()
+                let exportSink = RecordingExportSink()
+                let exports = ExportAssembly.build(loaded, secondFactor: assembly, rules: rules, sink: exportSink)
                 let proxy = try GuardProxyServer(
                     configuration: try loaded.proxyConfiguration(), certificates: Harness.certificates.store,
-                    hooks: GuardRuntime.hooks(loaded: loaded, rules: rules, gate: assembly.gate, report: report),
-                    logger: logger, guardRoutes: { assembly.routes($0) }
+                    hooks: GuardRuntime.hooks(loaded: loaded, rules: rules, gate: assembly.gate, report: report,
+                                              exports: exports, logger: logger),
+                    logger: logger, guardRoutes: { assembly.routes($0); exports.routes($0) }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)
                 let task = Task { try await group.run() }
                 let harness = SecondFactorHarness(
                     port: await proxyPort.wait(), adminPort: adminPort, caFile: Harness.certificates.paths.caCertificate,
                     assembly: assembly, clock: clock, gateway: gateway, smtp: smtpServer, configurationFile: file,
-                    masking: report)
+                    masking: report, exports: exportSink)
                 do {
                     try await body(harness)
                 } catch {
@@ -234,7 +240,7 @@ final class Browser: Sendable {
     func cookie(_ name: String) -> String? { self.cookies.withLock { $0[name] } }
 
     func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil,
-                 compressed: Bool = false) async throws -> Answer {
+                 compressed: Bool = false, saveBodyTo: String? = nil) async throws -> Answer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -265,6 +271,10 @@ final class Browser: Sendable {
             self.cookies.withLock { jar in
                 if parts[1].isEmpty || value.contains("Max-Age=0") { jar.removeValue(forKey: parts[0]) } else { jar[parts[0]] = parts[1] }
             }
+        }
+        if let saveBodyTo {
+            try? FileManager.default.removeItem(atPath: saveBodyTo)
+            try FileManager.default.copyItem(atPath: folder + "/body", toPath: saveBodyTo)
         }
         let text = (try? String(contentsOfFile: folder + "/body", encoding: .utf8)) ?? ""
         return Answer(status: status, headers: fields, body: text)
@@ -298,6 +308,23 @@ final class Browser: Sendable {
             }
         }
         return (code, (try? String(contentsOf: file, encoding: .utf8)) ?? "")
+    }
+
+    /// Runs a program to its end without holding a Swift concurrency thread; returns its exit status.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        return try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
     }
 
     /// A page navigation, as a browser makes it.

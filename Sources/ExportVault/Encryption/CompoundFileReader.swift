@@ -14,6 +14,8 @@ struct CompoundFileReader {
         let id: Int
         let name: [UInt16]
         let type: CompoundFile.ObjectType
+        /// Red-black colour (0 red, 1 black); kept for validation, not needed for lookup.
+        let isBlack: Bool
         let left: UInt32
         let right: UInt32
         let child: UInt32
@@ -104,12 +106,13 @@ struct CompoundFileReader {
 
         func chain(from first: UInt32, _ what: String) throws(VaultCryptoError) -> [UInt32] {
             var sectors: [UInt32] = []
+            var visited = Set<UInt32>()
             var current = first
             while current != CompoundFile.endOfChain {
                 guard current <= CompoundFile.maxRegularSector, Int(current) < fat.count else {
                     throw .corrupt("the \(what) chain points outside the file")
                 }
-                guard sectors.count < fat.count else { throw .corrupt("the \(what) chain loops") }
+                guard visited.insert(current).inserted else { throw .corrupt("the \(what) chain loops") }
                 sectors.append(current)
                 current = fat[Int(current)]
             }
@@ -164,7 +167,7 @@ struct CompoundFileReader {
         if majorVersion == 3 { size &= 0xFFFF_FFFF }
         guard size <= UInt64(Int.max) else { throw .corrupt("directory entry \(id) has an impossible size") }
         return Entry(
-            id: id, name: name, type: type,
+            id: id, name: name, type: type, isBlack: raw[0x43] == 1,
             left: raw.le32(0x44), right: raw.le32(0x48), child: raw.le32(0x4C),
             startSector: raw.le32(0x74), size: Int(size)
         )
@@ -215,6 +218,7 @@ struct CompoundFileReader {
         of entry: Entry, _ body: (UnsafeRawBufferPointer) throws(VaultCryptoError) -> Void
     ) throws(VaultCryptoError) {
         guard entry.type == .stream else { throw .corrupt("\(entry.nameString) is not a stream") }
+        guard entry.size <= bytes.count else { throw .corrupt("\(entry.nameString) claims to be larger than the file") }
         var remaining = entry.size
         guard remaining > 0 else { return }
         if remaining < CompoundFile.miniStreamCutoff {
@@ -222,7 +226,7 @@ struct CompoundFileReader {
             return
         }
         var current = entry.startSector
-        var steps = 0
+        var visited = [Bool](repeating: false, count: fat.count)
         var runStart = -1
         var runLength = 0
         func flushRun() throws(VaultCryptoError) {
@@ -235,10 +239,11 @@ struct CompoundFileReader {
             runLength = 0
         }
         while remaining > runLength * sectorSize {
-            guard current <= CompoundFile.maxRegularSector, Int(current) < fat.count, steps < fat.count else {
-                throw .corrupt("the chain of \(entry.nameString) is shorter than the stream or damaged")
+            guard current <= CompoundFile.maxRegularSector, Int(current) < fat.count, !visited[Int(current)] else {
+                throw .corrupt("the chain of \(entry.nameString) is shorter than the stream, loops or is damaged")
             }
             let sector = Int(current)
+            visited[sector] = true
             if runLength > 0 && sector == runStart + runLength {
                 runLength += 1
             } else {
@@ -246,7 +251,6 @@ struct CompoundFileReader {
                 runStart = sector
                 runLength = 1
             }
-            steps += 1
             current = fat[sector]
         }
         try flushRun()
@@ -257,13 +261,14 @@ struct CompoundFileReader {
     ) throws(VaultCryptoError) {
         var remaining = size
         var current = start
-        var steps = 0
+        var visited = [Bool](repeating: false, count: miniFat.count)
         let miniPerSector = sectorSize / CompoundFile.miniSectorSize
         while remaining > 0 {
-            guard current <= CompoundFile.maxRegularSector, Int(current) < miniFat.count, steps < miniFat.count else {
-                throw .corrupt("the mini-stream chain of \(name) is damaged")
+            guard current <= CompoundFile.maxRegularSector, Int(current) < miniFat.count, !visited[Int(current)] else {
+                throw .corrupt("the mini-stream chain of \(name) loops or is damaged")
             }
             let mini = Int(current)
+            visited[mini] = true
             let containerIndex = mini / miniPerSector
             guard containerIndex < miniStreamSectors.count else {
                 throw .corrupt("\(name) points outside the mini stream")
@@ -274,14 +279,15 @@ struct CompoundFileReader {
             guard offset + length <= bytes.count else { throw .corrupt("\(name) runs past the end of the file") }
             try body(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
             remaining -= length
-            steps += 1
             current = miniFat[mini]
         }
     }
 
     /// The whole content of a stream, copied.
     func read(_ entry: Entry, limit: Int = .max) throws(VaultCryptoError) -> [UInt8] {
-        guard entry.size <= limit else { throw .corrupt("\(entry.nameString) is implausibly large") }
+        guard entry.size <= limit, entry.size <= bytes.count else {
+            throw .corrupt("\(entry.nameString) is implausibly large")
+        }
         var result: [UInt8] = []
         result.reserveCapacity(entry.size)
         try forEachPiece(of: entry) { piece in result.append(contentsOf: piece) }

@@ -120,6 +120,7 @@ enum PackageCipher {
         }
         let integrity = IntegrityState(hash.makeHMAC(key: hmacKey))
         let keyDataSalt = info.keyData.salt
+        let descriptor = info
 
         let writer = try container(packageStreamSize: streamSize, infoSize: infoSize) { output throws(VaultCryptoError) in
             var header: [UInt8] = []
@@ -138,7 +139,7 @@ enum PackageCipher {
             guard let value = integrity.value else {
                 throw VaultCryptoError(.invalidInput, "internal error: EncryptionInfo written before EncryptedPackage")
             }
-            var finished = info
+            var finished = descriptor
             finished.encryptedHmacValue = Array(try AgileCrypto.encryptCBC(
                 AgileCrypto.zeroPadded(value), key: packageKey,
                 iv: AgileCrypto.iv(salt: keyDataSalt, blockKey: AgileBlockKey.hmacValue, hash: hash, blockSize: blockSize)
@@ -273,6 +274,7 @@ enum PackageCipher {
         var hmac = keyData.hashAlgorithm.makeHMAC(key: Array(hmacKey.prefix(keyData.hashSize)))
 
         guard packageEntry.size >= 8 else { throw .corrupt("the EncryptedPackage stream is too short") }
+        guard packageEntry.size <= file.count else { throw .corrupt("the EncryptedPackage stream is larger than the file") }
         var decryptor = SegmentDecryptor(
             key: packageKey, salt: keyData.salt, hash: keyData.hashAlgorithm,
             blockSize: keyData.blockSize, streamSize: packageEntry.size

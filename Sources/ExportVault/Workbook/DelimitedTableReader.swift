@@ -28,7 +28,7 @@ public struct DelimitedTableReader: Sendable {
         /// Tab for `text/tab-separated-values` (and its `text/tsv` spelling); nil otherwise (sniff).
         public static func declared(inContentType contentType: String?) -> Delimiter? {
             guard let contentType else { return nil }
-            let type = contentType.split(separator: ";").first.map { String($0).trimmingASCIIWhitespace().lowercased() } ?? ""
+            let type = contentType.split(separator: ";").first.map { String($0).workbookTrimmed().lowercased() } ?? ""
             return ["text/tab-separated-values", "text/tsv", "text/x-tsv"].contains(type) ? .tab : nil
         }
     }
@@ -52,7 +52,8 @@ public struct DelimitedTableReader: Sendable {
     /// Whether the current record has any byte (an empty line is skipped).
     private var recordStarted = false
     private var finished = false
-    private var failed = false
+    /// The first error; every later call throws it again (the rows after it would be wrong or missing).
+    private var failure: WorkbookError?
     /// Records returned so far; the record being read is `rowCount + 1`.
     public private(set) var rowCount = 0
     /// The physical line being read (1-based).
@@ -93,13 +94,24 @@ public struct DelimitedTableReader: Sendable {
         return Delimiter.allCases.first { $0.byte == separator }
     }
 
-    /// Reads the next bytes of the export and returns the rows completed by them (possibly none).
+    /// Reads the next bytes of the export and returns the rows completed by them (possibly none). While the
+    /// delimiter or the encoding is still being sniffed, rows are held (at most the first row, or the first 4 KiB
+    /// after the first non-ASCII byte) and come out with a later call.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(WorkbookError) -> [[String]] {
-        precondition(!self.finished, "DelimitedTableReader.feed after finish()")
-        guard !self.failed else { return [] }
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            return try self.read(bytes)
+        } catch {
+            self.failure = error
+            throw error
+        }
+    }
+
+    private mutating func read(_ bytes: some Collection<UInt8>) throws(WorkbookError) -> [[String]] {
         var rows: [[String]] = []
         self.decoded.removeAll(keepingCapacity: true)
-        let valid = try withContiguousBytes(bytes) { (b) throws(WorkbookError) in try self.decoder.decode(b, into: &self.decoded) }
+        let valid = try withWorkbookInput(bytes) { (b) throws(WorkbookError) in try self.decoder.decode(b, into: &self.decoded) }
         try self.parseDecoded(into: &rows, final: false)
         if !valid { throw self.encodingError() }
         return rows
@@ -107,9 +119,18 @@ public struct DelimitedTableReader: Sendable {
 
     /// Ends the input: returns the last row (one without a final line break) and checks that nothing is left open.
     public mutating func finish() throws(WorkbookError) -> [[String]] {
-        precondition(!self.finished, "DelimitedTableReader.finish() called twice")
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
         self.finished = true
-        guard !self.failed else { return [] }
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            return try self.readEnd()
+        } catch {
+            self.failure = error
+            throw error
+        }
+    }
+
+    private mutating func readEnd() throws(WorkbookError) -> [[String]] {
         var rows: [[String]] = []
         self.decoded.removeAll(keepingCapacity: true)
         let valid = try self.decoder.finish(into: &self.decoded)
@@ -117,7 +138,6 @@ public struct DelimitedTableReader: Sendable {
         if !valid { throw self.encodingError() }
         switch self.state {
         case .quoted:
-            self.failed = true
             throw WorkbookError(.unterminatedQuote(row: self.quoteRow, line: self.quoteLine))
         case .fieldStart, .unquoted, .quoteInQuoted:
             if self.recordStarted { try self.endRecord(into: &rows) }
@@ -125,9 +145,8 @@ public struct DelimitedTableReader: Sendable {
         return rows
     }
 
-    private mutating func encodingError() -> WorkbookError {
-        self.failed = true
-        return WorkbookError(.invalidEncoding(row: self.rowCount + 1, line: self.line, encoding: self.decoder.encoding ?? .utf8))
+    private func encodingError() -> WorkbookError {
+        WorkbookError(.invalidEncoding(row: self.rowCount + 1, line: self.line, encoding: self.decoder.encoding ?? .utf8))
     }
 
     /// Runs the decoded bytes through the delimiter sniffer (until it has decided) and the parser.
@@ -275,14 +294,12 @@ public struct DelimitedTableReader: Sendable {
     private mutating func checkCellLength() throws(WorkbookError) {
         // More bytes than 4 per character means more characters than a cell holds.
         if self.cell.count > 4 * Self.maxCellCharacters {
-            self.failed = true
             throw WorkbookError(.cellTooLong(row: self.rowCount + 1, column: self.row.count + 1, limit: Self.maxCellCharacters))
         }
     }
 
     private mutating func endCell() throws(WorkbookError) {
         guard self.row.count < Self.maxColumns else {
-            self.failed = true
             throw WorkbookError(.tooManyColumns(row: self.rowCount + 1, limit: Self.maxColumns))
         }
         // The decoder has validated the bytes: this is a plain copy.

@@ -61,7 +61,8 @@ public struct HTMLTableReader: Sendable {
     private var output: [[String]] = []
     private var started = false
     private var finished = false
-    private var failed = false
+    /// The first error; every later call throws it again (the rows after it would be wrong or missing).
+    private var failure: WorkbookError?
     private var line = 1
     /// Table rows seen anywhere in the page.
     private var rowsSeen = 0
@@ -86,14 +87,24 @@ public struct HTMLTableReader: Sendable {
 
     /// Reads the next bytes of the page and returns the chosen table's rows completed by them.
     public mutating func feed(_ bytes: some Collection<UInt8>) throws(WorkbookError) -> [[String]] {
-        precondition(!self.finished, "HTMLTableReader.feed after finish()")
-        guard !self.failed, !self.done else { return [] }
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            return try self.read(bytes)
+        } catch {
+            self.failure = error
+            throw error
+        }
+    }
+
+    private mutating func read(_ bytes: some Collection<UInt8>) throws(WorkbookError) -> [[String]] {
+        guard !self.done else { return [] }
         if !self.started, !bytes.isEmpty {
             self.started = true
             try Self.refuseBinaryWorkbook(bytes)
         }
         self.decoded.removeAll(keepingCapacity: true)
-        let valid = try withContiguousBytes(bytes) { (b) throws(WorkbookError) in try self.decoder.decode(b, into: &self.decoded) }
+        let valid = try withWorkbookInput(bytes) { (b) throws(WorkbookError) in try self.decoder.decode(b, into: &self.decoded) }
         try self.lexDecoded()
         if !valid { throw self.encodingError() }
         return self.takeOutput()
@@ -102,9 +113,18 @@ public struct HTMLTableReader: Sendable {
     /// Ends the page: closes what is left open and returns the last rows. Throws `noTable` when the page had no
     /// table with rows.
     public mutating func finish() throws(WorkbookError) -> [[String]] {
-        precondition(!self.finished, "HTMLTableReader.finish() called twice")
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
         self.finished = true
-        guard !self.failed else { return [] }
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            return try self.readEnd()
+        } catch {
+            self.failure = error
+            throw error
+        }
+    }
+
+    private mutating func readEnd() throws(WorkbookError) -> [[String]] {
         if !self.done {
             self.decoded.removeAll(keepingCapacity: true)
             let valid = try self.decoder.finish(into: &self.decoded)
@@ -133,9 +153,8 @@ public struct HTMLTableReader: Sendable {
         self.output.append(contentsOf: rows)
     }
 
-    private mutating func encodingError() -> WorkbookError {
-        self.failed = true
-        return WorkbookError(.invalidEncoding(row: self.rowsSeen + 1, line: self.line, encoding: self.decoder.encoding ?? .utf8))
+    private func encodingError() -> WorkbookError {
+        WorkbookError(.invalidEncoding(row: self.rowsSeen + 1, line: self.line, encoding: self.decoder.encoding ?? .utf8))
     }
 
     /// `application/vnd.ms-excel` is sometimes a real binary workbook (BIFF .xls, or an .xlsx zip), not HTML.
@@ -387,7 +406,6 @@ public struct HTMLTableReader: Sendable {
             self.tables[last].cell!.append(contentsOf: bytes)
         }
         if self.tables[last].cell!.count > 4 * Self.maxCellCharacters {
-            self.failed = true
             throw WorkbookError(.cellTooLong(row: self.rowsSeen + 1, column: self.tables[last].cells.count + 1, limit: Self.maxCellCharacters))
         }
     }
@@ -397,7 +415,6 @@ public struct HTMLTableReader: Sendable {
         let text = Self.cellText(raw)
         let span = self.tables[last].cellSpan
         guard self.tables[last].cells.count + span <= Self.maxColumns else {
-            self.failed = true
             throw WorkbookError(.tooManyColumns(row: self.rowsSeen + 1, limit: Self.maxColumns))
         }
         self.tables[last].cells.append(text)

@@ -26,7 +26,7 @@ public enum TableTextEncoding: String, Sendable, Hashable, CaseIterable {
     /// The encoding a charset label names (`utf-8`, `euc-kr`, `cp949`, `ks_c_5601-1987`, …), case-insensitive;
     /// `us-ascii` counts as UTF-8. Nil for labels this module does not read.
     public init?(label: String) {
-        let value = label.trimmingASCIIWhitespace().trimmingQuotes().lowercased()
+        let value = label.workbookTrimmed().trimmingQuotes().lowercased()
         switch value {
         case "utf-8", "utf8", "unicode-1-1-utf-8", "us-ascii", "ascii":
             self = .utf8
@@ -44,7 +44,7 @@ public enum TableTextEncoding: String, Sendable, Hashable, CaseIterable {
         guard let contentType else { return nil }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, String(pair[0]).trimmingASCIIWhitespace().lowercased() == "charset" else { continue }
+            guard pair.count == 2, String(pair[0]).workbookTrimmed().lowercased() == "charset" else { continue }
             return TableTextEncoding(label: String(pair[1]))
         }
         return nil
@@ -52,7 +52,7 @@ public enum TableTextEncoding: String, Sendable, Hashable, CaseIterable {
 }
 
 extension String {
-    func trimmingASCIIWhitespace() -> String {
+    func workbookTrimmed() -> String {
         let scalars = self.unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
@@ -347,7 +347,7 @@ struct CP949Table: Sendable {
 
 /// Runs `body` on the bytes of any collection as one buffer: in place when they are contiguous (arrays, `Data`,
 /// NIO views), else on a copy.
-func withContiguousBytes<R>(
+func withWorkbookInput<R>(
     _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(WorkbookError) -> R
 ) throws(WorkbookError) -> R {
     var failure: WorkbookError?

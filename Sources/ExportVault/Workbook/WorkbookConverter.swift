@@ -43,7 +43,7 @@ public struct WorkbookConverter: ~Copyable, Sendable {
         /// admins use for HTML tables). For `application/octet-stream` and unknown types the file name's extension
         /// decides (`.csv`, `.tsv`, `.txt`, `.html`, `.htm`, `.xls`). Nil when neither says.
         public init?(contentType: String?, fileName: String? = nil) {
-            let type = contentType?.split(separator: ";").first.map { String($0).trimmingASCIIWhitespace().lowercased() } ?? ""
+            let type = contentType?.split(separator: ";").first.map { String($0).workbookTrimmed().lowercased() } ?? ""
             switch type {
             case "text/csv", "application/csv", "text/comma-separated-values", "text/x-csv", "application/x-csv":
                 self = .delimited(nil)
@@ -70,6 +70,9 @@ public struct WorkbookConverter: ~Copyable, Sendable {
     private var builder: XLSXBuilder
     private let firstRowIsHeader: Bool
     private var sawFirstRow = false
+    private let rowTransform: (@Sendable (inout [String], Int) -> Void)?
+    private var rowsSeen = 0
+    private var failure: WorkbookError?
 
     /// - Parameters:
     ///   - source: the export's format.
@@ -88,6 +91,7 @@ public struct WorkbookConverter: ~Copyable, Sendable {
             self.html = HTMLTableReader(encoding: encoding)
         }
         self.firstRowIsHeader = firstRowIsHeader
+        self.rowTransform = options.rowTransform
         self.builder = try XLSXBuilder(sheetName: sheetName, options: options)
     }
 
@@ -103,31 +107,50 @@ public struct WorkbookConverter: ~Copyable, Sendable {
             options: options)
     }
 
-    /// Reads the next chunk of the export and writes the rows it completes.
+    /// Reads the next chunk of the export and writes the rows it completes. After an error every later call
+    /// throws it again: a workbook missing rows is never produced.
     public mutating func feed(_ chunk: some Collection<UInt8>) throws(WorkbookError) {
-        let rows: [[String]]
-        if self.delimited != nil {
-            rows = try self.delimited!.feed(chunk)
-        } else {
-            rows = try self.html!.feed(chunk)
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            let rows: [[String]]
+            if self.delimited != nil {
+                rows = try self.delimited!.feed(chunk)
+            } else {
+                rows = try self.html!.feed(chunk)
+            }
+            try self.write(rows)
+        } catch {
+            self.failure = error
+            throw error
         }
-        try self.write(rows)
     }
 
     /// Ends the export and completes the workbook at `url` (see `XLSXBuilder.finish(to:)`).
     public mutating func finish(to url: URL) throws(WorkbookError) -> ConversionSummary {
-        let encoding = try self.drain()
-        var summary = try self.builder.finish(to: url)
-        summary.encoding = encoding
-        return summary
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            let encoding = try self.drain()
+            var summary = try self.builder.finish(to: url)
+            summary.encoding = encoding
+            return summary
+        } catch {
+            self.failure = error
+            throw error
+        }
     }
 
     /// Ends the export and returns the workbook's bytes (small exports).
     public mutating func finishData() throws(WorkbookError) -> (data: Data, summary: ConversionSummary) {
-        let encoding = try self.drain()
-        var (data, summary) = try self.builder.finishData()
-        summary.encoding = encoding
-        return (data, summary)
+        if let failure = self.failure { throw failure }
+        do throws(WorkbookError) {
+            let encoding = try self.drain()
+            var (data, summary) = try self.builder.finishData()
+            summary.encoding = encoding
+            return (data, summary)
+        } catch {
+            self.failure = error
+            throw error
+        }
     }
 
     private mutating func drain() throws(WorkbookError) -> TableTextEncoding? {
@@ -140,7 +163,11 @@ public struct WorkbookConverter: ~Copyable, Sendable {
     }
 
     private mutating func write(_ rows: [[String]]) throws(WorkbookError) {
-        for row in rows {
+        for var row in rows {
+            if let transform = self.rowTransform {
+                transform(&row, self.rowsSeen)
+                self.rowsSeen += 1
+            }
             if !self.sawFirstRow {
                 self.sawFirstRow = true
                 if self.firstRowIsHeader {

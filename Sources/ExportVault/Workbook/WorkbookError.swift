@@ -26,6 +26,9 @@ public struct WorkbookError: Error, Sendable, Hashable, CustomStringConvertible 
         case encodingUnavailable(String)
         /// Reading or writing a file failed; the text names the operation and the system's reason.
         case ioFailure(String)
+        /// Input was given after `finish` (or `finish` was called again): a programming error, reported rather
+        /// than trapped because it happens inside a server.
+        case alreadyFinished
     }
 
     public let code: Code
@@ -61,6 +64,8 @@ public struct WorkbookError: Error, Sendable, Hashable, CustomStringConvertible 
                 + "or export as UTF-8"
         case .ioFailure(let what):
             return what
+        case .alreadyFinished:
+            return "the conversion was already finished; start a new one for another export"
         }
     }
 

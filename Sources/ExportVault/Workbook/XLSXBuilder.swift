@@ -44,6 +44,9 @@ public struct XLSXBuilder: ~Copyable, Sendable {
         public var creator: String
         /// Creation date in the properties and the archive; now when nil.
         public var created: Date?
+        /// Sees each row before `WorkbookConverter` writes it (0: the header), and may change its cells: the proxy
+        /// notes which columns hold which kinds of personal data and applies a rule's column masking here.
+        public var rowTransform: (@Sendable (_ row: inout [String], _ index: Int) -> Void)?
 
         /// Identifier columns of Korean admin exports (and their English spellings).
         public static let defaultTextColumnKeywords: [String] = [
@@ -118,7 +121,8 @@ public struct XLSXBuilder: ~Copyable, Sendable {
     /// Sets the header row (sheet row 1: bold, frozen, filtered; its names choose the text columns). Call it
     /// before the first `append`, or never for a sheet without a header.
     public mutating func setHeader(_ header: [String]) throws(WorkbookError) {
-        precondition(self.header == nil && self.dataRows == 0 && !self.finished, "XLSXBuilder.setHeader must come first, once")
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
+        precondition(self.header == nil && self.dataRows == 0, "XLSXBuilder.setHeader must come before the rows, once")
         try self.check(header, row: 1)
         self.header = header
         self.textColumns = header.map { self.isTextColumn($0) }
@@ -126,7 +130,7 @@ public struct XLSXBuilder: ~Copyable, Sendable {
 
     /// Appends one data row; cells beyond the header's width are kept (untyped columns), missing ones are empty.
     public mutating func append(_ row: [String]) throws(WorkbookError) {
-        precondition(!self.finished, "XLSXBuilder.append after finish")
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
         let rowNumber = (self.header == nil ? 0 : 1) + self.dataRows + 1
         guard rowNumber <= Self.maxRows else { throw WorkbookError(.tooManyRows(limit: Self.maxRows)) }
         try self.check(row, row: rowNumber)
@@ -147,7 +151,7 @@ public struct XLSXBuilder: ~Copyable, Sendable {
     /// Completes the workbook at `url` (replacing a file there) and returns what it holds. The file appears only
     /// when complete (written beside it, then renamed) and is created readable by its owner only.
     public mutating func finish(to url: URL) throws(WorkbookError) -> ConversionSummary {
-        precondition(!self.finished, "XLSXBuilder.finish called twice")
+        guard !self.finished else { throw WorkbookError(.alreadyFinished) }
         self.finished = true
         defer { self.closeFile() }
         try self.completeSheet()
@@ -249,6 +253,11 @@ public struct XLSXBuilder: ~Copyable, Sendable {
             self.buffer.append(contentsOf: "<autoFilter ref=\"\(range)\"/>".utf8)
         }
         self.put("<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>")
+        if columns > 0, self.sheetRow > 0 {
+            // Phones and postal codes are text on purpose: no "number stored as text" warning on every cell.
+            let range = "A1:\(ColumnName.letters(columns - 1))\(self.sheetRow)"
+            self.buffer.append(contentsOf: "<ignoredErrors><ignoredError sqref=\"\(range)\" numberStoredAsText=\"1\"/></ignoredErrors>".utf8)
+        }
         self.put("</worksheet>")
         try self.flush()
         let dimension = Self.dimension(columns: max(columns, 1), rows: max(self.sheetRow, 1))
@@ -438,7 +447,7 @@ public struct XLSXBuilder: ~Copyable, Sendable {
             try add("[Content_Types].xml", WorkbookParts.contentTypes)
             try add("_rels/.rels", WorkbookParts.rootRelationships)
             try add("docProps/core.xml", WorkbookParts.core(creator: self.options.creator, date: date))
-            try add("docProps/app.xml", WorkbookParts.app(sheetName: self.sheetName))
+            try add("docProps/app.xml", WorkbookParts.app)
             try add("xl/workbook.xml", WorkbookParts.workbook(sheetName: self.sheetName, filter: self.filterRange))
             try add("xl/_rels/workbook.xml.rels", WorkbookParts.workbookRelationships)
             try add("xl/styles.xml", WorkbookParts.styles)
@@ -490,7 +499,7 @@ public struct XLSXBuilder: ~Copyable, Sendable {
                 cleaned.unicodeScalars.append(scalar)
             }
         }
-        cleaned = cleaned.trimmingASCIIWhitespace()
+        cleaned = cleaned.workbookTrimmed()
         while cleaned.hasPrefix("'") { cleaned.removeFirst() }
         while cleaned.hasSuffix("'") { cleaned.removeLast() }
         var limited = ""
@@ -677,16 +686,11 @@ enum WorkbookParts {
             """
     }
 
-    static func app(sheetName: String) -> String {
-        """
+    static let app = """
         <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-        <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" \
-        xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">\
-        <Application>pii-guard</Application>\
-        <TitlesOfParts><vt:vector size="1" baseType="lpstr"><vt:lpstr>\(xmlEscaped(sheetName))</vt:lpstr></vt:vector></TitlesOfParts>\
-        </Properties>
+        <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">\
+        <Application>pii-guard</Application></Properties>
         """
-    }
 
     static func xmlEscaped(_ text: String) -> String {
         var out: [UInt8] = []

@@ -2,21 +2,6 @@ import Foundation
 import Testing
 @testable import ExportVault
 
-func hexBytes(_ hex: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        bytes.append(UInt8(hex[index..<next], radix: 16)!)
-        index = next
-    }
-    return bytes
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
-
 @Suite("Agile key derivation")
 struct AgileKeyDerivationTests {
     // Known answers published with msoffcrypto-tool (its ECMA376Agile docstrings, taken from the encrypted sample
@@ -24,9 +9,9 @@ struct AgileKeyDerivationTests {
 
     @Test("the package key of a published sample decrypts to the published value")
     func publishedPackageKey() throws {
-        let salt = hexBytes("4c725d45dc610f939412a04da7910466")
-        let encryptedKeyValue = hexBytes("a16cd5165a7ab9d271113ed386a78cf49692e8e527b0c5fc0055ed080b7cb94b")
-        let expected = hexBytes("40206609d9faadf24b076aebf2c435b74292c8b8a7aa81bc679be89711b02ac2")
+        let salt = CryptoFixture.hexBytes("4c725d45dc610f939412a04da7910466")
+        let encryptedKeyValue = CryptoFixture.hexBytes("a16cd5165a7ab9d271113ed386a78cf49692e8e527b0c5fc0055ed080b7cb94b")
+        let expected = CryptoFixture.hexBytes("40206609d9faadf24b076aebf2c435b74292c8b8a7aa81bc679be89711b02ac2")
 
         let hash = AgileHashAlgorithm.sha512.iteratedPasswordHash(password: "Password1234_", salt: salt, spinCount: 100_000)
         let key = AgileCrypto.derivedKey(
@@ -39,9 +24,9 @@ struct AgileKeyDerivationTests {
     @Test("the password verifier of a published sample matches the right password only")
     func publishedVerifier() throws {
         var info = AgileEncryptionInfo()
-        info.passwordKey.salt = hexBytes("cbca1c999343fbad92075634150034b0")
-        info.encryptedVerifierHashInput = hexBytes("39eea54e26e514798c284bc7714d38ac")
-        info.encryptedVerifierHashValue = hexBytes(
+        info.passwordKey.salt = CryptoFixture.hexBytes("cbca1c999343fbad92075634150034b0")
+        info.encryptedVerifierHashInput = CryptoFixture.hexBytes("39eea54e26e514798c284bc7714d38ac")
+        info.encryptedVerifierHashValue = CryptoFixture.hexBytes(
             "14376d6d817334e6b0ff4fd8221a7c678e5d8a784e8f999f4c188930c36a4b29"
                 + "c5b333605b5cd403b05003adcf18cca8cbab8debe373c65604a0becfae5c0ad0"
         )
@@ -67,14 +52,14 @@ struct AgileKeyDerivationTests {
     func crossCheckWithReference(password: String) async throws {
         let salt = secureRandomBytes(16)
         let spinCount = 2_000
-        let output = try await PythonOffice.check(["derive", hexString(salt), String(spinCount)], password: password)
+        let output = try await PythonOffice.check(["derive", CryptoFixture.hexString(salt), String(spinCount)], password: password)
         struct Reference: Decodable {
             let hash: String
             let keys: [String: String]
         }
         let reference = try JSONDecoder().decode(Reference.self, from: Data(output.utf8))
         let hash = AgileHashAlgorithm.sha512.iteratedPasswordHash(password: password, salt: salt, spinCount: spinCount)
-        #expect(hexString(hash) == reference.hash)
+        #expect(CryptoFixture.hexString(hash) == reference.hash)
         let blockKeys: [(String, [UInt8])] = [
             ("verifierHashInput", AgileBlockKey.verifierHashInput),
             ("verifierHashValue", AgileBlockKey.verifierHashValue),
@@ -82,7 +67,7 @@ struct AgileKeyDerivationTests {
         ]
         for (name, blockKey) in blockKeys {
             let key = AgileCrypto.derivedKey(passwordHash: hash, blockKey: blockKey, hash: .sha512, keyBytes: 32)
-            #expect(hexString(key) == reference.keys[name], "block key \(name)")
+            #expect(CryptoFixture.hexString(key) == reference.keys[name], "block key \(name)")
         }
     }
 }

@@ -23,8 +23,8 @@ enum WorkbookTestSupport {
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("wb-tool-\(UUID().uuidString).out")
         let errURL = directory.appendingPathComponent("wb-tool-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
