@@ -271,7 +271,7 @@ let package = Package(
         // Benchmarks that print figures (never asserted in tests): `swift run -c release pii-guard-bench …`.
         .executableTarget(
             name: "pii-guard-bench",
-            dependencies: ["PIIMasking"],
+            dependencies: ["PIIMasking", "ExportVault"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

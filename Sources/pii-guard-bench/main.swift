@@ -10,11 +10,19 @@ import PIIMasking
 // three times; the best run's MB/s is printed with the values masked per MB.
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: pii-guard-bench masking DIR\n".utf8))
+    FileHandle.standardError.write(Data("""
+        usage: pii-guard-bench masking DIR
+               pii-guard-bench export IN.csv OUT.xlsx PASSWORD_FILE [PLAIN.xlsx]
+
+        """.utf8))
     exit(2)
 }
 
 let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "export" {
+    exportBenchmark(Array(arguments.dropFirst()))
+    exit(0)
+}
 guard arguments.first == "masking", arguments.count == 2, let directory = arguments.last else { usage() }
 
 let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
