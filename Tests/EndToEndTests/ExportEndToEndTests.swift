@@ -132,6 +132,8 @@ struct ExportEndToEndTests {
                 let csv = try Self.rows(Self.readCSV, [folder + "/office.csv"])
                 #expect(csv.first == original.first, "LibreOffice sees the same header")
                 #expect(csv.count == original.count)
+                let phone = try #require(original.first?.firstIndex(of: "구매자 연락처"))
+                #expect(csv.dropFirst().map { $0[phone] } == original.dropFirst().map { $0[phone] }, "and the same phones, as text")
             }
         }
     }
