@@ -230,6 +230,7 @@ struct LoggingMaskingReport: MaskingReportSink {
         self.logger.debug("masked", metadata: [
             "site": "\(summary.site)", "menu": "\(summary.menu)", "content": "\(summary.contentKind)",
             "counts": "\(summary.tally.counts.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: ","))",
+            "subjects": "\(summary.tally.subjects.keys.count)",  // how many, never which
         ])
     }
 

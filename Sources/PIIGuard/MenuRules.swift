@@ -21,9 +21,24 @@ public struct MenuRules: Decodable, Sendable {
         /// The masking profile applied to the cells of this menu's exports before they are encrypted; nil (the
         /// default): exports keep the full data, which shipping and refunds need.
         public var exportMasking: String?
+        /// Subject-key rules: how the access records name whose data a response showed (order numbers…).
+        public var subjects: [Subject]
+
+        /// One subject-key rule: a name and a regular expression (`order_no`: `20[0-9]{14}`).
+        public struct Subject: Decodable, Sendable {
+            public var name: String
+            public var pattern: String
+            enum CodingKeys: String, CodingKey, CaseIterable { case name, pattern }
+            public init(from decoder: any Decoder) throws {
+                try decoder.rejectUnknownKeys(CodingKeys.self)
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                self.name = try c.decode(String.self, forKey: .name)
+                self.pattern = try c.decode(String.self, forKey: .pattern)
+            }
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case id, name, paths, exports, masking
+            case id, name, paths, exports, masking, subjects
             case exportMasking = "export_masking"
         }
 
@@ -36,6 +51,7 @@ public struct MenuRules: Decodable, Sendable {
             self.exports = try c.decodeIfPresent([PathPattern].self, forKey: .exports) ?? []
             self.masking = try c.decodeIfPresent(String.self, forKey: .masking) ?? "default"
             self.exportMasking = try c.decodeIfPresent(String.self, forKey: .exportMasking)
+            self.subjects = try c.decodeIfPresent([Subject].self, forKey: .subjects) ?? []
             guard self.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
                 !self.id.isEmpty
             else {

@@ -33,7 +33,19 @@ public struct RuleSet: Sendable {
                 throw YAMLFile.error(at: codingPath, in: node, file: menusPath, message:
                     "no masking profile '\(menu.masking)' in \(maskingPath) (it defines: \(masking.profiles.keys.sorted().joined(separator: ", ")))")
             }
-            maskers[menu.id] = TextMasker(profile: profile, detectors: StandardDetectors.all)
+            var subjectRules: [SubjectKeyRule] = []
+            for (position, subject) in menu.subjects.enumerated() {
+                do {
+                    subjectRules.append(try SubjectKeyRule(name: subject.name, pattern: subject.pattern))
+                } catch {
+                    let codingPath: [any CodingKey] = [
+                        MenuRules.CodingKeys.menus, AnyCodingKey(intValue: index)!, MenuRules.Menu.CodingKeys.subjects,
+                        AnyCodingKey(intValue: position)!, MenuRules.Menu.Subject.CodingKeys.pattern,
+                    ]
+                    throw YAMLFile.error(at: codingPath, in: node, file: menusPath, message: error.description)
+                }
+            }
+            maskers[menu.id] = TextMasker(profile: profile, detectors: StandardDetectors.all, subjectRules: subjectRules)
         }
         var exportMaskers: [String: TextMasker] = [:]
         for (index, menu) in menus.menus.enumerated() {

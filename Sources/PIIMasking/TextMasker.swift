@@ -17,8 +17,11 @@ public struct TextMasker: Sendable {
     /// The Hangul ones, longest first (so `이메일주소` wins over `주소`).
     let hangulWords: [(word: String, kind: PIIKind)]
     let labels: LabelCache
+    /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
+    public var subjectRules: [SubjectKeyRule] = []
 
-    public init(profile: MaskingProfile, detectors: [any Detector]) {
+    public init(profile: MaskingProfile, detectors: [any Detector], subjectRules: [SubjectKeyRule] = []) {
+        self.subjectRules = subjectRules
         self.profile = profile
         let enabled = profile.kinds
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
@@ -170,9 +173,14 @@ public struct TextMasker: Sendable {
 /// How many values of each kind a response had masked: for the audit trail, never the values.
 public struct MaskTally: Sendable, Equatable {
     public private(set) var counts: [PIIKind: Int] = [:]
+    /// The data subjects the response named, by the menu's subject-key rules (order numbers…).
+    public var subjects = SubjectKeys()
     public init() {}
     public mutating func add(_ kind: PIIKind, _ count: Int = 1) { self.counts[kind, default: 0] += count }
-    public mutating func merge(_ other: MaskTally) { for (kind, count) in other.counts { self.add(kind, count) } }
+    public mutating func merge(_ other: MaskTally) {
+        for (kind, count) in other.counts { self.add(kind, count) }
+        self.subjects.merge(other.subjects)
+    }
     public var total: Int { self.counts.values.reduce(0, +) }
 }
 

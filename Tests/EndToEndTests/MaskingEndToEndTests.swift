@@ -49,6 +49,10 @@ struct MaskingEndToEndTests {
             #expect(Self.phones(api.body).isEmpty)
             let summaries = harness.masking.summaries.filter { $0.menu == "sales" }
             #expect(summaries.contains { ($0.tally.counts[.phone] ?? 0) >= 20 }, "the access records get the counts")
+            let shownOrders = Set(direct.matches(of: /2026[0-9]{12}/).map { String($0.output) })
+            #expect(shownOrders.count >= 20)
+            #expect(summaries.contains { Set($0.tally.subjects.keys) == shownOrders },
+                    "and the order numbers the page showed, as its data subjects (rules/menus.yaml subjects)")
         }
     }
 

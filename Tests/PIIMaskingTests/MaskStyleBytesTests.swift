@@ -133,3 +133,38 @@ struct DetectorTraitsTests {
         #expect(checked > 1_000)
     }
 }
+
+/// Subject keys: what the access records name the data subjects by.
+@Suite("Subject keys from the menu's rules")
+struct SubjectKeyTests {
+    static let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all,
+                                   subjectRules: [try! SubjectKeyRule(name: "order_no", pattern: "20[0-9]{14}")])
+
+    @Test func everyScannerCollectsDistinctKeysInOrder() throws {
+        let html = Array("<table><tr><th>주문번호</th><th>구매자</th></tr><tr><td><a href=\"/o/2026112300000002\">2026112300000002</a></td><td>홍길동</td></tr><tr><td>2026112300000001</td><td>김민준</td></tr><tr><td>2026112300000002</td><td>x</td></tr></table><p>송장 602612345678901234</p>".utf8)
+        let scanner = HTMLBodyMasker(masker: Self.masker)
+        _ = try scanner.maskWhole(html, chunkSizes: [5, 17])
+        #expect(scanner.tally.subjects.keys == ["2026112300000002", "2026112300000001"])
+        #expect(scanner.tally.counts[.name] == 2, "masking goes on as before")
+
+        let json = JSONBodyMasker(masker: Self.masker)
+        _ = try json.maskWhole(Array(#"{"orders":[{"orderNo":"2026112300000007","buyerPhone":"010-1234-5678"}],"note":"x20261123000000089"}"#.utf8))
+        #expect(json.tally.subjects.keys == ["2026112300000007"], "a key glued to other characters is not one")
+
+        let csv = DelimitedBodyMasker(masker: Self.masker, separator: UInt8(ascii: ","))
+        _ = try csv.maskWhole(Array("주문번호,이름\r\n2026112300000003,홍길동\r\n".utf8), chunkSizes: [3])
+        #expect(csv.tally.subjects.keys == ["2026112300000003"])
+
+        let text = TextBodyMasker(masker: Self.masker)
+        _ = try text.maskWhole(Array("주문번호 2026112300000004 배송지 변경 부탁드립니다".utf8))
+        #expect(text.tally.subjects.keys == ["2026112300000004"])
+    }
+
+    @Test func keysAreBounded() {
+        var keys = SubjectKeys()
+        for n in 0..<(SubjectKeys.limit + 10) { keys.add("k\(n)") }
+        keys.add("k1")
+        #expect(keys.keys.count == SubjectKeys.limit)
+        #expect(keys.dropped == 10)
+    }
+}

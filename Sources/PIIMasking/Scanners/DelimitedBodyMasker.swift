@@ -11,11 +11,21 @@ public final class DelimitedBodyMasker: BodyMasker {
     private var core: DelimitedCore
     private var validator = UTF8Validator()
     private var carry = OutputCarry()
-    public private(set) var tally = MaskTally()
+    private var counts = MaskTally()
+    private let context: ScanContext
+
+    /// What was masked so far, by kind, and the subject keys seen.
+    public var tally: MaskTally {
+        var tally = self.counts
+        tally.subjects = self.context.subjects
+        return tally
+    }
 
     /// `separator`: `,` for CSV, `\t` for TSV (or `;` as some spreadsheets write).
     public init(masker: TextMasker, separator: UInt8) {
-        self.core = DelimitedCore(masker: ScanContext(masker), separator: separator)
+        let context = ScanContext(masker)
+        self.context = context
+        self.core = DelimitedCore(masker: context, separator: separator)
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
@@ -24,7 +34,7 @@ public final class DelimitedBodyMasker: BodyMasker {
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: self.core.format)
-            self.core.feed(bytes, into: &output, tally: &self.tally)
+            self.core.feed(bytes, into: &output, tally: &self.counts)
         }
         return self.carry.release(&output)
     }
@@ -33,7 +43,7 @@ public final class DelimitedBodyMasker: BodyMasker {
         var output: [UInt8] = []
         self.carry.start(&output)
         try self.validator.finish(format: self.core.format)
-        self.core.finish(into: &output, tally: &self.tally)
+        self.core.finish(into: &output, tally: &self.counts)
         return output
     }
 

@@ -32,10 +32,20 @@ public final class HTMLBodyMasker: BodyMasker {
     private var core: HTMLCore
     private var validator = UTF8Validator()
     private var carry = OutputCarry()
-    public private(set) var tally = MaskTally()
+    private var counts = MaskTally()
+    private let context: ScanContext
+
+    /// What was masked so far, by kind, and the subject keys seen.
+    public var tally: MaskTally {
+        var tally = self.counts
+        tally.subjects = self.context.subjects
+        return tally
+    }
 
     public init(masker: TextMasker) {
-        self.core = HTMLCore(masker: ScanContext(masker))
+        let context = ScanContext(masker)
+        self.context = context
+        self.core = HTMLCore(masker: context)
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
@@ -44,7 +54,7 @@ public final class HTMLBodyMasker: BodyMasker {
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "HTML")
-            self.core.feed(bytes, into: &output, tally: &self.tally)
+            self.core.feed(bytes, into: &output, tally: &self.counts)
         }
         return self.carry.release(&output)
     }
@@ -53,7 +63,7 @@ public final class HTMLBodyMasker: BodyMasker {
         var output: [UInt8] = []
         self.carry.start(&output)
         try self.validator.finish(format: "HTML")
-        self.core.finish(into: &output, tally: &self.tally)
+        self.core.finish(into: &output, tally: &self.counts)
         return output
     }
 

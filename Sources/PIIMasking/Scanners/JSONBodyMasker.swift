@@ -13,10 +13,20 @@ public final class JSONBodyMasker: BodyMasker {
     private var core: JSONCore
     private var validator = UTF8Validator()
     private var carry = OutputCarry()
-    public private(set) var tally = MaskTally()
+    private var counts = MaskTally()
+    private let context: ScanContext
+
+    /// What was masked so far, by kind, and the subject keys seen.
+    public var tally: MaskTally {
+        var tally = self.counts
+        tally.subjects = self.context.subjects
+        return tally
+    }
 
     public init(masker: TextMasker) {
-        self.core = JSONCore(masker: ScanContext(masker), strict: true, inScript: false)
+        let context = ScanContext(masker)
+        self.context = context
+        self.core = JSONCore(masker: context, strict: true, inScript: false)
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
@@ -25,7 +35,7 @@ public final class JSONBodyMasker: BodyMasker {
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "JSON")
-            _ = try self.core.feed(bytes, into: &output, tally: &self.tally)
+            _ = try self.core.feed(bytes, into: &output, tally: &self.counts)
         }
         return self.carry.release(&output)
     }
@@ -34,7 +44,7 @@ public final class JSONBodyMasker: BodyMasker {
         var output: [UInt8] = []
         self.carry.start(&output)
         try self.validator.finish(format: "JSON")
-        try self.core.finish(into: &output, tally: &self.tally)
+        try self.core.finish(into: &output, tally: &self.counts)
         return output
     }
 

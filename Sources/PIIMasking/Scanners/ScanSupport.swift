@@ -61,8 +61,16 @@ final class ScanContext {
     private var lastLabel: String?
     private var lastHint: PIIKind?
 
-    /// Detections in a unit; `label` is an effective label (see `effective`).
+    /// The subject keys seen in this body's units (by the menu's rules).
+    var subjects = SubjectKeys()
+
+    /// Detections in a unit; `label` is an effective label (see `effective`). Also collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
+        if !self.textMasker.subjectRules.isEmpty {
+            for rule in self.textMasker.subjectRules {
+                for key in rule.keys(in: text) { self.subjects.add(key) }
+            }
+        }
         guard let label else { return self.textMasker.detections(in: text, hint: nil) }
         if label != self.lastLabel {
             self.lastLabel = label

@@ -10,10 +10,20 @@ public final class TextBodyMasker: BodyMasker {
     private var core: TextCore
     private var validator = UTF8Validator()
     private var carry = OutputCarry()
-    public private(set) var tally = MaskTally()
+    private var counts = MaskTally()
+    private let context: ScanContext
+
+    /// What was masked so far, by kind, and the subject keys seen.
+    public var tally: MaskTally {
+        var tally = self.counts
+        tally.subjects = self.context.subjects
+        return tally
+    }
 
     public init(masker: TextMasker) {
-        self.core = TextCore(masker: ScanContext(masker))
+        let context = ScanContext(masker)
+        self.context = context
+        self.core = TextCore(masker: context)
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
@@ -22,7 +32,7 @@ public final class TextBodyMasker: BodyMasker {
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "text")
-            self.core.feed(bytes, into: &output, tally: &self.tally)
+            self.core.feed(bytes, into: &output, tally: &self.counts)
         }
         return self.carry.release(&output)
     }
@@ -31,7 +41,7 @@ public final class TextBodyMasker: BodyMasker {
         var output: [UInt8] = []
         self.carry.start(&output)
         try self.validator.finish(format: "text")
-        self.core.finish(into: &output, tally: &self.tally)
+        self.core.finish(into: &output, tally: &self.counts)
         return output
     }
 
