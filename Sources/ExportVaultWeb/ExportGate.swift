@@ -46,7 +46,7 @@ public struct ExportGate: RequestGate {
 
     public func admit(_ request: GateRequest) async -> GateDecision {
         let decision = await self.inner.admit(request)
-        guard case .pass(let fields, _) = decision, !request.isWebSocket,
+        guard case .pass(let fields, let attached) = decision, !request.isWebSocket,
               let route = self.route(request.siteName, request.path)
         else { return decision }
         let target = Self.target(request)
@@ -58,7 +58,7 @@ public struct ExportGate: RequestGate {
                     id: id, site: request.siteName, sessionHash: session.hash, clientAddress: client.description,
                     target: target, now: self.clock())
                 {
-                    return .pass(adding: fields, attachment: order)
+                    return .pass(adding: fields, attachments: attached + [order])
                 }
             } catch {
                 self.logger.error("export ticket could not be read", metadata: ["error.type": "\(type(of: error))"])
@@ -66,8 +66,8 @@ public struct ExportGate: RequestGate {
             }
         }
         guard route.isExport else {
-            return .pass(adding: fields, attachment: DownloadWatch(target: target, menu: route.menu,
-                                                                   isGet: request.method == .get))
+            return .pass(adding: fields, attachments: attached + [DownloadWatch(target: target, menu: route.menu,
+                                                                               isGet: request.method == .get)])
         }
         return .respond(Self.reasonRequired(request, target: target))
     }

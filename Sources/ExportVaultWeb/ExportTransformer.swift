@@ -41,8 +41,7 @@ public struct ExportTransformer: ResponseTransformer {
     }
 
     public func makeTransform(for response: ResponseDescription) throws -> (any ResponseBodyTransform)? {
-        switch response.attachment {
-        case let order as ExportOrder:
+        if let order = response.attachments.first(ExportOrder.self) {
             guard response.method == .get, (200..<300).contains(response.status.code), response.status != .noContent,
                   response.status != .partialContent
             else {
@@ -50,11 +49,11 @@ public struct ExportTransformer: ResponseTransformer {
                 return try self.inner.makeTransform(for: response)
             }
             return try ExportBodyTransform(order: order, response: response, settings: self.settings(), sink: self.sink)
-        case let watch as DownloadWatch where Self.isDownload(response):
-            return ReasonFirstTransform(watch: watch)
-        default:
-            return try self.inner.makeTransform(for: response)
         }
+        if let watch = response.attachments.first(DownloadWatch.self), Self.isDownload(response) {
+            return ReasonFirstTransform(watch: watch)
+        }
+        return try self.inner.makeTransform(for: response)
     }
 
     /// Spreadsheet and CSV media types.
@@ -89,6 +88,9 @@ final class ExportBodyTransform: ResponseBodyTransform {
     let inspector: ColumnInspector
     let fileName: String
     var result: ExportPackager.Result?
+    /// The export's record once delivered (also given to the sink): the access record's reason, rows and hash.
+    var record: ExportRecord?
+    var report: (any Sendable)? { self.record }
 
     init(order: ExportOrder, response: ResponseDescription, settings: ExportSettings, sink: any ExportRecordSink) throws {
         self.order = order
@@ -141,11 +143,13 @@ final class ExportBodyTransform: ResponseBodyTransform {
             return try self.packager.finish()
         }
         self.result = result
-        self.sink.record(ExportRecord(
+        let record = ExportRecord(
             at: self.order.at, site: self.order.site, account: self.order.account, clientAddress: self.order.clientAddress,
             menu: self.order.menu, path: self.order.path, reason: self.order.reason, sourceFormat: result.sourceFormat,
             rowCount: result.rowCount, columns: self.inspector.columns(header: result.header), sha256: result.sha256,
-            bytes: result.file.count, fileName: self.fileName, passwordGenerated: self.order.passwordGenerated))
+            bytes: result.file.count, fileName: self.fileName, passwordGenerated: self.order.passwordGenerated)
+        self.record = record
+        self.sink.record(record)
         return ByteBuffer(bytes: result.file)
     }
 

@@ -52,7 +52,7 @@ public struct ProxyHandler: Sendable {
             headers: request.headers,
             clientAddress: client, isWebSocket: false, requestID: requestID))
         let gateFields: HTTPFields
-        let attachment: (any GateAttachment)?
+        let attachments: [any GateAttachment]
         switch decision {
         case .respond(var response):
             // The gate's answer is the guard's own: it carries our request id and HSTS like every other.
@@ -63,7 +63,7 @@ public struct ProxyHandler: Sendable {
             return response
         case .pass(let adding, let attached):
             gateFields = adding
-            attachment = attached
+            attachments = attached
         }
 
         // The upstream request.
@@ -122,7 +122,7 @@ public struct ProxyHandler: Sendable {
 
         let description = ResponseDescription(
             siteName: site.name, method: request.method, path: request.uri.path, status: status, headers: headers,
-            attachment: attachment)
+            attachments: attachments)
         var stages: [any ResponseBodyTransform] = []
         if description.contentEncoding == "identity", LinkRewriteTransform.applies(to: description.mediaType) {
             stages.append(LinkRewriteTransform(rewriter: rewriter))
@@ -136,6 +136,15 @@ public struct ProxyHandler: Sendable {
         }
         let transform: (any ResponseBodyTransform)? =
             stages.isEmpty ? nil : (stages.count == 1 ? stages[0] : ChainedTransform(stages))
+        // The access record, written once the body has passed the transform and before the response completes.
+        let recorder = self.hooks.recorder
+        let userAgent = request.headers[.userAgent]
+        let record: @Sendable (HTTPResponse.Status, HTTPFields, (any Sendable)?) async throws -> Void = { answer, sent, report in
+            try await recorder.record(CompletedResponse(
+                response: ResponseDescription(siteName: site.name, method: request.method, path: request.uri.path,
+                                              status: answer, headers: sent, attachments: attachments),
+                requestID: requestID, clientAddress: client, userAgent: userAgent, transformReport: report))
+        }
         let body = UpstreamBody(response.body)
         let declaredResponseLength = request.method == .head ? nil : headers[.contentLength].flatMap(Int.init)
         // Small bodies of known length are read whole: the browser then gets head and body in one write (one TLS
@@ -150,14 +159,20 @@ public struct ProxyHandler: Sendable {
                     transform.adjust(headers: &headers)
                     answer = transform.replacementStatus ?? status
                 }
+                do {
+                    try await record(answer, headers, transform?.report)
+                } catch {
+                    return self.unrecorded(error, requestID: requestID, request: request)
+                }
                 return Response(status: answer, headers: headers, body: .init(byteBuffer: whole))
             } catch {
                 return self.rejected(error, requestID: requestID, request: request)
             }
         }
         guard let transform else {
+            let sent = headers
             return Response(status: status, headers: headers, body: ResponseBody(contentLength: declaredResponseLength) { writer in
-                try await body.pump(into: &writer, transform: nil)
+                try await body.pump(into: &writer, transform: nil) { try await record(status, sent, nil) }
             })
         }
         if !transform.preservesLength { headers[.contentLength] = nil }
@@ -166,7 +181,13 @@ public struct ProxyHandler: Sendable {
             do {
                 let whole = try await body.transformWhole(by: transform)
                 transform.adjust(headers: &headers)
-                return Response(status: transform.replacementStatus ?? status, headers: headers, body: .init(byteBuffer: whole))
+                let answer = transform.replacementStatus ?? status
+                do {
+                    try await record(answer, headers, transform.report)
+                } catch {
+                    return self.unrecorded(error, requestID: requestID, request: request)
+                }
+                return Response(status: answer, headers: headers, body: .init(byteBuffer: whole))
             } catch {
                 return self.rejected(error, requestID: requestID, request: request)
             }
@@ -181,10 +202,13 @@ public struct ProxyHandler: Sendable {
         }
         let box = TransformBox(transform)
         let logger = self.logger
+        let sent = headers
         return Response(status: status, headers: headers, body: ResponseBody { writer in
             do {
                 if first.readableBytes > 0 { try await writer.write(first) }
-                try await body.pump(into: &writer, transform: box.transform)
+                try await body.pump(into: &writer, transform: box.transform) {
+                    try await record(status, sent, box.transform.report)
+                }
             } catch {
                 // Head already sent: cut the connection rather than send a byte the transform has not passed.
                 logger.error("response aborted mid-body",
@@ -204,6 +228,13 @@ public struct ProxyHandler: Sendable {
                 do { continuation.resume(returning: UncheckedBox(try box.value())) } catch { continuation.resume(throwing: error) }
             }
         }.value
+    }
+
+    /// The answer when the access record could not be written: the response is refused (fail closed).
+    private func unrecorded(_ error: any Error, requestID: String, request: Request) -> Response {
+        self.logger.error("response refused: its access record could not be written",
+                          metadata: ["request.id": "\(requestID)", "error.type": "\(Self.errorKind(error))"])
+        return ErrorPage.response(.policyUnavailable, requestID: requestID, request: request.headers)
     }
 
     /// The answer when a body could not be read or passed the transform before the head was sent: an error page
@@ -362,23 +393,32 @@ final class UpstreamBody: @unchecked Sendable {
     /// True once the whole body has been read and the transform finished.
     private var finished = false
 
-    func pump(into writer: inout any ResponseBodyWriter, transform: (any ResponseBodyTransform)?) async throws {
+    /// Streams the rest of the body through `transform`. The last piece is held back until `beforeFinish` (the access
+    /// record) has run: if it throws, the response never completes — the connection is cut short of its end, so no
+    /// browser holds a whole answer that has no record.
+    func pump(into writer: inout any ResponseBodyWriter, transform: (any ResponseBodyTransform)?,
+              beforeFinish: () async throws -> Void = {}) async throws {
         if self.finished {
+            try await beforeFinish()
             try await writer.finish(nil)
             return
         }
+        var held: ByteBuffer? = nil
         while let chunk = try await self.iterator.next() {
-            if let transform {
-                let out = try transform.process(chunk)
-                if out.readableBytes > 0 { try await writer.write(out) }
-            } else {
-                try await writer.write(chunk)
-            }
+            let out = try transform?.process(chunk) ?? chunk
+            guard out.readableBytes > 0 else { continue }
+            if let previous = held { try await writer.write(previous) }
+            held = out
         }
         if let transform {
             let tail = try transform.finish()
-            if tail.readableBytes > 0 { try await writer.write(tail) }
+            if tail.readableBytes > 0 {
+                if let previous = held { try await writer.write(previous) }
+                held = tail
+            }
         }
+        try await beforeFinish()
+        if let held { try await writer.write(held) }
         try await writer.finish(nil)
     }
 }

@@ -29,16 +29,24 @@ public struct GateRequest: Sendable {
     }
 }
 
-/// What a gate learned about a request that the response's transformer needs (the export's reason and file
-/// password, for instance). The data path only carries it from `GateDecision.pass` to `ResponseDescription`; policy
-/// modules define the concrete types and cast.
+/// What a gate learned about a request that the response's transformer or recorder needs (the verified account, the
+/// export's reason and file password). The data path only carries them from `GateDecision.pass` to
+/// `ResponseDescription` and `CompletedResponse`; policy modules define the concrete types and look them up by type.
 public protocol GateAttachment: Sendable {}
+
+extension Array where Element == any GateAttachment {
+    /// The first attachment of type `T`.
+    public func first<T: GateAttachment>(_ type: T.Type) -> T? {
+        for element in self { if let match = element as? T { return match } }
+        return nil
+    }
+}
 
 /// A gate's verdict.
 public enum GateDecision: Sendable {
     /// Go upstream, with these extra fields (e.g. the verified account as a signed header). Fields the gate sets
     /// replace any the browser sent under the same names.
-    case pass(adding: HTTPFields, attachment: (any GateAttachment)? = nil)
+    case pass(adding: HTTPFields, attachments: [any GateAttachment] = [])
     /// Answer in the proxy's place (a redirect to the second-factor page, a 401 JSON, a lock page).
     case respond(Response)
 }

@@ -12,12 +12,12 @@ public struct ResponseDescription: Sendable {
     public let status: HTTPResponse.Status
     public let headers: HTTPFields
 
-    /// What the request gate attached when it let the request through (nil for most requests).
-    public let attachment: (any GateAttachment)?
+    /// What the request gates attached when they let the request through (empty for most requests).
+    public let attachments: [any GateAttachment]
 
     public init(siteName: String, method: HTTPRequest.Method, path: String, status: HTTPResponse.Status, headers: HTTPFields,
-                attachment: (any GateAttachment)? = nil) {
-        self.attachment = attachment
+                attachments: [any GateAttachment] = []) {
+        self.attachments = attachments
         self.siteName = siteName
         self.method = method
         self.path = path
@@ -62,6 +62,8 @@ public protocol ResponseBodyTransform: AnyObject {
     /// For a transform that delivers at finish: the status to answer with instead of the upstream's (a download
     /// replaced by a redirect to the page that must come first). Read after `finish()`.
     var replacementStatus: HTTPResponse.Status? { get }
+    /// What the transform found, for the access records (masking counts and subject keys…); read after `finish()`.
+    var report: (any Sendable)? { get }
 }
 
 extension ResponseBodyTransform {
@@ -69,6 +71,7 @@ extension ResponseBodyTransform {
     public var preservesLength: Bool { false }
     public var deliversAtFinish: Bool { false }
     public var replacementStatus: HTTPResponse.Status? { nil }
+    public var report: (any Sendable)? { nil }
 
     /// A whole body in one call: `process` then `finish`.
     public func processWhole(_ body: ByteBuffer) throws -> ByteBuffer {
@@ -122,4 +125,5 @@ final class ChainedTransform: ResponseBodyTransform {
     var preservesLength: Bool { self.stages.allSatisfy(\.preservesLength) }
     var deliversAtFinish: Bool { self.stages.contains(where: \.deliversAtFinish) }
     var replacementStatus: HTTPResponse.Status? { self.stages.lazy.compactMap(\.replacementStatus).last }
+    var report: (any Sendable)? { self.stages.lazy.compactMap(\.report).last }
 }

@@ -26,13 +26,17 @@ public struct ProxyHooks: Sendable {
     public var webSocketTransformer: any WebSocketTransformer
     /// Asked before every request (and WebSocket upgrade) goes upstream.
     public var gate: any RequestGate
+    /// Told of every proxied response before it completes (the access records).
+    public var recorder: any ResponseRecorder
 
     public init(
         routeLabel: @escaping @Sendable (_ site: ProxySite, _ path: String) -> String = { site, _ in "\(site.name):upstream" },
         responseTransformer: any ResponseTransformer = IdentityTransformer(),
         webSocketTransformer: any WebSocketTransformer = IdentityWebSocketTransformer(),
-        gate: any RequestGate = OpenGate()
+        gate: any RequestGate = OpenGate(),
+        recorder: any ResponseRecorder = NoRecorder()
     ) {
+        self.recorder = recorder
         self.routeLabel = routeLabel
         self.responseTransformer = responseTransformer
         self.webSocketTransformer = webSocketTransformer

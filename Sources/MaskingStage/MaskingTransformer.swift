@@ -101,7 +101,7 @@ public struct MaskingTransformer: ResponseTransformer {
         do {
             return try MaskingBodyTransform(
                 kind: kind, masker: masker, contentType: response.headers[.contentType],
-                contentEncoding: response.contentEncoding,
+                contentEncoding: response.contentEncoding, site: response.siteName, menu: menu,
                 onFinish: { tally in
                     report.record(MaskingSummary(site: response.siteName, menu: menu, contentKind: kind.rawValue, tally: tally))
                 },
@@ -131,9 +131,19 @@ final class MaskingBodyTransform: ResponseBodyTransform {
     let transcoder: Transcoder?
     let onFinish: (MaskTally) -> Void
     let onRefuse: (MaskingError.Kind) -> Void
+    let menu: String
+    let kind: MaskingTransformer.ContentKind
+    let site: String
+    /// The summary once finished: the access record's counts and subject keys.
+    var summary: MaskingSummary?
+    var report: (any Sendable)? { self.summary }
 
     init(kind: MaskingTransformer.ContentKind, masker: TextMasker, contentType: String?, contentEncoding: String,
+         site: String = "", menu: String = "",
          onFinish: @escaping (MaskTally) -> Void, onRefuse: @escaping (MaskingError.Kind) -> Void) throws(MaskingError) {
+        self.kind = kind
+        self.site = site
+        self.menu = menu
         self.scanner = MaskingTransformer.bodyMasker(kind, masker: masker)
         self.coding = try ContentCoding(contentEncoding: contentEncoding)
         self.transcoder = try Transcoder.legacyCharset(contentType).map { charset throws(MaskingError) in
@@ -172,7 +182,9 @@ final class MaskingBodyTransform: ResponseBodyTransform {
         var masked = try self.scanner.process(bytes)
         masked += try self.scanner.finish()
         if let transcoder { masked = try transcoder.encode(masked) }
-        self.onFinish(self.scanner.tally)
+        let tally = self.scanner.tally
+        self.summary = MaskingSummary(site: self.site, menu: self.menu, contentKind: self.kind.rawValue, tally: tally)
+        self.onFinish(tally)
         if let coding { return try coding.finishEncoding(masked) }
         return ByteBuffer(bytes: masked)
     }

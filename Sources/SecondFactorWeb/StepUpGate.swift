@@ -6,6 +6,14 @@ import Hummingbird
 import NIOCore
 import SecondFactor
 
+/// Who passed the step-up gate: the access record's account and hashed session.
+public struct VerifiedAccess: GateAttachment {
+    public let account: String
+    /// SHA-256 of the guard session id (never the id).
+    public let sessionHash: String
+    public let verifiedAt: Date?
+}
+
 /// The request gate of the personal-information menus: a fresh second-factor proof for this session and this client
 /// address, or no way upstream.
 ///
@@ -90,9 +98,11 @@ public struct StepUpGate: RequestGate {
     }
 
     func pass(account: String, verifiedAt: Date?, request: GateRequest) -> GateDecision {
-        guard let key = self.stepUp.keys.identityHeaders, let verifiedAt else { return .pass(adding: [:]) }
+        let verified: [any GateAttachment] = [VerifiedAccess(
+            account: account, sessionHash: GuardSession.existing(in: request.headers)?.hash ?? "", verifiedAt: verifiedAt)]
+        guard let key = self.stepUp.keys.identityHeaders, let verifiedAt else { return .pass(adding: [:], attachments: verified) }
         return .pass(adding: IdentityHeaders(key: key).fields(account: account, verifiedAt: verifiedAt,
-                                                              requestID: request.requestID))
+                                                              requestID: request.requestID), attachments: verified)
     }
 
     /// A page navigation is sent to the page; anything else (XHR, fetch, a form POST, a WebSocket) gets 401 JSON.
