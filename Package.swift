@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "AccountIdentity", targets: ["AccountIdentity"]),
         .library(name: "PIIMasking", targets: ["PIIMasking"]),
         .library(name: "ExportVault", targets: ["ExportVault"]),
+        .library(name: "AuditTrail", targets: ["AuditTrail"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -190,6 +191,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Access records: the hash chain with signed checkpoints, verification, retention, the monthly review report.
+        // Storage is GuardStore's (`AuditLog`); no HTTP.
+        .target(
+            name: "AuditTrail",
+            dependencies: [
+                "GuardStore",
+                "SealedSecrets",
+                "TextEscaping",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (servers on free ports for the length of a test). Not in any product.
         .target(
             name: "GuardTestSupport",
@@ -234,6 +248,7 @@ let package = Package(
                 "SecondFactorWeb",
                 "ExportVault",
                 "ExportVaultWeb",
+                "AuditTrail",
                 "AccountIdentity",
                 "MessageGateway",
                 "MailDelivery",
@@ -259,6 +274,7 @@ let package = Package(
             dependencies: [
                 "PIIGuard",
                 "ExportVault",
+                "AuditTrail",
                 "PIIMasking",
                 "MaskingStage",
                 "DemoAdmin",
@@ -271,7 +287,7 @@ let package = Package(
         // Benchmarks that print figures (never asserted in tests): `swift run -c release pii-guard-bench …`.
         .executableTarget(
             name: "pii-guard-bench",
-            dependencies: ["PIIMasking", "ExportVault"],
+            dependencies: ["PIIMasking", "ExportVault", "AuditTrail", "GuardStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -283,6 +299,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuditTrailTests",
+            dependencies: [
+                "AuditTrail",
+                "GuardStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -414,6 +440,8 @@ let package = Package(
             dependencies: [
                 "GuardTestSupport",
                 "ExportVault",
+                "AuditTrail",
+                "GuardStore",
                 "PIIGuard",
                 "GuardProxy",
                 "DemoAdmin",

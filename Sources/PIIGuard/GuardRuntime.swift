@@ -42,21 +42,27 @@ public struct GuardRuntime: Sendable {
         let loaded = self.loaded
         let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
                               directory: loaded.rulesDirectory, configuration: loaded.configuration)
+        let events = EventFanOut()
         let secondFactor: SecondFactorAssembly? = loaded.configuration.secondFactor.enabled
             ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox,
-                                             menus: { rules.current.menus })
+                                             menus: { rules.current.menus }, events: events)
             : nil
+        // The access records: every response of a personal-information menu is recorded before it completes.
+        let audit = try AuditAssembly.build(loaded, logger: self.logger)
+        events.add(AuditEventSink(writer: audit.writer, logger: self.logger))
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
         }
         let exports = secondFactor.map {
-            ExportAssembly.build(loaded, secondFactor: $0, rules: rules, sink: LoggingExportRecordSink(logger: self.logger))
+            ExportAssembly.build(loaded, secondFactor: $0, rules: rules, sink: AuditExportSink(
+                writer: audit.writer, next: LoggingExportRecordSink(logger: self.logger), logger: self.logger))
         }
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: protected exports are off too (downloads are masked, not encrypted)")
         }
         let hooks = Self.hooks(loaded: loaded, rules: rules, gate: secondFactor?.gate,
-                               report: LoggingMaskingReport(logger: self.logger), exports: exports, logger: self.logger)
+                               report: LoggingMaskingReport(logger: self.logger), exports: exports,
+                               recorder: audit.recorder(rules: rules, configuration: loaded.configuration), logger: self.logger)
         let started = Date()
         let proxy = GuardProxyServer(
             configuration: proxyConfiguration, certificates: certificates, hooks: hooks, logger: self.logger
@@ -86,6 +92,8 @@ public struct GuardRuntime: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: before.map { .init(service: $0) } + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
+                    // Before the proxy in the list, so it stops after it: the last requests are still recorded.
+                    .init(service: audit.service),
                     .init(service: application),
                     .init(service: reloader),
                     .init(service: watcher),
@@ -102,6 +110,7 @@ extension GuardRuntime {
     /// second factor's gate. The runtime and the end-to-end tests build them the same way.
     public static func hooks(loaded: LoadedConfiguration, rules: LiveRules, gate: (any RequestGate)?,
                              report: any MaskingReportSink, exports: ExportAssembly? = nil,
+                             recorder: any ResponseRecorder = NoRecorder(),
                              logger: Logger = Logger(label: "pii-guard")) -> ProxyHooks {
         let masking = MaskingTransformer(rules: { rules.masking }, report: report)
         let stepUp = gate ?? OpenGate()
@@ -109,7 +118,8 @@ extension GuardRuntime {
             routeLabel: { site, path in loaded.routeLabel(site: site, path: path) },
             responseTransformer: exports?.transformer(before: masking) ?? masking,
             webSocketTransformer: MaskingWebSocketTransformer(rules: { rules.masking }, report: report),
-            gate: exports?.gate(after: stepUp, logger: logger) ?? stepUp)
+            gate: exports?.gate(after: stepUp, logger: logger) ?? stepUp,
+            recorder: recorder)
     }
 }
 

@@ -41,11 +41,13 @@ public struct SecondFactorAssembly: Sendable {
     ///   - clock: the time the second factor sees (tests move it).
     ///   - printOutbox: where dev-outbox messages are printed (the demo's terminal).
     ///   - menus: the menus in force, when rules are reloaded while running (default: those loaded at start).
+    ///   - events: where second-factor events also go (the access records); memory always gets them.
     public static func build(
         _ loaded: LoadedConfiguration, logger: Logger, devOutbox: Bool? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
         printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in },
-        menus: (@Sendable () -> MenuRules)? = nil
+        menus: (@Sendable () -> MenuRules)? = nil,
+        events extra: EventFanOut? = nil
     ) throws(ConfigurationError) -> SecondFactorAssembly {
         let settings = loaded.configuration.secondFactor
         let useOutbox = devOutbox ?? settings.devOutbox
@@ -88,10 +90,12 @@ public struct SecondFactorAssembly: Sendable {
             },
             outbox: outbox, logger: logger)
         let events = InMemoryEventSink()
+        extra?.add(events)
         let proofPolicy = ProofPolicy(idleTimeout: settings.idleTimeout, cycle: settings.cycle, latestOnly: settings.latestOnly)
         let service = SecondFactorService(
             store: store, secrets: SecretBox(key: Self.derive(masterKey, "totp-seal")),
-            codeKey: Self.derive(masterKey, "one-time-codes"), delivery: channels, events: events,
+            codeKey: Self.derive(masterKey, "one-time-codes"), delivery: channels,
+            events: extra.map { $0 as any SecondFactorEventSink } ?? events,
             settings: .init(
                 issuer: settings.issuer,
                 lockout: LockoutPolicy(maxFailures: settings.lockout.maxFailures, maxSends: settings.lockout.maxSends,

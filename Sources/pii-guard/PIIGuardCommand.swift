@@ -28,7 +28,7 @@ struct PIIGuardCommand: AsyncParsableCommand {
             for reaching personal data from outside. Start with `pii-guard demo`; see README.md and docs/.
             """,
         version: PIIGuardVersion.current,
-        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Mask.self, Rules.self, Vault.self, Users.self, Keys.self, Certs.self,
+        subcommands: [Serve.self, Demo.self, DemoAdminOnly.self, Mask.self, Rules.self, Vault.self, Audit.self, Users.self, Keys.self, Certs.self,
                       Config.self]
     )
 }

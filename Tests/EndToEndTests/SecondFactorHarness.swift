@@ -79,6 +79,8 @@ struct SecondFactorHarness: Sendable {
     let masking: RecordingMaskingReport
     /// The protected exports delivered and refused.
     let exports: RecordingExportSink
+    /// The access records (chained log in the test's data folder).
+    let audit: AuditAssembly
 
     var base: String { "https://127.0.0.1:\(self.port)" }
 
@@ -156,17 +158,24 @@ struct SecondFactorHarness: Sendable {
                 setenv("PII_GUARD_TEST_GATEWAY_TOKEN", "Bearer gateway-test-token", 1)
                 let loaded = try LoadedConfiguration.load(path: file)
                 let clock = TestClock()
-                let assembly = try SecondFactorAssembly.build(loaded, logger: logger, clock: { clock.now() })
+                let events = EventFanOut()
+                let assembly = try SecondFactorAssembly.build(loaded, logger: logger, clock: { clock.now() }, events: events)
+                let audit = try AuditAssembly.build(loaded, clock: { clock.now() }, logger: logger)
+                events.add(AuditEventSink(writer: audit.writer, logger: logger))
                 let proxyPort = PortBox()
                 let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
                                       directory: loaded.rulesDirectory, configuration: loaded.configuration)
                 let report = RecordingMaskingReport()
                 let exportSink = RecordingExportSink()
-                let exports = ExportAssembly.build(loaded, secondFactor: assembly, rules: rules, sink: exportSink)
+                let exports = ExportAssembly.build(loaded, secondFactor: assembly, rules: rules, sink: AuditExportSink(
+                    writer: audit.writer, next: exportSink, logger: logger))
                 let proxy = try GuardProxyServer(
                     configuration: try loaded.proxyConfiguration(), certificates: Harness.certificates.store,
                     hooks: GuardRuntime.hooks(loaded: loaded, rules: rules, gate: assembly.gate, report: report,
-                                              exports: exports, logger: logger),
+                                              exports: exports,
+                                              recorder: audit.recorder(rules: rules, configuration: loaded.configuration,
+                                                                       clock: { clock.now() }),
+                                              logger: logger),
                     logger: logger, guardRoutes: { assembly.routes($0); exports.routes($0) }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)
@@ -174,7 +183,7 @@ struct SecondFactorHarness: Sendable {
                 let harness = SecondFactorHarness(
                     port: await proxyPort.wait(), adminPort: adminPort, caFile: Harness.certificates.paths.caCertificate,
                     assembly: assembly, clock: clock, gateway: gateway, smtp: smtpServer, configurationFile: file,
-                    masking: report, exports: exportSink)
+                    masking: report, exports: exportSink, audit: audit)
                 do {
                     try await body(harness)
                 } catch {

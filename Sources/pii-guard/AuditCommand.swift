@@ -1,0 +1,223 @@
+import ArgumentParser
+import AuditTrail
+import Foundation
+import GuardStore
+import PIIGuard
+
+/// `pii-guard audit`: the auditor's tools on the access records in `data_dir/audit.sqlite`.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify, query, export and review the access records.",
+        subcommands: [Verify.self, Query.self, Export.self, Report.self, PublicKey.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: "The configuration file (its data_dir holds audit.sqlite and the signing key).")
+        var config = "pii-guard.yaml"
+    }
+
+    static func open(_ options: Options) throws -> (log: SQLiteAuditLog, signer: AuditSigner) {
+        do {
+            let loaded = try LoadedConfiguration.load(path: options.config)
+            return try AuditAssembly.open(loaded)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-walk the hash chain and the signed checkpoints; name the first bad record.",
+            discussion: "Exit status 0 when the records are intact, 1 when anything was changed, removed, inserted, reordered or cut off.")
+
+        @OptionGroup var options: Options
+
+        @Option(help: "An external append-only checkpoint file to check the log against.")
+        var checkpoints: String?
+
+        @Option(help: "The public key (PEM) to check signatures with; default: the guard's own key.")
+        var publicKey: String?
+
+        func run() async throws {
+            let (log, signer) = try Audit.open(self.options)
+            var key = signer.publicKey
+            if let path = self.publicKey {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read '\(path)'") }
+                key = try AuditPublicKey(text: text)
+            }
+            let report = try await AuditVerifier.verify(log: log, publicKey: key,
+                                                        externalCheckpoints: self.checkpoints.map { URL(fileURLWithPath: $0) })
+            print(report.description)
+            if !report.isValid { throw ExitCode(1) }
+        }
+    }
+
+    /// Filters shared by `query` and `export`.
+    struct Filters: ParsableArguments {
+        @Option(help: "Only this account.") var account: String?
+        @Option(help: "From this time (ISO 8601, or YYYY-MM-DD in KST).") var from: String?
+        @Option(help: "Until this time, exclusive (ISO 8601, or YYYY-MM-DD in KST).") var until: String?
+        @Option(help: "Only this menu id (sales, chat, account).") var menu: String?
+        @Option(help: "Only this action: view, input, change, delete, print, download, event.") var action: String?
+        @Option(help: "Only this client IP address.") var ip: String?
+        @Option(help: "Only records naming this data subject key (an order number…).") var subject: String?
+        @Option(help: "Only this kind: access, second_factor, export.") var kind: String?
+        @Option(help: "At most this many records.") var limit = 1_000
+
+        func filter() throws -> AuditLogFilter {
+            AuditLogFilter(account: self.account, from: try self.from.map(Self.time), until: try self.until.map(Self.time),
+                           menuID: self.menu, action: self.action, clientAddress: self.ip, subject: self.subject,
+                           kind: self.kind)
+        }
+
+        static func time(_ text: String) throws -> Date {
+            if let date = ISO8601DateFormatter().date(from: text) { return date }
+            let day = DateFormatter()
+            day.locale = Locale(identifier: "en_US_POSIX")
+            day.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
+            day.dateFormat = "yyyy-MM-dd"
+            guard let date = day.date(from: text) else {
+                throw CommandFailure("'\(text)' is not a time: use ISO 8601 (2026-11-23T09:00:00+09:00) or a KST date (2026-11-23)")
+            }
+            return date
+        }
+    }
+
+    static func records(_ log: SQLiteAuditLog, _ filters: Filters) async throws -> [AuditRecord] {
+        try await log.query(try filters.filter(), limit: filters.limit).map { try AuditRecord(row: $0) }
+    }
+
+    static let kst: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter
+    }()
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func jsonLine(_ record: AuditRecord) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(record), as: UTF8.self)
+    }
+
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show access records (a table, or JSON lines).")
+
+        @OptionGroup var options: Options
+        @OptionGroup var filters: Filters
+        @Flag(help: "JSON lines instead of a table.") var json = false
+
+        func run() async throws {
+            let (log, _) = try Audit.open(self.options)
+            let records = try await Audit.records(log, self.filters)
+            if self.json {
+                for record in records { print(try Audit.jsonLine(record)) }
+                return
+            }
+            print("seq      time (KST)           account       ip               menu     action  status subjects masked  event")
+            for record in records {
+                let masked: Int = record.maskedCounts.values.reduce(0, +)
+                let menu: String = record.menuID.isEmpty ? "-" : record.menuID
+                let note: String = record.event.isEmpty ? record.exportReason : record.event
+                var cells: [String] = []
+                cells.append(Audit.pad(String(record.sequence), 8))
+                cells.append(Audit.pad(Audit.kst.string(from: record.at), 20))
+                cells.append(Audit.pad(record.account, 13))
+                cells.append(Audit.pad(record.clientAddress, 16))
+                cells.append(Audit.pad(menu, 8))
+                cells.append(Audit.pad(record.action.rawValue, 7))
+                cells.append(Audit.pad(String(record.status), 6))
+                cells.append(Audit.pad(String(record.subjects.count), 8))
+                cells.append(Audit.pad(String(masked), 7))
+                cells.append(note)
+                let line = cells.joined(separator: " ")
+                print(line)
+            }
+            print("\(records.count) record(s)")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write access records as CSV or JSON lines, for a SIEM.")
+
+        @OptionGroup var options: Options
+        @OptionGroup var filters: Filters
+        @Option(help: "csv or jsonl.") var format = "jsonl"
+
+        func run() async throws {
+            let (log, _) = try Audit.open(self.options)
+            let records = try await Audit.records(log, self.filters)
+            switch self.format {
+            case "jsonl":
+                for record in records { print(try Audit.jsonLine(record)) }
+            case "csv":
+                print("sequence,at_utc,at_kst,kind,action,account,client_ip,site,menu,method,path,status,subjects,masked_counts,event,export_reason,export_rows,file_sha256,request_id,session_hash,hash")
+                let iso = ISO8601DateFormatter()
+                for r in records {
+                    let masked = r.maskedCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+                    let cells: [String] = [String(r.sequence), iso.string(from: r.at), Audit.kst.string(from: r.at), r.kind.rawValue,
+                                           r.action.rawValue, r.account, r.clientAddress, r.site, r.menuID, r.method, r.path,
+                                           String(r.status), r.subjects.joined(separator: ";"), masked, r.event, r.exportReason,
+                                           r.exportRows.map(String.init) ?? "", r.fileSHA256, r.requestID, r.sessionHash, r.hash]
+                    print(cells.map(Self.csv).joined(separator: ","))
+                }
+            default:
+                throw CommandFailure("--format must be csv or jsonl, not '\(self.format)'")
+            }
+        }
+
+        static func csv(_ cell: String) -> String {
+            guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+            return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The monthly review: accesses per account, off-hours, new IPs, mass lookups, every download, second-factor failures.")
+
+        @OptionGroup var options: Options
+        @Option(help: "The month (KST), YYYY-MM.") var month: String
+        @Option(help: "Where to write the report (HTML, or JSON with --json).") var out: String
+        @Flag(help: "JSON instead of HTML.") var json = false
+
+        func run() async throws {
+            let (log, _) = try Audit.open(self.options)
+            let interval = try AuditReport.interval(month: self.month)
+            var history = AuditHistory.empty
+            var records: [AuditRecord] = []
+            var after: Int64? = nil
+            // Everything before the month teaches which addresses each account used; the month itself is reported.
+            while true {
+                let page = try await log.query(AuditLogFilter(until: interval.end, afterSequence: after), limit: 5_000)
+                guard let last = page.last else { break }
+                for row in page {
+                    let record = try AuditRecord(row: row)
+                    if record.at < interval.start { history.add(record) } else { records.append(record) }
+                }
+                after = last.sequence
+            }
+            let report = try AuditReport.make(month: self.month, records: records, history: history)
+            let data = self.json ? report.json() : Data(report.html().utf8)
+            guard FileManager.default.createFile(atPath: self.out, contents: data) else { throw CommandFailure("cannot write '\(self.out)'") }
+            print("\(self.out): \(records.count) records of \(self.month) reviewed")
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key", abstract: "Print the public key that checks the records' signed checkpoints (PEM).")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let (_, signer) = try Audit.open(self.options)
+            print(signer.publicKeyPEM)
+        }
+    }
+}
