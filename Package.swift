@@ -204,6 +204,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The auditors' web view under /__guard/audit: records with filters, record detail, chain status, monthly reports.
+        .target(
+            name: "AuditTrailWeb",
+            dependencies: [
+                "AuditTrail",
+                "GuardStore",
+                "GuardProxy",
+                "SecondFactorWeb",
+                "TextEscaping",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets (servers on free ports for the length of a test). Not in any product.
         .target(
             name: "GuardTestSupport",
@@ -249,6 +265,7 @@ let package = Package(
                 "ExportVault",
                 "ExportVaultWeb",
                 "AuditTrail",
+                "AuditTrailWeb",
                 "AccountIdentity",
                 "MessageGateway",
                 "MailDelivery",
@@ -275,10 +292,12 @@ let package = Package(
                 "PIIGuard",
                 "ExportVault",
                 "AuditTrail",
+                "GuardStore",
                 "PIIMasking",
                 "MaskingStage",
                 "DemoAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -441,6 +460,7 @@ let package = Package(
                 "GuardTestSupport",
                 "ExportVault",
                 "AuditTrail",
+                "AuditTrailWeb",
                 "GuardStore",
                 "PIIGuard",
                 "GuardProxy",

@@ -23,6 +23,8 @@ public struct AuditAssembly: Sendable {
     public let log: SQLiteAuditLog
     public let signer: AuditSigner
     public let writer: AuditWriter
+    public let retention: AuditRetention
+    public let logger: Logger
 
     /// Where the chained log lives.
     public static func logPath(_ loaded: LoadedConfiguration) -> String { loaded.dataDirectory + "/audit.sqlite" }
@@ -56,8 +58,14 @@ public struct AuditAssembly: Sendable {
     public static func build(_ loaded: LoadedConfiguration, clock: @escaping @Sendable () -> Date = { Date() },
                              logger: Logger) throws(ConfigurationError) -> AuditAssembly {
         let (log, signer) = try Self.open(loaded)
-        let writer = AuditWriter(log: log, signer: signer, clock: clock, logger: logger)
-        return AuditAssembly(log: log, signer: signer, writer: writer)
+        let settings = loaded.configuration.audit
+        let external = settings.checkpointFile.map { ExternalCheckpointFile(path: loaded.resolve($0)) }
+        let writer = AuditWriter(
+            log: log, signer: signer,
+            policy: .init(checkpointEvery: Int64(settings.checkpointEvery), checkpointInterval: settings.checkpointInterval),
+            externalCheckpoints: external, clock: clock, logger: logger)
+        let retention = AuditRetention(log: log, signer: signer, years: settings.retentionYears, externalCheckpoints: external)
+        return AuditAssembly(log: log, signer: signer, writer: writer, retention: retention, logger: logger)
     }
 
     /// The proxy's recorder: one record per response of a personal-information menu.
@@ -68,7 +76,9 @@ public struct AuditAssembly: Sendable {
 
     /// Runs the writer's time-based checkpoints beside the proxy and closes the chain (a signed checkpoint) on
     /// shutdown.
-    public var service: some Service { AuditWriterService(writer: self.writer) }
+    public var service: some Service {
+        AuditWriterService(writer: self.writer, retention: self.retention, logger: self.logger)
+    }
 }
 
 /// Access records for the proxy's responses: the account that passed the step-up gate, the menu (from the live
@@ -189,12 +199,35 @@ public struct AuditExportSink: ExportRecordSink {
     }
 }
 
-/// The writer beside the proxy: time-based checkpoints while it runs, a closing checkpoint on shutdown.
+/// The writer beside the proxy: time-based checkpoints while it runs, the retention purge at start and then daily,
+/// a closing checkpoint on shutdown.
 struct AuditWriterService: Service {
     let writer: AuditWriter
+    let retention: AuditRetention
+    let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await self.writer.run() }
+        let retention = self.retention
+        let logger = self.logger
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.writer.run() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            let outcome = try await retention.purgeExpired()
+                            if outcome.purged > 0 {
+                                logger.notice("access records past retention purged",
+                                              metadata: ["records": "\(outcome.purged)", "years": "\(retention.years)"])
+                            }
+                        } catch {
+                            logger.error("retention purge failed", metadata: ["error": "\(error)"])
+                        }
+                        do { try await Task.sleep(for: .seconds(24 * 3600)) } catch { return }
+                    }
+                }
+            }
+        }
         _ = try? await self.writer.close()
     }
 }

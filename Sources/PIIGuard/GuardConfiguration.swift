@@ -17,6 +17,8 @@ public struct GuardConfiguration: Decodable, Sendable {
     public var rulesDirectory: String
     public var logging: Logging
     public var secondFactor: SecondFactorConfiguration
+    /// `audit:`: retention, checkpoints, auditor roles.
+    public var audit: AuditConfiguration
     public var sites: [Site]
 
     public struct Listen: Decodable, Sendable {
@@ -177,7 +179,7 @@ public struct GuardConfiguration: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, timeouts, limits, trustedProxies = "trusted_proxies", dataDirectory = "data_dir"
-        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", sites
+        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", audit, sites
     }
 
     public init(from decoder: any Decoder) throws {
@@ -198,6 +200,7 @@ public struct GuardConfiguration: Decodable, Sendable {
         self.logging = try c.decodeIfPresent(Logging.self, forKey: .logging) ?? Logging()
         self.secondFactor = try c.decodeIfPresent(SecondFactorConfiguration.self, forKey: .secondFactor)
             ?? SecondFactorConfiguration()
+        self.audit = try c.decodeIfPresent(AuditConfiguration.self, forKey: .audit) ?? AuditConfiguration()
         self.sites = try c.decode([Site].self, forKey: .sites)
         guard !self.sites.isEmpty else {
             throw DecodingError.dataCorruptedError(forKey: .sites, in: c, debugDescription: "list at least one site")

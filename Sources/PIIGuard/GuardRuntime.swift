@@ -1,3 +1,4 @@
+import AuditTrailWeb
 import ExportVault
 import Foundation
 import GuardProxy
@@ -69,6 +70,10 @@ public struct GuardRuntime: Sendable {
         ) { group in
             secondFactor?.routes(group)
             exports?.routes(group)
+            if let secondFactor {
+                AuditRoutes(stepUp: secondFactor.stepUp, log: audit.log, publicKey: audit.signer.publicKey,
+                            auditorRoles: Set(loaded.configuration.audit.auditorRoles)).register(on: group)
+            }
             group.get("status") { _, _ in
                 let settings = loaded.configuration.secondFactor
                 let status = GuardStatus(

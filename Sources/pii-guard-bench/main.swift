@@ -13,6 +13,7 @@ func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: pii-guard-bench masking DIR
                pii-guard-bench export IN.csv OUT.xlsx PASSWORD_FILE [PLAIN.xlsx]
+               pii-guard-bench audit [RECORDS]
 
         """.utf8))
     exit(2)
@@ -21,6 +22,10 @@ func usage() -> Never {
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "export" {
     exportBenchmark(Array(arguments.dropFirst()))
+    exit(0)
+}
+if arguments.first == "audit" {
+    auditBenchmark(Array(arguments.dropFirst()))
     exit(0)
 }
 guard arguments.first == "masking", arguments.count == 2, let directory = arguments.last else { usage() }

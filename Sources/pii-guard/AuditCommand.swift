@@ -2,13 +2,14 @@ import ArgumentParser
 import AuditTrail
 import Foundation
 import GuardStore
+import Logging
 import PIIGuard
 
 /// `pii-guard audit`: the auditor's tools on the access records in `data_dir/audit.sqlite`.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, query, export and review the access records.",
-        subcommands: [Verify.self, Query.self, Export.self, Report.self, PublicKey.self])
+        subcommands: [Verify.self, Query.self, Export.self, Report.self, Purge.self, PublicKey.self])
 
     struct Options: ParsableArguments {
         @Option(help: "The configuration file (its data_dir holds audit.sqlite and the signing key).")
@@ -21,6 +22,26 @@ struct Audit: AsyncParsableCommand {
             return try AuditAssembly.open(loaded)
         } catch {
             throw CommandFailure("\(error)")
+        }
+    }
+
+    static func loaded(_ options: Options) throws -> LoadedConfiguration {
+        do { return try LoadedConfiguration.load(path: options.config) } catch { throw CommandFailure("\(error)") }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the records past the retention period (audit.retention_years), leaving a signed retention checkpoint.",
+            discussion: "The running guard does this daily; `audit verify` still passes on what remains.")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            let loaded = try Audit.loaded(self.options)
+            let audit = try AuditAssembly.build(loaded, logger: Logger(label: "pii-guard.audit"))
+            let outcome = try await audit.retention.purgeExpired()
+            print("\(outcome.purged) record(s) older than \(audit.retention.years) year(s) purged"
+                  + (outcome.through.map { " (through record \($0))" } ?? ""))
         }
     }
 
@@ -44,8 +65,9 @@ struct Audit: AsyncParsableCommand {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read '\(path)'") }
                 key = try AuditPublicKey(text: text)
             }
-            let report = try await AuditVerifier.verify(log: log, publicKey: key,
-                                                        externalCheckpoints: self.checkpoints.map { URL(fileURLWithPath: $0) })
+            let configured = try Audit.loaded(self.options).configuration.audit.checkpointFile
+            let external = (self.checkpoints ?? configured).map { URL(fileURLWithPath: $0) }
+            let report = try await AuditVerifier.verify(log: log, publicKey: key, externalCheckpoints: external)
             print(report.description)
             if !report.isValid { throw ExitCode(1) }
         }

@@ -1,3 +1,4 @@
+import AuditTrailWeb
 import DemoAdmin
 import ExportVault
 import Foundation
@@ -176,7 +177,12 @@ struct SecondFactorHarness: Sendable {
                                               recorder: audit.recorder(rules: rules, configuration: loaded.configuration,
                                                                        clock: { clock.now() }),
                                               logger: logger),
-                    logger: logger, guardRoutes: { assembly.routes($0); exports.routes($0) }
+                    logger: logger, guardRoutes: {
+                        assembly.routes($0)
+                        exports.routes($0)
+                        AuditRoutes(stepUp: assembly.stepUp, log: audit.log, publicKey: audit.signer.publicKey,
+                                    auditorRoles: ["auditor"]).register(on: $0)
+                    }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)
                 let task = Task { try await group.run() }

@@ -32,7 +32,7 @@ public struct AuditTrailError: Error, Equatable, Sendable, CustomStringConvertib
 
     /// A storage failure, kept with the store's own message (which never holds record contents).
     public init(store error: StoreError) {
-        self.init(.store, "audit log: \(error.message)")
+        self.init(.store, error.message)
     }
 
     public var description: String { self.message }

@@ -7,7 +7,7 @@ import Synchronization
 @testable import AuditTrail
 
 /// A folder under /tmp for one test, removed when the test lets go of it.
-final class TemporaryFolder: Sendable {
+final class ChainFolder: Sendable {
     let path: String
 
     init(_ name: String = "audit") {
@@ -21,7 +21,7 @@ final class TemporaryFolder: Sendable {
 }
 
 /// A clock tests move by hand.
-final class TestClock: Sendable {
+final class ChainClock: Sendable {
     private let now: Mutex<Date>
 
     init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) { self.now = Mutex(start) }
@@ -30,7 +30,7 @@ final class TestClock: Sendable {
     func advance(_ seconds: TimeInterval) { self.now.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-enum Samples {
+enum ChainSamples {
     static let base = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
 
     /// A realistic access record: an order-list view with 20 order numbers as subjects.
@@ -47,8 +47,8 @@ enum Samples {
 }
 
 /// An audit log on a fresh file, filled through `AuditWriter`, with its signer and external checkpoint file.
-struct Fixture: Sendable {
-    let folder: TemporaryFolder
+struct ChainFixture: Sendable {
+    let folder: ChainFolder
     let log: SQLiteAuditLog
     let signer: AuditSigner
     let external: ExternalCheckpointFile
@@ -57,8 +57,8 @@ struct Fixture: Sendable {
     var path: String { self.log.path }
     var externalURL: URL { URL(fileURLWithPath: self.external.path) }
 
-    init(checkpointEvery: Int64 = 1000, interval: Duration = .seconds(3600), clock: TestClock = TestClock()) throws {
-        self.folder = TemporaryFolder()
+    init(checkpointEvery: Int64 = 1000, interval: Duration = .seconds(3600), clock: ChainClock = ChainClock()) throws {
+        self.folder = ChainFolder()
         self.log = try SQLiteAuditLog(dataDirectory: self.folder.path)
         self.signer = AuditSigner(privateKey: Curve25519.Signing.PrivateKey())
         self.external = ExternalCheckpointFile(path: self.folder.file("checkpoints.jsonl"))
@@ -77,7 +77,7 @@ struct Fixture: Sendable {
                     var sealed: [AuditRecord] = []
                     var index = start + task
                     while index < start + count {
-                        sealed.append(try await self.writer.append(Samples.record(index)))
+                        sealed.append(try await self.writer.append(ChainSamples.record(index)))
                         index += tasks
                     }
                     return sealed

@@ -6,19 +6,19 @@ import Testing
 
 @Suite struct RetentionTests {
     /// 1,200 records one after another: record `i` (sequence `i + 1`) happened at `base + i` seconds.
-    static func makeLog() async throws -> Fixture {
-        let fixture = try Fixture(checkpointEvery: 100)
+    static func makeLog() async throws -> ChainFixture {
+        let fixture = try ChainFixture(checkpointEvery: 100)
         try await fixture.fill(1200, tasks: 1)
         return fixture
     }
 
-    func retention(_ fixture: Fixture, batchSize: Int = 250) -> AuditRetention {
+    func retention(_ fixture: ChainFixture, batchSize: Int = 250) -> AuditRetention {
         AuditRetention(log: fixture.log, signer: fixture.signer, batchSize: batchSize, externalCheckpoints: fixture.external)
     }
 
     @Test func purgedLogStillVerifies() async throws {
         let fixture = try await Self.makeLog()
-        let outcome = try await self.retention(fixture).purge(olderThan: Samples.base.addingTimeInterval(700))
+        let outcome = try await self.retention(fixture).purge(olderThan: ChainSamples.base.addingTimeInterval(700))
         #expect(outcome.purged == 700)
         #expect(outcome.through == 700)
         #expect(outcome.checkpoints.map(\.sequence) == [250, 500, 700])
@@ -48,7 +48,7 @@ import Testing
         #expect(try await fixture.log.count() == 0)
         #expect(try await fixture.log.head() == head)
         #expect(try await fixture.verify().isValid)
-        let next = try await fixture.writer.append(Samples.record(1))
+        let next = try await fixture.writer.append(ChainSamples.record(1))
         #expect(next.sequence == 1201)
         #expect(next.previousHash == head.hash)
         let report = try await fixture.verify()
@@ -58,7 +58,7 @@ import Testing
 
     @Test func nothingToPurge() async throws {
         let fixture = try await Self.makeLog()
-        let outcome = try await self.retention(fixture).purge(olderThan: Samples.base)
+        let outcome = try await self.retention(fixture).purge(olderThan: ChainSamples.base)
         #expect(outcome.purged == 0 && outcome.through == nil)
         #expect(try await fixture.log.count() == 1200)
     }
@@ -70,7 +70,7 @@ import Testing
             WHERE sequence = 10
             """)
         let error = await #expect(throws: AuditTrailError.self) {
-            try await self.retention(fixture).purge(olderThan: Samples.base.addingTimeInterval(700))
+            try await self.retention(fixture).purge(olderThan: ChainSamples.base.addingTimeInterval(700))
         }
         #expect(error?.kind == .retention)
         #expect(error?.message.contains("record 10: content changed") == true)
@@ -78,11 +78,11 @@ import Testing
         // Damage after the purge range does not hold the purge up.
         let later = try await Self.makeLog()
         try later.tamper("DELETE FROM audit_records WHERE sequence = 1100")
-        #expect(try await self.retention(later).purge(olderThan: Samples.base.addingTimeInterval(700)).purged == 700)
+        #expect(try await self.retention(later).purge(olderThan: ChainSamples.base.addingTimeInterval(700)).purged == 700)
     }
 
     @Test func defaultPeriodIsTwoYearsInKoreanTime() {
-        let retention = AuditRetention(log: FailingLog(), signer: AuditSigner(privateKey: .init()))
+        let retention = AuditRetention(log: FailingAuditLog(), signer: AuditSigner(privateKey: .init()))
         #expect(retention.years == 2)
         // 2026-11-18 11:06:40 UTC = 20:06:40 KST.
         let now = Date(timeIntervalSince1970: 1_795_000_000)

@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func createdOnceSealedAndPrivate() throws {
-        let folder = TemporaryFolder()
+        let folder = ChainFolder()
         let path = folder.file(AuditSigner.defaultFileName)
         let sealing = Self.derive(SymmetricKey(size: .bits256))
         let signer = try AuditSigner.loadOrCreate(at: path, sealingKey: sealing)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func processesStartingTogetherShareOneKey() async throws {
-        let folder = TemporaryFolder()
+        let folder = ChainFolder()
         let path = folder.file(AuditSigner.defaultFileName)
         let sealing = Self.derive(SymmetricKey(size: .bits256))
         let keys = try await withThrowingTaskGroup(of: AuditPublicKey.self) { group in
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func refusesAnotherMasterKeyOrAnOpenFile() throws {
-        let folder = TemporaryFolder()
+        let folder = ChainFolder()
         let path = folder.file(AuditSigner.defaultFileName)
         _ = try AuditSigner.loadOrCreate(at: path, sealingKey: Self.derive(SymmetricKey(size: .bits256)))
         let wrongKey = #expect(throws: AuditTrailError.self) {
@@ -69,7 +69,7 @@ import Testing
     /// An auditor without pii-guard checks a checkpoint with OpenSSL and the PEM key.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
     func opensslVerifiesACheckpoint() throws {
-        let folder = TemporaryFolder()
+        let folder = ChainFolder()
         let signer = AuditSigner(privateKey: .init())
         let checkpoint = try AuditCheckpoint.signed(sequence: 2000, hash: String(repeating: "ab", count: 32),
                                                     at: Date(timeIntervalSince1970: 1_795_000_000), kind: .periodic, by: signer)

@@ -10,8 +10,8 @@ import Testing
 /// Each test writes 2,500 records through `AuditWriter` (checkpoints at 1000 and 2000, a shutdown checkpoint at 2500,
 /// each also in the external file), then damages the file with plain SQL.
 @Suite struct TamperTests {
-    static func makeLog() async throws -> Fixture {
-        let fixture = try Fixture(checkpointEvery: 1000)
+    static func makeLog() async throws -> ChainFixture {
+        let fixture = try ChainFixture(checkpointEvery: 1000)
         try await fixture.fill(2500)
         #expect(try await fixture.writer.close()?.sequence == 2500)
         return fixture
@@ -89,7 +89,7 @@ import Testing
     @Test func forgedRowWithAnInventedHashIsNamed() async throws {
         let fixture = try await Self.makeLog()
         let head = try await fixture.log.head()
-        var forged = AuditChain.link(Samples.record(9999), after: head).row
+        var forged = AuditChain.link(ChainSamples.record(9999), after: head).row
         forged.hash = String(repeating: "0", count: 64)
         try Self.insert(forged, into: fixture)
         let report = try await fixture.verify()
@@ -101,7 +101,7 @@ import Testing
         // Someone who knows the hash rule appends a well-linked record: it cannot carry a seal.
         let fixture = try await Self.makeLog()
         let head = try await fixture.log.head()
-        try Self.insert(AuditChain.link(Samples.record(9999), after: head).row, into: fixture)
+        try Self.insert(AuditChain.link(ChainSamples.record(9999), after: head).row, into: fixture)
         let report = try await fixture.verify()
         #expect(report.firstProblem?.sequence == 2501)
         #expect(report.firstProblem?.reason == .unsealed)
@@ -118,7 +118,7 @@ import Testing
         // links to it.
         let fixture = try await Self.makeLog()
         let previous = try #require(try await fixture.log.rows(from: 1499, limit: 1).first)
-        var forged = AuditChain.link(Samples.record(9999), after: AuditLogHead(sequence: 1499, hash: previous.hash)).row
+        var forged = AuditChain.link(ChainSamples.record(9999), after: AuditLogHead(sequence: 1499, hash: previous.hash)).row
         forged.seal = nil
         try fixture.tamper("DELETE FROM audit_subjects WHERE sequence = 1500")
         try fixture.tamper("DELETE FROM audit_records WHERE sequence = 1500")
@@ -214,7 +214,7 @@ import Testing
         #expect(other.problems.contains { $0.reason == .badCheckpoint && $0.message.contains("not by the given key") })
     }
 
-    static func insert(_ row: AuditLogRow, into fixture: Fixture) throws {
+    static func insert(_ row: AuditLogRow, into fixture: ChainFixture) throws {
         try fixture.tamper { db in
             try db.execute(sql: """
                 INSERT INTO audit_records (sequence, at_ms, kind, action, account, client_address, site, menu_id,

@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct WriterTests {
     @Test func concurrentAppendsStayOneChain() async throws {
-        let fixture = try Fixture(checkpointEvery: 500)
+        let fixture = try ChainFixture(checkpointEvery: 500)
         let sealed = try await fixture.fill(3000, tasks: 64)
         // Every caller got its own sequence, 1…3000, each linked to the one before.
         #expect(sealed.map(\.sequence) == Array(1...3000))
@@ -28,7 +28,7 @@ import Testing
 
     @Test func twoLogsOnOneFileStayOneChain() async throws {
         // Two `SQLiteAuditLog`s on one file, each with its own writer: two guard processes sharing the log.
-        let folder = TemporaryFolder()
+        let folder = ChainFolder()
         let signer = AuditSigner(privateKey: .init())
         let external = ExternalCheckpointFile(path: folder.file("checkpoints.jsonl"))
         let logs = try [SQLiteAuditLog(dataDirectory: folder.path), SQLiteAuditLog(dataDirectory: folder.path)]
@@ -40,7 +40,7 @@ import Testing
                 for task in 0..<16 {
                     group.addTask {
                         for item in 0..<50 {
-                            _ = try await writer.append(Samples.record(index * 10_000 + task * 100 + item))
+                            _ = try await writer.append(ChainSamples.record(index * 10_000 + task * 100 + item))
                         }
                     }
                 }
@@ -61,13 +61,13 @@ import Testing
     }
 
     @Test func storeErrorsReachEveryWaitingCaller() async throws {
-        let log = FailingLog()
+        let log = FailingAuditLog()
         let writer = AuditWriter(log: log, signer: AuditSigner(privateKey: .init()))
         let failures = try await withThrowingTaskGroup(of: AuditTrailError?.self) { group in
             for index in 0..<20 {
                 group.addTask {
                     do throws(AuditTrailError) {
-                        _ = try await writer.append(Samples.record(index))
+                        _ = try await writer.append(ChainSamples.record(index))
                         return nil
                     } catch {
                         return error
@@ -83,25 +83,25 @@ import Testing
         #expect(writer.statistics.failedBatches >= 1)
         // Once the log recovers, appends go through again.
         log.failing.withLock { $0 = false }
-        #expect(try await writer.append(Samples.record(1)).sequence == 1)
+        #expect(try await writer.append(ChainSamples.record(1)).sequence == 1)
     }
 
     @Test func closeWritesAShutdownCheckpointAndRefusesMore() async throws {
-        let fixture = try Fixture()
+        let fixture = try ChainFixture()
         try await fixture.fill(10, tasks: 2)
         let checkpoint = try #require(try await fixture.writer.close())
         #expect(checkpoint.kind == .shutdown)
         #expect(checkpoint.sequence == 10)
         #expect(checkpoint.isSigned(by: fixture.signer.publicKey))
-        let refused = await #expect(throws: AuditTrailError.self) { try await fixture.writer.append(Samples.record(11)) }
+        let refused = await #expect(throws: AuditTrailError.self) { try await fixture.writer.append(ChainSamples.record(11)) }
         #expect(refused?.kind == .closed)
         let external = try ExternalCheckpointFile.read(at: fixture.external.path)
         #expect(external.entries.map(\.checkpoint) == [checkpoint])
     }
 
     @Test func timeBasedCheckpoints() async throws {
-        let clock = TestClock()
-        let fixture = try Fixture(checkpointEvery: 1000, interval: .seconds(300), clock: clock)
+        let clock = ChainClock()
+        let fixture = try ChainFixture(checkpointEvery: 1000, interval: .seconds(300), clock: clock)
         try await fixture.fill(5, tasks: 1)
         #expect(try await fixture.log.checkpoints().isEmpty)
         // Nothing due yet.
@@ -123,8 +123,8 @@ import Testing
     }
 
     @Test func recordsAreStoredToTheMillisecond() async throws {
-        let fixture = try Fixture()
-        var record = Samples.record(1)
+        let fixture = try ChainFixture()
+        var record = ChainSamples.record(1)
         record.at = Date(timeIntervalSince1970: 1_795_000_000.123_456_7)
         let sealed = try await fixture.writer.append(record)
         #expect(AuditCanonicalForm.milliseconds(sealed.at) == 1_795_000_000_123)
@@ -136,10 +136,10 @@ import Testing
 }
 
 /// A log whose appends fail like a full disk, until told otherwise.
-final class FailingLog: AuditLog {
+final class FailingAuditLog: AuditLog {
     let failing = Mutex(true)
     let inner: SQLiteAuditLog
-    let folder = TemporaryFolder()
+    let folder = ChainFolder()
 
     init() {
         self.inner = try! SQLiteAuditLog(dataDirectory: self.folder.path)
