@@ -39,7 +39,18 @@ struct WebSocketRelay: Sendable {
             siteName: site.name, method: head.method, path: String(parts.first ?? ""),
             query: parts.count > 1 ? String(parts[1]) : nil,
             headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID))
-        guard case .pass(let gateFields, _) = decision else { return .dontUpgrade }
+        guard case .pass(let gateFields, let attachments) = decision else { return .dontUpgrade }
+        // The opening of a live channel on a menu is an access too: recorded before the upgrade, or no upgrade.
+        do {
+            try await self.hooks.recorder.record(CompletedResponse(
+                response: ResponseDescription(siteName: site.name, method: head.method, path: String(parts.first ?? ""),
+                                              status: .switchingProtocols, headers: [:], attachments: attachments),
+                requestID: requestID, clientAddress: client, userAgent: head.headerFields[.userAgent], transformReport: nil))
+        } catch {
+            self.logger.error("websocket refused: its access record could not be written",
+                              metadata: ["request.id": "\(requestID)", "error.type": "\(type(of: error))"])
+            return .dontUpgrade
+        }
         var forwarded = HTTPFields()
         var browserFields = head.headerFields
         HeaderPolicy.removeGuardCookies(&browserFields)

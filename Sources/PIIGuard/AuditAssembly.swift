@@ -45,6 +45,8 @@ public struct AuditAssembly: Sendable {
         }
         do {
             let log = try SQLiteAuditLog(path: Self.logPath(loaded))
+            // Accounts, addresses and order numbers: readable by the guard's user only (the WAL files follow it).
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: Self.logPath(loaded))
             let signer = try AuditSigner.loadOrCreate(at: dataDirectory + "/audit-signing.key",
                                                      sealingKey: SecondFactorAssembly.derive(masterKey, "audit-signing"))
             return (log, signer)

@@ -1,5 +1,7 @@
+import AuditTrail
 import Foundation
 import GuardProxy
+import GuardStore
 import GuardTestSupport
 import HummingbirdWSClient
 import Logging
@@ -118,6 +120,16 @@ struct MaskingEndToEndTests {
                 #expect(Self.phones(frame).isEmpty, "phone in a live frame")
             }
             #expect(harness.masking.summaries.contains { $0.contentKind == "websocket" && $0.tally.total > 0 })
+            // Opening the live channel of 1:1 채팅 is an access of its own in the records.
+            let opened = try await harness.audit.log.query(AuditLogFilter(menuID: "chat"), limit: 100)
+                .map { try AuditRecord(row: $0) }
+            #expect(opened.contains { $0.path == "/chat/ws" && $0.status == 101 && $0.account == "seller-a" })
+            let orders = Set(rooms.compactMap { $0["orderNo"] as? String })
+            #expect(orders.count >= 4)
+            _ = try await browser.api("GET", "/api/chat/rooms")
+            let roomList = try await harness.audit.log.query(AuditLogFilter(menuID: "chat"), limit: 100)
+                .map { try AuditRecord(row: $0) }.last { $0.path == "/api/chat/rooms" }
+            #expect(roomList.map { orders.isSubset(of: Set($0.subjects)) } == true, "the room list's record names the orders it showed")
         }
     }
 }
