@@ -112,22 +112,7 @@ public final class SQLiteAuditLog: AuditLog {
     }
 
     static func migrate(_ pool: DatabasePool, path: String) throws(StoreError) {
-        let migrator = self.migrator
-        do {
-            let superseded = try pool.read { try migrator.hasBeenSuperseded($0) }
-            if superseded {
-                let applied = try pool.read { try migrator.appliedIdentifiers($0) }
-                throw StoreError(.schemaTooNew, "the audit log '\(path)' was written by a newer pii-guard "
-                    + "(it has schema steps this version does not know: "
-                    + applied.subtracting(migrator.migrations).sorted().joined(separator: ", ")
-                    + "); run the newer version, or restore a backup made before the upgrade")
-            }
-            try migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.unavailable, "cannot prepare the audit log '\(path)': \(SQLiteRecordStore.describe(error))")
-        }
+        try SQLiteRecordStore.apply(self.migrator, to: pool, what: "the audit log '\(path)'")
     }
 
     // MARK: - Appending

@@ -46,12 +46,17 @@ public final class SQLiteRecordStore: RecordStore {
     }
 
     static func migrate(_ pool: DatabasePool, path: String) throws(StoreError) {
-        let migrator = self.migrator
+        try Self.apply(self.migrator, to: pool, what: "the database '\(path)'")
+    }
+
+    /// Brings a file's schema up to date with `migrator`; refuses one written by a newer pii-guard (`.schemaTooNew`,
+    /// naming the steps this version does not know). Shared by every SQLite file the guard keeps.
+    static func apply(_ migrator: DatabaseMigrator, to pool: DatabasePool, what: String) throws(StoreError) {
         do {
             let superseded = try pool.read { try migrator.hasBeenSuperseded($0) }
             if superseded {
                 let applied = try pool.read { try migrator.appliedIdentifiers($0) }
-                throw StoreError(.schemaTooNew, "the database '\(path)' was written by a newer pii-guard "
+                throw StoreError(.schemaTooNew, "\(what) was written by a newer pii-guard "
                     + "(it has schema steps this version does not know: "
                     + applied.subtracting(migrator.migrations).sorted().joined(separator: ", ")
                     + "); run the newer version, or restore a backup made before the upgrade")
@@ -60,7 +65,7 @@ public final class SQLiteRecordStore: RecordStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(.unavailable, "cannot prepare the database '\(path)': \(Self.describe(error))")
+            throw StoreError(.unavailable, "cannot prepare \(what): \(Self.describe(error))")
         }
     }
 

@@ -37,12 +37,7 @@ public struct AuditAssembly: Sendable {
         } catch {
             throw ConfigurationError(file: loaded.file, field: "data_dir", message: "cannot create '\(dataDirectory)'")
         }
-        let masterKey: SymmetricKey
-        do {
-            masterKey = try SecretBox.loadOrCreateKey(at: dataDirectory + "/master.key")
-        } catch {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: error.description)
-        }
+        let masterKey = try SecondFactorAssembly.masterKey(loaded)
         do {
             let log = try SQLiteAuditLog(path: Self.logPath(loaded))
             // Accounts, addresses and order numbers: readable by the guard's user only (the WAL files follow it).

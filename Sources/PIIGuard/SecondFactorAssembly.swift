@@ -63,12 +63,7 @@ public struct SecondFactorAssembly: Sendable {
         } catch {
             throw ConfigurationError(file: loaded.file, field: "data_dir", message: "cannot create '\(dataDirectory)'")
         }
-        let masterKey: SymmetricKey
-        do {
-            masterKey = try SecretBox.loadOrCreateKey(at: dataDirectory + "/master.key")
-        } catch {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: error.description)
-        }
+        let masterKey = try Self.masterKey(loaded)
         let store: SQLiteRecordStore
         do {
             store = try SQLiteRecordStore(path: dataDirectory + "/guard.sqlite")
@@ -140,6 +135,16 @@ public struct SecondFactorAssembly: Sendable {
             codeValidity: settings.codeValidity, clock: clock, logger: logger)
         return SecondFactorAssembly(stepUp: stepUp, service: service, events: events, outbox: outbox, client: client,
                                     store: store, exportTicketKey: Self.derive(masterKey, "export-tickets"))
+    }
+
+    /// The guard's master key (`data_dir/master.key`, created 0600 on first run, or `PII_GUARD_MASTER_KEY`): every
+    /// other key is derived from it.
+    static func masterKey(_ loaded: LoadedConfiguration) throws(ConfigurationError) -> SymmetricKey {
+        do {
+            return try SecretBox.loadOrCreateKey(at: loaded.dataDirectory + "/master.key")
+        } catch {
+            throw ConfigurationError(file: loaded.file, field: "data_dir", message: error.description)
+        }
     }
 
     /// The key the admin uses to check `X-PII-Guard-Signature` (`pii-guard keys identity-headers` prints it).
