@@ -25,6 +25,9 @@ public struct AuditRoutes: Sendable {
     let publicKey: AuditPublicKey
     let auditorRoles: Set<String>
     let logger: Logger
+    /// Records an auditor's own view of the records (the access records hold IP addresses and order numbers too);
+    /// nil: views are not recorded. A view that cannot be recorded is refused (503), like any other.
+    let recordView: (@Sendable (AuditRecord) async throws -> Void)?
 
     /// Records per page of the list.
     static let pageSize = 100
@@ -34,7 +37,9 @@ public struct AuditRoutes: Sendable {
     /// - Parameters:
     ///   - publicKey: the key the chain status is verified with (the auditors' copy of the guard's public key).
     ///   - auditorRoles: roles (from the identity source) that may read the records; empty: nobody may.
-    public init(stepUp: StepUp, log: any AuditLog, publicKey: AuditPublicKey, auditorRoles: Set<String>) {
+    public init(stepUp: StepUp, log: any AuditLog, publicKey: AuditPublicKey, auditorRoles: Set<String>,
+                recordView: (@Sendable (AuditRecord) async throws -> Void)? = nil) {
+        self.recordView = recordView
         self.routes = StepUpRoutes(stepUp: stepUp)
         self.log = log
         self.publicKey = publicKey
@@ -84,6 +89,15 @@ public struct AuditRoutes: Sendable {
         }
         guard try await self.routes.proofIsValid(visit, account: identity.account) else {
             return self.routes.redirect(StepUp.verifyURL(next: here), visit)
+        }
+        if let recordView = self.recordView {
+            // The path only: a query may name a subject key or an address the auditor searched for.
+            let path = String(here.split(separator: "?", maxSplits: 1).first ?? "")
+            try await recordView(AuditRecord(
+                at: visit.now, kind: .access, action: .view, account: identity.account,
+                clientAddress: visit.client.description, site: visit.site, menuID: "audit",
+                menuName: "개인정보 접속기록 점검", method: "GET", path: path, status: 200,
+                sessionHash: visit.session.hash))
         }
         return nil
     }

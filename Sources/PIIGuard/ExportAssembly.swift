@@ -22,6 +22,7 @@ public struct ExportAssembly: Sendable {
     public static func build(_ loaded: LoadedConfiguration, secondFactor: SecondFactorAssembly, rules: LiveRules,
                              sink: any ExportRecordSink, encryption: AgileEncryptionParameters = .init()) -> ExportAssembly {
         let configuration = loaded.configuration
+        let settings = configuration.exports
         let route: @Sendable (String, String) -> ExportRoute? = { site, path in
             rules.current.exportRoute(site: site, path: path, configuration: configuration).map {
                 ExportRoute(menuID: $0.menuID, menu: $0.menuName, isExport: $0.isExport)
@@ -30,15 +31,19 @@ public struct ExportAssembly: Sendable {
         let workDirectory = URL(fileURLWithPath: loaded.dataDirectory).appendingPathComponent("exports-tmp")
         try? FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o700])
-        let settings: @Sendable () -> ExportSettings = {
+        let exportSettings: @Sendable () -> ExportSettings = {
             let current = rules.current
             return ExportSettings(
-                limits: .init(maxInputBytes: 512 << 20, workDirectory: workDirectory), encryption: encryption,
+                limits: .init(maxInputBytes: settings.maxMegabytes << 20, workDirectory: workDirectory), encryption: encryption,
                 masker: { current.maskers[$0] }, columnMasking: { current.exportMaskers[$0] })
         }
         return ExportAssembly(
-            tickets: ExportTickets(store: secondFactor.store, key: secondFactor.exportTicketKey), sink: sink, route: route,
-            settings: settings, stepUp: secondFactor.stepUp, passwordPolicy: PasswordPolicy())
+            tickets: ExportTickets(store: secondFactor.store, key: secondFactor.exportTicketKey, lifetime: settings.ticketLifetime),
+            sink: sink, route: route, settings: exportSettings, stepUp: secondFactor.stepUp,
+            passwordPolicy: PasswordPolicy(minimumLength: settings.passwordMinimumLength,
+                                           minimumLengthWithKinds: settings.passwordMinimumLengthWithKinds,
+                                           kindsForShorter: settings.passwordKindsForShorter,
+                                           generatedLength: settings.generatedPasswordLength))
     }
 
     /// The step-up gate, then the export gate.

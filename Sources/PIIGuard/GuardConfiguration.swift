@@ -19,6 +19,8 @@ public struct GuardConfiguration: Decodable, Sendable {
     public var secondFactor: SecondFactorConfiguration
     /// `audit:`: retention, checkpoints, auditor roles.
     public var audit: AuditConfiguration
+    /// `exports:`: file-password policy, ticket lifetime, size limit.
+    public var exports: ExportConfiguration
     public var sites: [Site]
 
     public struct Listen: Decodable, Sendable {
@@ -179,7 +181,7 @@ public struct GuardConfiguration: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, timeouts, limits, trustedProxies = "trusted_proxies", dataDirectory = "data_dir"
-        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", audit, sites
+        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", audit, exports, sites
     }
 
     public init(from decoder: any Decoder) throws {
@@ -201,6 +203,7 @@ public struct GuardConfiguration: Decodable, Sendable {
         self.secondFactor = try c.decodeIfPresent(SecondFactorConfiguration.self, forKey: .secondFactor)
             ?? SecondFactorConfiguration()
         self.audit = try c.decodeIfPresent(AuditConfiguration.self, forKey: .audit) ?? AuditConfiguration()
+        self.exports = try c.decodeIfPresent(ExportConfiguration.self, forKey: .exports) ?? ExportConfiguration()
         self.sites = try c.decode([Site].self, forKey: .sites)
         guard !self.sites.isEmpty else {
             throw DecodingError.dataCorruptedError(forKey: .sites, in: c, debugDescription: "list at least one site")

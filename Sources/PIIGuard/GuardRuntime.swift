@@ -71,8 +71,10 @@ public struct GuardRuntime: Sendable {
             secondFactor?.routes(group)
             exports?.routes(group)
             if let secondFactor {
+                let writer = audit.writer
                 AuditRoutes(stepUp: secondFactor.stepUp, log: audit.log, publicKey: audit.signer.publicKey,
-                            auditorRoles: Set(loaded.configuration.audit.auditorRoles)).register(on: group)
+                            auditorRoles: Set(loaded.configuration.audit.auditorRoles),
+                            recordView: { _ = try await writer.append($0) }).register(on: group)
             }
             group.get("status") { _, _ in
                 let settings = loaded.configuration.secondFactor

@@ -72,6 +72,8 @@ struct AuditWebEndToEndTests {
             #expect(list.header("content-security-policy")?.contains("default-src 'none'") == true)
             let total = try await harness.audit.log.count()
             #expect(list.body.contains("체인 무결성: 이상 없음 — 기록 \(total)건"), "the chain status, intact")
+            let views = try await harness.audit.log.query(AuditLogFilter(account: "auditor-a", menuID: "audit"), limit: 10)
+            #expect(views.contains { $0.action == "view" }, "an auditor's own view of the records is a record too")
             let listed = Self.linkedSequences(list.body)
             #expect(listed.contains(access.sequence), "the seller's record is listed and links to its page")
             #expect(listed == listed.sorted(by: >), "newest first")

@@ -180,8 +180,9 @@ struct SecondFactorHarness: Sendable {
                     logger: logger, guardRoutes: {
                         assembly.routes($0)
                         exports.routes($0)
+                        let writer = audit.writer
                         AuditRoutes(stepUp: assembly.stepUp, log: audit.log, publicKey: audit.signer.publicKey,
-                                    auditorRoles: ["auditor"]).register(on: $0)
+                                    auditorRoles: ["auditor"], recordView: { _ = try await writer.append($0) }).register(on: $0)
                     }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)

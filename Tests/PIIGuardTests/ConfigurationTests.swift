@@ -217,3 +217,59 @@ struct PathPatternTests {
         #expect(loaded.menus.match(path: "/static/app.css", menuIDs: ids) == nil)
     }
 }
+
+@Suite("exports: and audit: sections")
+struct ExportAndAuditConfigurationTests {
+    static func load(_ extra: String) throws -> GuardConfiguration {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("rules").path
+        let yaml = """
+            rules_dir: \(rules)
+            sites:
+              - name: admin
+                hosts: [localhost]
+                upstream: http://127.0.0.1:9080
+            \(extra)
+            """
+        try yaml.write(toFile: folder + "/pii-guard.yaml", atomically: true, encoding: .utf8)
+        return try LoadedConfiguration.load(path: folder + "/pii-guard.yaml").configuration
+    }
+
+    @Test func defaultsAndOverrides() throws {
+        let defaults = try Self.load("")
+        #expect(defaults.exports.passwordMinimumLength == 10 && defaults.exports.ticketLifetime == .seconds(600))
+        #expect(defaults.audit.retentionYears == 2 && defaults.audit.auditorRoles == ["auditor"])
+        let custom = try Self.load("""
+            exports:
+              password: {min_length: 12, generated_length: 20}
+              ticket_lifetime: 5m
+              max_megabytes: 64
+            audit:
+              retention_years: 3
+              checkpoint_every: 500
+              auditor_roles: [auditor, privacy-officer]
+            """)
+        #expect(custom.exports.passwordMinimumLength == 12 && custom.exports.generatedPasswordLength == 20)
+        #expect(custom.exports.ticketLifetime == .seconds(300) && custom.exports.maxMegabytes == 64)
+        #expect(custom.audit.retentionYears == 3 && custom.audit.checkpointEvery == 500)
+        #expect(custom.audit.auditorRoles == ["auditor", "privacy-officer"])
+    }
+
+    @Test(arguments: [
+        ("exports:\n  password: {min_lenght: 12}", "min_lenght"),
+        ("exports:\n  password: {min_length: 20, generated_length: 16}", "generated"),
+        ("audit:\n  retention_years: 0", "retention_years"),
+        ("audit:\n  keep: 2", "keep"),
+    ])
+    func mistakesNameTheField(yaml: String, field: String) {
+        do {
+            _ = try Self.load(yaml)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect("\(error)".contains(field), "\(error)")
+        }
+    }
+}
