@@ -87,6 +87,7 @@ final class ExportBodyTransform: ResponseBodyTransform {
     let packager: ExportPackager
     let inspector: ColumnInspector
     let fileName: String
+    let asciiFileName: String?
     var result: ExportPackager.Result?
     /// The export's record once delivered (also given to the sink): the access record's reason, rows and hash.
     var record: ExportRecord?
@@ -105,6 +106,9 @@ final class ExportBodyTransform: ResponseBodyTransform {
         }
         let upstreamName = ContentDisposition.fileName(response.headers[.contentDisposition] ?? "")
         self.fileName = ContentDisposition.workbookName(upstream: upstreamName, path: response.path)
+        // The upstream's own ASCII `filename=` (취소관리_….csv → cancels_….csv), as .xlsx, for old browsers.
+        self.asciiFileName = ContentDisposition.plainFileName(response.headers[.contentDisposition] ?? "")
+            .map { ContentDisposition.workbookName(upstream: $0, path: response.path) }
         let sheet = (self.fileName as NSString).deletingPathExtension
         self.inspector = ColumnInspector(masker: settings.masker(order.menuID), columnMasking: settings.columnMasking(order.menuID))
         var options = XLSXBuilder.Options()
@@ -159,7 +163,7 @@ final class ExportBodyTransform: ResponseBodyTransform {
             headers[name] = nil
         }
         headers[.contentType] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        headers[.contentDisposition] = ContentDisposition.attachment(self.fileName)
+        headers[.contentDisposition] = ContentDisposition.attachment(self.fileName, asciiFallback: self.asciiFileName)
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         if let result { headers[.contentLength] = String(result.file.count) }
@@ -274,6 +278,18 @@ enum ContentDisposition {
         return plain.map(Self.safe).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The plain `filename=` value alone (the ASCII fallback an admin sends beside `filename*`).
+    static func plainFileName(_ value: String) -> String? {
+        for part in value.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where part.lowercased().hasPrefix("filename=") {
+            var name = String(part.dropFirst("filename=".count))
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            let safe = Self.safe(name)
+            return safe.isEmpty || !safe.unicodeScalars.allSatisfy(\.isASCII) ? nil : safe
+        }
+        return nil
+    }
+
     /// A name without directories or control characters.
     static func safe(_ name: String) -> String {
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
@@ -289,8 +305,10 @@ enum ContentDisposition {
     }
 
     /// `attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded`.
-    static func attachment(_ name: String) -> String {
-        let ascii = String(name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
+    static func attachment(_ name: String, asciiFallback: String? = nil) -> String {
+        let ascii = String((asciiFallback ?? name).unicodeScalars.map {
+            $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_"
+        })
         var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(0x80)))
         allowed.insert(charactersIn: "!#$&+-.^_`|~")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? ascii

@@ -141,18 +141,18 @@ struct Audit: AsyncParsableCommand {
                 for record in records { print(try Audit.jsonLine(record)) }
                 return
             }
-            print("seq      time (KST)           account       ip               menu     action  status subjects masked  event")
+            print("seq      time (KST)           account       ip               menu     action   status subjects masked  event · reason")
             for record in records {
                 let masked: Int = record.maskedCounts.values.reduce(0, +)
                 let menu: String = record.menuID.isEmpty ? "-" : record.menuID
-                let note: String = record.event.isEmpty ? record.exportReason : record.event
+                let note: String = [record.event, record.exportReason].filter { !$0.isEmpty }.joined(separator: " · ")
                 var cells: [String] = []
                 cells.append(Audit.pad(String(record.sequence), 8))
                 cells.append(Audit.pad(Audit.kst.string(from: record.at), 20))
                 cells.append(Audit.pad(record.account, 13))
                 cells.append(Audit.pad(record.clientAddress, 16))
                 cells.append(Audit.pad(menu, 8))
-                cells.append(Audit.pad(record.action.rawValue, 7))
+                cells.append(Audit.pad(record.action.rawValue, 8))
                 cells.append(Audit.pad(String(record.status), 6))
                 cells.append(Audit.pad(String(record.subjects.count), 8))
                 cells.append(Audit.pad(String(masked), 7))

@@ -96,6 +96,7 @@ struct ExportEndToEndTests {
             let disposition = try #require(answer.header("content-disposition"))
             #expect(disposition.contains("filename*=UTF-8''%EC%B7%A8%EC%86%8C%EA%B4%80%EB%A6%AC_"), "취소관리_… kept")
             #expect(disposition.hasSuffix(".xlsx"))
+            #expect(disposition.contains("filename=\"cancels_"), "the admin's ASCII fallback name for old browsers")
             let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
             #expect(Array(bytes.prefix(4)) == [0xD0, 0xCF, 0x11, 0xE0], "an OLE compound file, not a plain zip")
 
