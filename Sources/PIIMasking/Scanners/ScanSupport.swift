@@ -60,6 +60,12 @@ final class ScanContext {
     /// (the same `String`, compared by identity first) asks again and again.
     private var lastLabel: String?
     private var lastHint: PIIKind?
+    /// A few more labels resolved lately, replaced round robin: a table row alternates between its labelled columns
+    /// (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a lock, a string
+    /// hash — for every cell costs more than comparing a few strings (equal labels are mostly the same `String`).
+    private var recentLabels: [(label: String, hint: PIIKind?)] = []
+    private var nextRecentSlot = 0
+    static let recentLabelCount = 8
 
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
@@ -72,12 +78,41 @@ final class ScanContext {
             }
         }
         guard let label else { return self.textMasker.detections(in: text, hint: nil) }
-        if label != self.lastLabel {
+        if !sameBytes(label, self.lastLabel) {
             self.lastLabel = label
-            self.lastHint = self.textMasker.kind(forLabel: label)
+            self.lastHint = self.hint(forLabel: label)
         }
         return self.textMasker.detections(in: text, hint: self.lastHint)
     }
+}
+
+extension ScanContext {
+    /// `textMasker.kind(forLabel:)`, remembered for the last few labels.
+    fileprivate func hint(forLabel label: String) -> PIIKind? {
+        for entry in self.recentLabels where sameBytes(entry.label, label) { return entry.hint }
+        let hint = self.textMasker.kind(forLabel: label)
+        if self.recentLabels.count < Self.recentLabelCount {
+            self.recentLabels.append((label, hint))
+        } else {
+            self.recentLabels[self.nextRecentSlot] = (label, hint)
+            self.nextRecentSlot = (self.nextRecentSlot + 1) % Self.recentLabelCount
+        }
+        return hint
+    }
+}
+
+/// Whether two labels have the same UTF-8 bytes. `==` on strings compares by canonical equivalence, which for
+/// non-ASCII (Hangul) labels walks normalization tables even to tell two different labels apart; the label caches
+/// only need "surely the same" (a miss just resolves the label again, with `==` semantics).
+@inline(__always)
+func sameBytes(_ a: String, _ b: String?) -> Bool {
+    guard let b, a.utf8.count == b.utf8.count else { return false }
+    let same = a.utf8.withContiguousStorageIfAvailable { a in
+        b.utf8.withContiguousStorageIfAvailable { b in
+            a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+        }
+    }
+    return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
 }
 
 /// Validates UTF-8 across chunk boundaries: a sequence split between two chunks is carried, not rejected.
@@ -433,14 +468,14 @@ struct TextUnit {
                     guard start >= rawPosition, end >= start else { continue }
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
                     let value = UnsafeBufferPointer(rebasing: text[detection.start..<detection.end])
-                    var masked: [UInt8] = []
-                    masked.reserveCapacity(value.count)
-                    masker.textMasker.appendMasked(value, detection: detection, into: &masked)
                     tally.add(detection.kind)
                     let gaps = self.gapOffsets(inside: detection.start, detection.end)
                     if gaps.isEmpty {
-                        escaping.append(masked, into: &output)
+                        appendMasked(value, detection: detection, masker: masker, escaping: escaping, into: &output)
                     } else {
+                        var masked: [UInt8] = []
+                        masked.reserveCapacity(value.count)
+                        masker.textMasker.appendMasked(value, detection: detection, into: &masked)
                         // The value spans joined text nodes: hand each node as many masked characters as it had.
                         masked.withUnsafeBufferPointer { maskedBytes in
                             var maskedPosition = 0
@@ -502,21 +537,49 @@ struct TextUnit {
 }
 
 /// A unit with no escapes, straight from the input (the whole unit inside one chunk): detected on the input itself
-/// and released as it is unless something is masked. Same result as collecting it in a `TextUnit` and rendering it.
+/// and released as it is unless something is masked. Same result as collecting it in a `TextUnit` and rendering it
+/// (with no escapes or markup, decoded and raw offsets are the same), without copying the unit into one.
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
                     tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
-    if TextUnit.mayHoldValue(text) {
-        let detections = masker.detections(in: text, label: label)
-        if !detections.isEmpty {
-            var unit = TextUnit()
-            unit.appendVerbatim(text)
-            return unit.render(masker: masker, label: label, escaping: escaping, tally: &tally, into: &output,
-                               detections: detections)
-        }
+    guard TextUnit.mayHoldValue(text) else {
+        output.append(contentsOf: text)
+        return false
     }
-    output.append(contentsOf: text)
-    return false
+    let detections = masker.detections(in: text, label: label)
+    guard !detections.isEmpty else {
+        output.append(contentsOf: text)
+        return false
+    }
+    var position = 0
+    for detection in detections {
+        guard detection.start >= position, detection.end >= detection.start else { continue }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<detection.start]))
+        tally.add(detection.kind)
+        appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
+                     masker: masker, escaping: escaping, into: &output)
+        position = detection.end
+    }
+    output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
+    return true
+}
+
+/// Appends the masked form of `value`, escaped for where it stands. The masked form is written straight into
+/// `output` and, in the rare case that it has a byte `escaping` rewrites, moved out and appended escaped: no
+/// temporary array per value.
+@inline(__always)
+func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, masker: ScanContext, escaping: Escaping,
+                  into output: inout [UInt8]) {
+    let start = output.count
+    masker.textMasker.appendMasked(value, detection: detection, into: &output)
+    if case .none = escaping { return }
+    let needsEscaping = output.withUnsafeBufferPointer { all in
+        UnsafeBufferPointer(rebasing: all[start...]).contains(where: escaping.rewrites)
+    }
+    guard needsEscaping else { return }
+    let masked = Array(output[start...])
+    output.removeLast(output.count - start)
+    escaping.append(masked, into: &output)
 }
 
 /// How a masked value is written back where it stands.
@@ -536,6 +599,32 @@ enum Escaping {
 
     func append(_ bytes: [UInt8], into output: inout [UInt8]) {
         bytes.withUnsafeBufferPointer { self.append($0, into: &output) }
+    }
+
+    /// Whether `append` writes `byte` as something else than itself (mirrors the cases of `append` below).
+    func rewrites(_ byte: UInt8) -> Bool {
+        switch self {
+        case .none:
+            return false
+        case .htmlText:
+            return byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+        case .htmlAttribute(let quote):
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"): return true
+            default:
+                return quote == 0 && (ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "`"))
+            }
+        case .json(let inScript):
+            return byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || (inScript && byte == UInt8(ascii: "<"))
+        case .javaScript(let quote):
+            switch byte {
+            case UInt8(ascii: "\\"), 0x0A, 0x0D, UInt8(ascii: "<"), quote: return true
+            case UInt8(ascii: "$"): return quote == UInt8(ascii: "`")
+            default: return false
+            }
+        case .csvQuoted:
+            return byte == UInt8(ascii: "\"")
+        }
     }
 
     func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
