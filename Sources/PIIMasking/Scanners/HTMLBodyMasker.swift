@@ -1089,13 +1089,24 @@ struct HTMLCore {
     private mutating func startElement() {
         // Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
         // names a kind labels the element's text, as a <label> would.
+        // Tokens are looked up in place: most tags have a class, most class tokens are remembered keys.
         if let klass = self.tag.known.klass {
-            for token in klass.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A }) where token.count <= 64 {
-                if let label = self.masker.label(forKey: Array(token)) {
-                    self.pendingLabel = label
-                    break
+            let masker = self.masker
+            let label: String? = klass.withUnsafeBufferPointer { klass in
+                var start = 0
+                while start < klass.count {
+                    var end = start
+                    while end < klass.count && klass[end] != 0x20 && klass[end] != 0x09 && klass[end] != 0x0A { end += 1 }
+                    if end > start && end - start <= 64,
+                        let label = masker.label(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
+                    {
+                        return label
+                    }
+                    start = end + 1
                 }
+                return nil
             }
+            if let label { self.pendingLabel = label }
         }
         switch self.tag.element {
         case .table:

@@ -47,12 +47,23 @@ final class ScanContext {
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
     func label(forKey bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBufferPointer { self.label(forKey: $0, array: bytes) }
+    }
+
+    /// `label(forKey:)` for bytes in place (HTML class tokens): an array is made only when the key is not
+    /// remembered.
+    func label(forKey bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        self.label(forKey: bytes, array: nil)
+    }
+
+    private func label(forKey bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> String? {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int(hash & 255)
-        if let entry = self.keySlots[slot], entry.key == bytes { return entry.label }
-        let label = self.effective(labelString(bytes))
-        self.keySlots[slot] = (bytes, label)
+        if let entry = self.keySlots[slot], entry.key.elementsEqual(bytes) { return entry.label }
+        let key = array ?? Array(bytes)
+        let label = self.effective(labelString(key))
+        self.keySlots[slot] = (key, label)
         return label
     }
 
@@ -60,12 +71,12 @@ final class ScanContext {
     /// (the same `String`, compared by identity first) asks again and again.
     private var lastLabel: String?
     private var lastHint: PIIKind?
-    /// A few more labels resolved lately, replaced round robin: a table row alternates between its labelled columns
+    /// More labels resolved lately, replaced round robin: a table row alternates between its labelled columns
     /// (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a lock, a string
     /// hash — for every cell costs more than comparing a few strings (equal labels are mostly the same `String`).
     private var recentLabels: [(label: String, hint: PIIKind?)] = []
     private var nextRecentSlot = 0
-    static let recentLabelCount = 8
+    static let recentLabelCount = 32
 
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
@@ -89,7 +100,10 @@ final class ScanContext {
 extension ScanContext {
     /// `textMasker.kind(forLabel:)`, remembered for the last few labels.
     fileprivate func hint(forLabel label: String) -> PIIKind? {
-        for entry in self.recentLabels where sameBytes(entry.label, label) { return entry.hint }
+        let count = label.utf8.count
+        for entry in self.recentLabels where entry.label.utf8.count == count && sameBytes(entry.label, label) {
+            return entry.hint
+        }
         let hint = self.textMasker.kind(forLabel: label)
         if self.recentLabels.count < Self.recentLabelCount {
             self.recentLabels.append((label, hint))
