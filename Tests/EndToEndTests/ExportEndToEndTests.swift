@@ -176,6 +176,21 @@ struct ExportEndToEndTests {
             #expect(record.columns[nameColumn].kinds.contains("name"))
             let orderColumn = try #require(csv[0].firstIndex(of: "주문번호"))
             #expect(record.columns[orderColumn].kinds.isEmpty, "order numbers are not personal data")
+
+            // 반품관리's own 엑셀 다운로드 button (the .xlsx export) takes the same way.
+            let list = try await browser.open("/sales/returns")
+            #expect(list.body.contains("href=\"/sales/returns/export.xlsx\""))
+            let typed = "Return-2026-box"
+            let workbook = folder + "/returns-excel.xlsx"
+            let (excel, _) = try await Self.download(
+                browser, "/sales/returns/export.xlsx", reason: [("reason", "exchange_return")],
+                password: [("password_mode", "typed"), ("password", typed), ("password_confirm", typed)], to: workbook)
+            #expect(excel.status == 200)
+            try typed.write(toFile: folder + "/typed", atomically: true, encoding: .utf8)
+            let upstream = folder + "/returns-upstream.xlsx"
+            _ = try await Browser.curl(["-sS", "-o", upstream, "-H", "Cookie: demo_session=\(browser.cookie("demo_session") ?? "")",
+                                        "http://127.0.0.1:\(harness.adminPort)/sales/returns/export.xlsx"])
+            #expect(try Self.rows(Self.readEncrypted, [workbook, folder + "/typed"]) == (try Self.rows(Self.readPlain, [upstream])))
         }
     }
 
