@@ -106,19 +106,10 @@ public struct ExportRoutes: Sendable {
         }
         let language = visit.language
         do {
-            let reason = try ExportReason(code: fields["reason"] ?? "", text: fields["reason_text"])
             let generated = fields["password_mode"] == "generated"
-            let password: String
-            if generated {
-                password = self.passwordPolicy.generate()
-            } else {
-                password = fields["password"] ?? ""
-                try self.passwordPolicy.check(password)
-                guard password == fields["password_confirm"] else { throw ExportPolicyError(.passwordMismatch) }
-            }
-            let issued = try await self.tickets.issue(
-                site: visit.site, account: visit.account!, sessionHash: visit.session.hash, clientAddress: visit.client.description,
-                target: visit.next, menuID: route.menuID, menu: route.menu, reason: reason, password: password, generated: generated, now: visit.now)
+            let (issued, _, _) = try await self.issue(
+                visit, target: visit.next, route: route, reasonCode: fields["reason"] ?? "", reasonText: fields["reason_text"],
+                password: generated ? nil : fields["password"] ?? "", confirmation: fields["password_confirm"] ?? "")
             var response = self.routes.redirect("/__guard/export/ready", visit)
             response.headers.append(HTTPField(name: .setCookie, value: ExportTickets.setCookie(
                 issued.id, maxAge: Int(self.tickets.lifetime.components.seconds))))
@@ -130,6 +121,26 @@ public struct ExportRoutes: Sendable {
             return try await self.formPage(visit, values: values, error: language == .ko ? error.korean : error.english,
                                            status: .badRequest)
         }
+    }
+
+    /// The one way the page and the API issue a ticket: the reason and the password checked (or a password generated
+    /// when `password` is nil; a form's second entry must match), then stored for exactly `target`.
+    func issue(_ visit: StepUpRoutes.Visit, target: String, route: ExportRoute, reasonCode: String, reasonText: String?,
+               password typed: String?, confirmation: String?) async throws -> (ExportTickets.Issued, ExportReason, String) {
+        let reason = try ExportReason(code: reasonCode, text: reasonText)
+        let password: String
+        if let typed {
+            try self.passwordPolicy.check(typed)
+            if let confirmation, confirmation != typed { throw ExportPolicyError(.passwordMismatch) }
+            password = typed
+        } else {
+            password = self.passwordPolicy.generate()
+        }
+        let issued = try await self.tickets.issue(
+            site: visit.site, account: visit.account!, sessionHash: visit.session.hash, clientAddress: visit.client.description,
+            target: target, menuID: route.menuID, menu: route.menu, reason: reason, password: password,
+            generated: typed == nil, now: visit.now)
+        return (issued, reason, password)
     }
 
     func readyPage(_ visit: StepUpRoutes.Visit, ticketID: String?) async throws -> Response {
@@ -208,18 +219,10 @@ public struct ExportRoutes: Sendable {
                                     korean: "추가 인증이 필요합니다.", english: "Verify with your second factor first.")
         }
         do {
-            let reason = try ExportReason(code: input.reason, text: input.reasonText)
             let generated = input.generatePassword ?? (input.password == nil)
-            let password: String
-            if generated {
-                password = self.passwordPolicy.generate()
-            } else {
-                password = input.password ?? ""
-                try self.passwordPolicy.check(password)
-            }
-            let issued = try await self.tickets.issue(
-                site: visit.site, account: visit.account!, sessionHash: visit.session.hash, clientAddress: visit.client.description,
-                target: target, menuID: route.menuID, menu: route.menu, reason: reason, password: password, generated: generated, now: visit.now)
+            let (issued, reason, password) = try await self.issue(
+                visit, target: target, route: route, reasonCode: input.reason, reasonText: input.reasonText,
+                password: generated ? nil : input.password ?? "", confirmation: nil)
             return StepUpRoutes.json(ExportTicketBody(
                 ticket: issued.id, downloadURL: target, header: ExportTickets.headerName.rawName, expiresAt: issued.expiresAt,
                 password: generated ? password : nil, reason: reason.code), status: .created)

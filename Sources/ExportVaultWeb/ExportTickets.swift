@@ -5,6 +5,7 @@ import GuardProxy
 import GuardStore
 import HTTPTypes
 import SealedSecrets
+import SecondFactorWeb
 
 /// A stated reason and a file password, waiting for the one download they were given for.
 ///
@@ -75,7 +76,7 @@ public struct ExportTickets: Sendable {
 
     func issue(site: String, account: String, sessionHash: String, clientAddress: String, target: String, menuID: String, menu: String,
                reason: ExportReason, password: String, generated: Bool, now: Date) async throws -> Issued {
-        let id = Self.newID()
+        let id = GuardSession.newID()
         let expiresAt = now.addingTimeInterval(TimeInterval(self.lifetime.components.seconds))
         let sealed = try self.box.seal(Array(password.utf8), context: "export-ticket")
         let ticket = StoredTicket(
@@ -127,34 +128,13 @@ public struct ExportTickets: Sendable {
 
     /// The ticket id a request carries (header first, then cookie), if well-formed.
     static func ticketID(in headers: HTTPFields) -> String? {
-        if let value = headers[Self.headerName], Self.isWellFormed(value) { return value }
-        for field in headers[values: .cookie] {
-            for pair in field.split(separator: ";") {
-                let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                guard trimmed.hasPrefix(Self.cookieName + "=") else { continue }
-                let value = String(trimmed.dropFirst(Self.cookieName.count + 1))
-                if Self.isWellFormed(value) { return value }
-            }
-        }
-        return nil
-    }
-
-    static func isWellFormed(_ id: String) -> Bool {
-        id.utf8.count == 43 && id.utf8.allSatisfy {
-            ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
-        }
+        if let value = headers[Self.headerName], GuardSession.isRandomID(value) { return value }
+        return GuardSession.randomID(inCookie: Self.cookieName, of: headers)
     }
 
     /// Stored under a hash of the id, so the store never holds a value that would redeem a ticket.
     static func key(_ id: String) -> String {
         SHA256.hash(data: Data("pii-guard-export:\(id)".utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func setCookie(_ id: String, maxAge: Int) -> String {

@@ -29,15 +29,26 @@ public struct GuardSession: Sendable, Equatable {
     }
 
     static func cookieValue(in headers: HTTPFields) -> String? {
+        self.randomID(inCookie: self.cookieName, of: headers)
+    }
+
+    /// The value of cookie `name` when it is one of the guard's random ids (`newID()`: 43 base64url characters);
+    /// anything else counts as absent. Shared by the guard's own cookies (session, export ticket).
+    package static func randomID(inCookie name: String, of headers: HTTPFields) -> String? {
         for field in headers[values: .cookie] {
             for pair in field.split(separator: ";") {
                 let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                guard trimmed.hasPrefix(self.cookieName + "=") else { continue }
-                let value = String(trimmed.dropFirst(self.cookieName.count + 1))
-                if value.count == 43, value.utf8.allSatisfy(Self.isBase64URL) { return value }
+                guard trimmed.hasPrefix(name + "=") else { continue }
+                let value = String(trimmed.dropFirst(name.count + 1))
+                if Self.isRandomID(value) { return value }
             }
         }
         return nil
+    }
+
+    /// Whether `value` has the shape of `newID()`.
+    package static func isRandomID(_ value: String) -> Bool {
+        value.utf8.count == 43 && value.utf8.allSatisfy(Self.isBase64URL)
     }
 
     static func isBase64URL(_ byte: UInt8) -> Bool {
@@ -45,7 +56,8 @@ public struct GuardSession: Sendable, Equatable {
             || byte == 0x2D || byte == 0x5F
     }
 
-    static func newID() -> String {
+    /// 32 random bytes from the system's CSPRNG, base64url: session and ticket ids.
+    package static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return Self.base64URL(bytes)
