@@ -15,11 +15,7 @@ public final class DelimitedBodyMasker: BodyMasker {
     private let context: ScanContext
 
     /// What was masked so far, by kind, and the subject keys seen.
-    public var tally: MaskTally {
-        var tally = self.counts
-        tally.subjects = self.context.subjects
-        return tally
-    }
+    public var tally: MaskTally { self.context.tally(self.counts) }
 
     /// `separator`: `,` for CSV, `\t` for TSV (or `;` as some spreadsheets write).
     public init(masker: TextMasker, separator: UInt8) {

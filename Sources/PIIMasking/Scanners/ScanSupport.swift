@@ -81,6 +81,13 @@ final class ScanContext {
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
 
+    /// A scanner's counts with this body's subject keys: what `BodyMasker.tally` reports.
+    func tally(_ counts: MaskTally) -> MaskTally {
+        var tally = counts
+        tally.subjects = self.subjects
+        return tally
+    }
+
     /// Detections in a unit; `label` is an effective label (see `effective`). Also collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
         if !self.textMasker.subjectRules.isEmpty {

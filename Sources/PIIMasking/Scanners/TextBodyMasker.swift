@@ -14,11 +14,7 @@ public final class TextBodyMasker: BodyMasker {
     private let context: ScanContext
 
     /// What was masked so far, by kind, and the subject keys seen.
-    public var tally: MaskTally {
-        var tally = self.counts
-        tally.subjects = self.context.subjects
-        return tally
-    }
+    public var tally: MaskTally { self.context.tally(self.counts) }
 
     public init(masker: TextMasker) {
         let context = ScanContext(masker)
