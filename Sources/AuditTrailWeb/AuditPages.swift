@@ -64,7 +64,7 @@ enum AuditPages {
     static func reportLinks(now: Date, _ language: PageLanguage) -> String {
         let t = language.t
         let links = (0..<3).map { back -> String in
-            let month = KST.month(of: now, monthsBack: back)
+            let month = AuditTime.month(of: now, monthsBack: back)
             return "<a href=\"\(Escape.markup(self.reportURL(month)))\">\(Escape.markup(month))</a>"
         }
         return "<p>\(Escape.markup(t("월간 점검 보고서", "Monthly review"))): \(links.joined(separator: " · "))</p>"
@@ -133,13 +133,13 @@ enum AuditPages {
                 : (r.menuID.isEmpty ? r.menuName : "\(r.menuName) · \(r.menuID)")
             let masked = r.maskedCounts.values.reduce(0, +)
             let note = [r.event, r.exportReason].filter { !$0.isEmpty }.joined(separator: " — ")
-            return "<tr>" + link + cell(KST.text(r.at)) + cell(r.account.isEmpty ? "-" : r.account)
+            return "<tr>" + link + cell(AuditTime.text(r.at)) + cell(r.account.isEmpty ? "-" : r.account)
                 + cell(r.clientAddress.isEmpty ? "-" : r.clientAddress) + cell(menu) + cell(self.actionName(r.action, language))
                 + cell(r.status == 0 ? "-" : String(r.status)) + cell(String(r.subjects.count)) + cell(String(masked))
                 + cell(note.isEmpty ? "-" : note) + "</tr>"
         case .unreadable(let row):
             let action = AuditRecord.Action(rawValue: row.action).map { self.actionName($0, language) } ?? row.action
-            return "<tr style=\"background:#fef2f2\">" + link + cell(KST.text(row.at)) + cell(row.account.isEmpty ? "-" : row.account)
+            return "<tr style=\"background:#fef2f2\">" + link + cell(AuditTime.text(row.at)) + cell(row.account.isEmpty ? "-" : row.account)
                 + cell(row.clientAddress.isEmpty ? "-" : row.clientAddress) + cell(row.menuID.isEmpty ? "-" : row.menuID)
                 + cell(action) + cell("-") + cell(String(row.subjects.count)) + cell("-")
                 + "<td><strong>\(Escape.markup(t("내용을 읽을 수 없음 (변경 의심)", "Content unreadable (changed?)")))</strong></td></tr>"
@@ -156,8 +156,8 @@ enum AuditPages {
         func code(_ value: String) -> String { value.isEmpty ? "-" : "<code>\(Escape.markup(value))</code>" }
 
         add(t("순번", "Sequence"), String(record.sequence))
-        add(t("시각", "Time"), Escape.markup(KST.text(record.at, milliseconds: true) + " KST") + " <span class=\"hint\">("
-            + Escape.markup(KST.utc(record.at)) + ")</span>")
+        add(t("시각", "Time"), Escape.markup(AuditTime.text(record.at, milliseconds: true) + " KST") + " <span class=\"hint\">("
+            + Escape.markup(AuditTime.utc(record.at)) + ")</span>")
         add(t("종류", "Kind"), Escape.markup("\(self.kindName(record.kind, language)) (\(record.kind.rawValue))"))
         add(t("행위", "Action"), Escape.markup("\(record.action.korean) (\(record.action.rawValue))"))
         add(t("계정", "Account"), record.account.isEmpty ? Escape.markup(t("(없음)", "(none)")) : Escape.markup(record.account))
@@ -197,7 +197,7 @@ enum AuditPages {
                                  "This record's content cannot be read: it may have been changed in the database. Below are the stored search columns; check the chain status on the list."))
         let items: [(String, String)] = [
             (t("순번", "Sequence"), String(row.sequence)),
-            (t("시각", "Time"), KST.text(row.at, milliseconds: true) + " KST"),
+            (t("시각", "Time"), AuditTime.text(row.at, milliseconds: true) + " KST"),
             (t("종류", "Kind"), row.kind), (t("행위", "Action"), row.action),
             (t("계정", "Account"), row.account), (t("접속 IP", "Client IP"), row.clientAddress),
             (t("사이트", "Site"), row.site), (t("메뉴 ID", "Menu id"), row.menuID),

@@ -210,7 +210,7 @@ public struct AuditRoutes: Sendable {
         if let refusal = try await self.refusal(visit, here: Self.here(request)) { return refusal }
         let t = visit.language.t
         let month = AuditQuery.values(request.uri.query)["month"].map { $0.trimmingCharacters(in: .whitespaces) }
-            ?? KST.month(of: visit.now)
+            ?? AuditTime.month(of: visit.now)
         let back = "<p class=\"links\"><a href=\"/__guard/audit\">\(Escape.markup(t("← 접속기록 목록", "← All records")))</a></p>"
         let interval: DateInterval
         do {

@@ -93,11 +93,7 @@ struct Audit: AsyncParsableCommand {
 
         static func time(_ text: String) throws -> Date {
             if let date = ISO8601DateFormatter().date(from: text) { return date }
-            let day = DateFormatter()
-            day.locale = Locale(identifier: "en_US_POSIX")
-            day.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
-            day.dateFormat = "yyyy-MM-dd"
-            guard let date = day.date(from: text) else {
+            guard let day = CalendarDay(text), let date = AuditTime.midnight(day) else {
                 throw CommandFailure("'\(text)' is not a time: use ISO 8601 (2026-11-23T09:00:00+09:00) or a KST date (2026-11-23)")
             }
             return date
@@ -107,14 +103,6 @@ struct Audit: AsyncParsableCommand {
     static func records(_ log: SQLiteAuditLog, _ filters: Filters) async throws -> [AuditRecord] {
         try await log.query(try filters.filter(), limit: filters.limit).map { try AuditRecord(row: $0) }
     }
-
-    static let kst: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 9 * 3600)
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter
-    }()
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
@@ -148,7 +136,7 @@ struct Audit: AsyncParsableCommand {
                 let note: String = [record.event, record.exportReason].filter { !$0.isEmpty }.joined(separator: " · ")
                 var cells: [String] = []
                 cells.append(Audit.pad(String(record.sequence), 8))
-                cells.append(Audit.pad(Audit.kst.string(from: record.at), 20))
+                cells.append(Audit.pad(AuditTime.text(record.at), 20))
                 cells.append(Audit.pad(record.account, 13))
                 cells.append(Audit.pad(record.clientAddress, 16))
                 cells.append(Audit.pad(menu, 8))
@@ -182,7 +170,7 @@ struct Audit: AsyncParsableCommand {
                 let iso = ISO8601DateFormatter()
                 for r in records {
                     let masked = r.maskedCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-                    let cells: [String] = [String(r.sequence), iso.string(from: r.at), Audit.kst.string(from: r.at), r.kind.rawValue,
+                    let cells: [String] = [String(r.sequence), iso.string(from: r.at), AuditTime.text(r.at), r.kind.rawValue,
                                            r.action.rawValue, r.account, r.clientAddress, r.site, r.menuID, r.method, r.path,
                                            String(r.status), r.subjects.joined(separator: ";"), masked, r.event, r.exportReason,
                                            r.exportRows.map(String.init) ?? "", r.fileSHA256, r.requestID, r.sessionHash, r.hash]
