@@ -1,5 +1,6 @@
 import AuditTrail
 import Foundation
+import SecondFactorWeb
 import GuardStore
 
 /// The records list's filters as its GET form sends them, and how they become an `AuditLogFilter`.
@@ -93,21 +94,9 @@ struct AuditQuery: Sendable, Equatable {
         return date
     }
 
-    /// `application/x-www-form-urlencoded` as a GET form sends it (`+` is a space); the first value of a name wins.
-    static func values(_ query: String?) -> [String: String] {
-        var values: [String: String] = [:]
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let rawName = parts.first else { continue }
-            let name = Self.decode(rawName)
-            if values[name] == nil { values[name] = parts.count > 1 ? Self.decode(parts[1]) : "" }
-        }
-        return values
-    }
-
-    static func decode(_ text: Substring) -> String {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-    }
+    /// A GET form's query as names and values (the second factor's form reader: `+` is a space, the first value
+    /// of a name wins).
+    static func values(_ query: String?) -> [String: String] { FormFields.parse(query ?? "") }
 }
 
 /// How the auditors' view shows a data subject's key: enough to tell keys apart and match a complaint, never the key.

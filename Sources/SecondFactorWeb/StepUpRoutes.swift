@@ -455,9 +455,9 @@ public struct StepUpRoutes: Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded` bodies.
-enum FormFields {
-    static func parse(_ body: String) -> [String: String] {
+/// `application/x-www-form-urlencoded` bodies and GET-form queries (`+` is a space; the first value of a name wins).
+package enum FormFields {
+    package static func parse(_ body: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in body.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
