@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "SealedSecrets", targets: ["SealedSecrets"]),
         .library(name: "MessageGateway", targets: ["MessageGateway"]),
         .library(name: "GuardStore", targets: ["GuardStore"]),
+        .library(name: "GuardStorePostgres", targets: ["GuardStorePostgres"]),
         .library(name: "AccountIdentity", targets: ["AccountIdentity"]),
         .library(name: "PIIMasking", targets: ["PIIMasking"]),
         .library(name: "ExportVault", targets: ["ExportVault"]),
@@ -47,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // JSON-string and HTML/XML escaping shared by everything that writes text into a format.
@@ -133,11 +135,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Persistence behind small protocols: SQLite (GRDB, WAL) now; PostgreSQL later. No business rules.
+        // Persistence behind small protocols, and the embedded SQLite backend (GRDB, WAL). No business rules.
         .target(
             name: "GuardStore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The shared backend: the same protocols on PostgreSQL (postgres-nio), so several guards act as one.
+        .target(
+            name: "GuardStorePostgres",
+            dependencies: [
+                "GuardStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -271,6 +285,7 @@ let package = Package(
                 "MailDelivery",
                 "SealedSecrets",
                 "GuardStore",
+                "GuardStorePostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -397,7 +412,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GuardStoreTests",
-            dependencies: ["GuardStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GuardStore", "GuardStorePostgres", "GuardTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

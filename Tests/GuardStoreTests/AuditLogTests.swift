@@ -4,8 +4,8 @@ import Testing
 
 @testable import GuardStore
 
-/// `SQLiteAuditLog` as storage: serialised appends that must continue the head, queries, purge, schema guard.
-/// (The chain's rules are tested in AuditTrailTests.)
+/// The audit log as storage, on each backend: serialised appends that must continue the head, queries, purge, schema
+/// guard. (The chain's rules are tested in AuditTrailTests.)
 @Suite struct AuditLogTests {
     static let base = Date(timeIntervalSince1970: 1_795_000_000)
 
@@ -31,10 +31,11 @@ import Testing
         }
     }
 
-    @Test func appendsContinueTheHead() async throws {
-        let folder = Folder()
-        let log = try SQLiteAuditLog(dataDirectory: folder.path)
-        #expect(log.path == folder.path + "/audit.sqlite")
+    @Test(arguments: Backend.allCases) func appendsContinueTheHead(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await Self.appendsContinueTheHead(try await $0.auditLog()) }
+    }
+
+    static func appendsContinueTheHead(_ log: any AuditLog) async throws {
         #expect(try await log.head() == .empty)
         let stored = try await log.append { head in Self.rows(after: head, count: 3) }
         #expect(stored.map(\.sequence) == [1, 2, 3])
@@ -63,9 +64,16 @@ import Testing
         #expect(row.at == Self.base.addingTimeInterval(120))
     }
 
-    @Test func writersOnOneFileQueueUp() async throws {
-        let folder = Folder()
-        let logs = try (0..<3).map { _ in try SQLiteAuditLog(dataDirectory: folder.path) }
+    /// Three openers stand for three guard instances appending at once: one gapless, linked chain.
+    @Test(arguments: Backend.allCases) func writersOnOneLogQueueUp(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            var logs: [any AuditLog] = []
+            for _ in 0..<3 { logs.append(try await fixture.auditLog()) }
+            try await Self.writersQueueUp(logs)
+        }
+    }
+
+    static func writersQueueUp(_ logs: [any AuditLog]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for log in logs {
                 for _ in 0..<10 {
@@ -79,9 +87,11 @@ import Testing
         for (previous, row) in zip(rows, rows.dropFirst()) { #expect(row.previousHash == previous.hash) }
     }
 
-    @Test func queries() async throws {
-        let folder = Folder()
-        let log = try SQLiteAuditLog(dataDirectory: folder.path)
+    @Test(arguments: Backend.allCases) func queries(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await Self.queries(try await $0.auditLog()) }
+    }
+
+    static func queries(_ log: any AuditLog) async throws {
         _ = try await log.append { head in Self.rows(after: head, count: 100) }
         #expect(try await log.count(AuditLogFilter(account: "seller-1")) == 34)
         #expect(try await log.query(AuditLogFilter(subject: "order-42"), limit: 10).map(\.sequence) == [41, 42])
@@ -130,9 +140,11 @@ import Testing
         #expect(SQLiteAuditLog.table(AuditLogFilter(from: Self.base, afterSequence: 5)) == "audit_records")
     }
 
-    @Test func purgeDeletesAPrefixWithItsCheckpoint() async throws {
-        let folder = Folder()
-        let log = try SQLiteAuditLog(dataDirectory: folder.path)
+    @Test(arguments: Backend.allCases) func purgeDeletesAPrefixWithItsCheckpoint(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await Self.purgeDeletesAPrefix(try await $0.auditLog()) }
+    }
+
+    static func purgeDeletesAPrefix(_ log: any AuditLog) async throws {
         _ = try await log.append { head in Self.rows(after: head, count: 20) }
         let checkpoint = AuditCheckpointRow(sequence: 12, hash: "h12", at: Self.base, kind: "retention", keyID: "k",
                                             signature: "s")
@@ -154,15 +166,19 @@ import Testing
         #expect(next[0].sequence == 21)
     }
 
-    @Test func refusesANewerSchema() async throws {
+    @Test(arguments: Backend.allCases) func refusesANewerSchema(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.auditLog()
+            try await fixture.addFutureStep("9-future", audit: true)
+            let error = await #expect(throws: StoreError.self) { _ = try await fixture.auditLog() }
+            #expect(error?.kind == .schemaTooNew)
+            #expect(error?.message.contains("9-future") == true)
+        }
+    }
+
+    @Test func theSQLiteLogLivesInTheDataFolder() throws {
         let folder = Folder()
-        let path = folder.path + "/audit.sqlite"
-        _ = try SQLiteAuditLog(path: path)
-        let queue = try DatabaseQueue(path: path)
-        try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9-future')") }
-        try queue.close()
-        let error = #expect(throws: StoreError.self) { try SQLiteAuditLog(path: path) }
-        #expect(error?.kind == .schemaTooNew)
-        #expect(error?.message.contains("9-future") == true)
+        let log = try SQLiteAuditLog(dataDirectory: folder.path)
+        #expect(log.path == folder.path + "/audit.sqlite")
     }
 }

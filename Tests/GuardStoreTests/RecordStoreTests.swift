@@ -84,38 +84,65 @@ enum RecordStoreSuite {
     }
 }
 
-@Suite("SQLite record store")
-struct SQLiteRecordStoreTests {
-    func databasePath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)/guard.sqlite").path
+/// The suite above on every backend: the same behaviour on SQLite and on PostgreSQL.
+@Suite("Record store, on each backend")
+struct RecordStoreTests {
+    @Test(arguments: Backend.allCases) func basics(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await RecordStoreSuite.basics(try await $0.recordStore()) }
     }
 
-    @Test func basics() async throws { try await RecordStoreSuite.basics(try SQLiteRecordStore(path: self.databasePath())) }
-    @Test func expiry() async throws { try await RecordStoreSuite.expiry(try SQLiteRecordStore(path: self.databasePath())) }
-    @Test func failingUpdateChangesNothing() async throws {
-        try await RecordStoreSuite.failingUpdateChangesNothing(try SQLiteRecordStore(path: self.databasePath()))
+    @Test(arguments: Backend.allCases) func expiry(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await RecordStoreSuite.expiry(try await $0.recordStore()) }
     }
 
-    /// Two stores on one file stand for two guard processes: every increment counts exactly once.
-    @Test func updatesFromTwoOpenersOfOneFileSerialise() async throws {
-        let path = self.databasePath()
-        let first = try SQLiteRecordStore(path: path)
-        let second = try SQLiteRecordStore(path: path)
-        try await RecordStoreSuite.updateIsAtomicAndCanDelete([first, second])
+    @Test(arguments: Backend.allCases) func failingUpdateChangesNothing(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await RecordStoreSuite.failingUpdateChangesNothing(try await $0.recordStore()) }
     }
 
-    @Test func aSchemaFromANewerVersionIsRefusedClearly() async throws {
-        let path = self.databasePath()
-        _ = try SQLiteRecordStore(path: path)
-        let queue = try DatabaseQueue(path: path)
-        try await queue.write { db in
-            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9-from-the-future')")
+    /// Two openers stand for two guard processes: every increment counts exactly once.
+    @Test(arguments: Backend.allCases) func updatesFromTwoOpenersSerialise(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            try await RecordStoreSuite.updateIsAtomicAndCanDelete([try await fixture.recordStore(), try await fixture.recordStore()])
         }
-        try queue.close()
-        let error = #expect(throws: StoreError.self) { try SQLiteRecordStore(path: path) }
-        #expect(error?.kind == .schemaTooNew)
-        #expect(error?.message.contains("9-from-the-future") == true)
-        #expect(error?.message.contains(path) == true)
+    }
+
+    /// A write by one opener is what the other reads next, and a put does not slip between another opener's read and
+    /// write.
+    @Test(arguments: Backend.allCases) func writesAreSeenAcrossOpeners(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let first = Records<RecordStoreSuite.Counter>(try await fixture.recordStore(), collection: "shared")
+            let second = Records<RecordStoreSuite.Counter>(try await fixture.recordStore(), collection: "shared")
+            try await first.put("proof", .init(count: 1, note: "A"))
+            #expect(try await second.get("proof")?.note == "A")
+            try await second.delete("proof")
+            #expect(try await first.get("proof") == nil)
+            // Puts on one opener racing read-modify-writes on the other: each update sees the last put or update.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        if index % 2 == 0 {
+                            try await first.put("race", .init(count: 1000 + index, note: "put"))
+                        } else {
+                            try await second.update("race") { value in value = .init(count: (value?.count ?? 0) + 1, note: "update") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let final = try #require(try await first.get("race"))
+            #expect(final.count >= 1000)
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func aSchemaFromANewerVersionIsRefusedClearly(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.recordStore()
+            try await fixture.addFutureStep("9-from-the-future", audit: false)
+            let error = await #expect(throws: StoreError.self) { _ = try await fixture.recordStore() }
+            #expect(error?.kind == .schemaTooNew)
+            #expect(error?.message.contains("9-from-the-future") == true)
+            #expect(error?.message.contains("newer pii-guard") == true)
+        }
     }
 
     @Test func anUnopenablePathIsReportedWithThePath() {

@@ -1,0 +1,125 @@
+import Foundation
+import GuardStorePostgres
+import GuardTestSupport
+import Logging
+import Testing
+
+@testable import GuardStore
+
+/// What only the PostgreSQL backend has: connection settings, migrations racing at start, and outages.
+@Suite("PostgreSQL connection")
+struct PostgresDatabaseTests {
+    static func quietLogger() -> Logger {
+        var logger = Logger(label: "postgres-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    @Test func settingsFromAURL() throws {
+        let settings = try PostgresSettings.parse(url: "postgres://guard%40shop:p%3Ass@db.internal:6432/pii?sslmode=require")
+        #expect(settings.host == "db.internal")
+        #expect(settings.port == 6432)
+        #expect(settings.user == "guard@shop")
+        #expect(settings.password == "p:ss")
+        #expect(settings.database == "pii")
+        #expect(settings.tls == .require)
+        // The password never shows where the database is named.
+        #expect(settings.target == "postgres://guard@shop@db.internal:6432/pii")
+        #expect(!settings.description.contains("p:ss"))
+        #expect(throws: PostgresSettingsError.self) { try PostgresSettings.parse(url: "mysql://x@y/z") }
+        #expect(throws: PostgresSettingsError.self) { try PostgresSettings.parse(url: "postgres://h/db?sslmode=maybe") }
+        let defaults = try PostgresSettings.parse(url: "postgresql://localhost")
+        #expect(defaults.port == 5432 && defaults.database == "pii_guard" && defaults.tls == .prefer)
+    }
+
+    @Test func anUnreachableDatabaseIsUnavailableWithinTheDeadline() async throws {
+        var settings = PostgresSettings(host: "127.0.0.1", port: try Self.closedPort(), password: "secret-pw", tls: .disable)
+        settings.connectTimeout = .seconds(1)
+        settings.operationTimeout = .seconds(2)
+        let database = try PostgresDatabase(settings: settings, logger: Self.quietLogger())
+        let started = ContinuousClock.now
+        let error = await #expect(throws: StoreError.self) { _ = try await PostgresRecordStore.open(database) }
+        #expect(started.duration(to: .now) < .seconds(6))
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains(settings.target) == true)
+        #expect(error?.message.contains("secret-pw") == false)
+        await database.close()
+    }
+
+    @Test func aWrongPasswordSaysSo() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        var settings = try PostgresSettings.parse(url: cluster.url(database: "postgres"))
+        settings.password = "not-the-password"
+        let database = try PostgresDatabase(settings: settings, logger: Self.quietLogger())
+        let error = await #expect(throws: StoreError.self) { _ = try await PostgresRecordStore.open(database) }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains("password") == true)
+        #expect(error?.message.contains("not-the-password") == false)
+        await database.close()
+    }
+
+    /// Guards starting together on an empty database: one applies the schema, the others wait for it and find it done.
+    @Test func instancesStartingTogetherMigrateOnce() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let name = try await cluster.createDatabase(prefix: "race")
+        let settings = try PostgresSettings.parse(url: cluster.url(database: name))
+        let databases = try (0..<4).map { _ in try PostgresDatabase(settings: settings, logger: Self.quietLogger()) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for database in databases {
+                group.addTask {
+                    _ = try await PostgresRecordStore.open(database)
+                    _ = try await PostgresAuditLog.open(database)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let steps = try await cluster.psql(name, "SELECT component || '/' || step FROM pii_guard_schema ORDER BY 1")
+        #expect(steps.split(separator: "\n") == ["audit/1-audit-log", "records/1-records"])
+        for database in databases { await database.close() }
+    }
+
+    /// The server stops under a running store: operations fail as unavailable within the deadline, and work again
+    /// soon after the server is back, on the same `PostgresDatabase`, with nothing written before lost.
+    @Test func anOutageAndTheRecovery() async throws {
+        let cluster = try await PostgresTestCluster.start()
+        defer { Task { await cluster.remove() } }
+        let name = try await cluster.createDatabase(prefix: "outage")
+        var settings = try PostgresSettings.parse(url: cluster.url(database: name))
+        settings.operationTimeout = .seconds(2)
+        settings.connectTimeout = .seconds(1)
+        let database = try PostgresDatabase(settings: settings, logger: Self.quietLogger())
+        let supervisor = Task { try await database.run() }
+        let store = Records<String>(try await PostgresRecordStore.open(database), collection: "outage")
+        try await store.put("before", "kept")
+
+        try await cluster.stopServer()
+        for _ in 0..<3 {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: StoreError.self) { _ = try await store.get("before") }
+            #expect(error?.kind == .unavailable)
+            #expect(started.duration(to: .now) < .seconds(4))
+        }
+        #expect(database.isFailing)
+
+        try await cluster.startServer()
+        let back = ContinuousClock.now
+        var value: String?
+        while value == nil, back.duration(to: .now) < .seconds(20) {
+            value = try? await store.get("before")
+            if value == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(value == "kept")
+        #expect(back.duration(to: .now) < .seconds(10), "service resumed \(back.duration(to: .now)) after the server returned")
+        try await store.put("after", "written")
+        #expect(try await store.get("after") == "written")
+        #expect(!database.isFailing)
+        supervisor.cancel()
+        await database.close()
+    }
+
+    /// A loopback port with nothing listening.
+    static func closedPort() throws -> Int {
+        // Port 1 (tcpmux) is privileged and unused on these machines; connecting to it is refused at once.
+        1
+    }
+}
