@@ -463,6 +463,7 @@ let package = Package(
             dependencies: [
                 "PIIGuard",
                 "SecondFactor",
+                "GuardStorePostgres",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -59,3 +59,9 @@ public struct TestProcessError: Error, CustomStringConvertible {
     public let description: String
     public init(description: String) { self.description = description }
 }
+
+/// A loopback TCP port nothing listens on now, for a server the test starts in another process (which cannot report
+/// the port it bound).
+public enum LoopbackPort {
+    public static func free() throws -> Int { try PostgresTestCluster.freePort() }
+}

@@ -13,48 +13,37 @@ import SecondFactorWeb
 import ServiceLifecycle
 import Synchronization
 
-/// Builds the access records: the chained log in `data_dir/audit.sqlite`, its signing key, the writer, and the
-/// adapters that turn what the proxy, the second factor and the exports report into `AuditRecord`s.
+/// Builds the access records: the chained log (as `store:` says: `data_dir/audit.sqlite` or the shared PostgreSQL
+/// database), its signing key, the writer, and the adapters that turn what the proxy, the second factor and the
+/// exports report into `AuditRecord`s.
 ///
-/// The runtime, the CLI (`pii-guard audit …`) and the end-to-end tests open the log the same way. The signing key
-/// is an Ed25519 key sealed under a key derived from the master key (label `audit-signing`), so the master key stays
-/// the only secret at rest.
+/// The runtime, the CLI (`pii-guard audit …`) and the end-to-end tests open the log the same way (`StoreAssembly`).
+/// The signing key is an Ed25519 key sealed under a key derived from the master key (label `audit-signing`), so the
+/// master key stays the only secret at rest.
 public struct AuditAssembly: Sendable {
-    public let log: SQLiteAuditLog
+    public let log: any AuditLog
     public let signer: AuditSigner
     public let writer: AuditWriter
     public let retention: AuditRetention
     public let logger: Logger
 
-    /// Where the chained log lives.
+    /// Where the chained log lives with the SQLite backend.
     public static func logPath(_ loaded: LoadedConfiguration) -> String { loaded.dataDirectory + "/audit.sqlite" }
 
-    /// Opens the log and the signing key (creating both on first run).
-    public static func open(_ loaded: LoadedConfiguration) throws(ConfigurationError) -> (log: SQLiteAuditLog, signer: AuditSigner) {
-        let dataDirectory = loaded.dataDirectory
-        do {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: "cannot create '\(dataDirectory)'")
-        }
-        let masterKey = try SecondFactorAssembly.masterKey(loaded)
-        do {
-            let log = try SQLiteAuditLog(path: Self.logPath(loaded))
-            // Accounts, addresses and order numbers: readable by the guard's user only (the WAL files follow it).
-            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: Self.logPath(loaded))
-            let signer = try AuditSigner.loadOrCreate(at: dataDirectory + "/audit-signing.key",
-                                                     sealingKey: SecondFactorAssembly.derive(masterKey, "audit-signing"))
-            return (log, signer)
-        } catch let error as StoreError {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: error.description)
-        } catch {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: "\(error)")
-        }
+    /// Opens the SQLite log and the signing key (creating both on first run).
+    public static func open(_ loaded: LoadedConfiguration) throws(ConfigurationError) -> (log: any AuditLog, signer: AuditSigner) {
+        let stores = try StoreAssembly.openSQLite(loaded)
+        return (stores.auditLog, stores.signer)
     }
 
-    public static func build(_ loaded: LoadedConfiguration, clock: @escaping @Sendable () -> Date = { Date() },
+    /// - Parameter stores: the opened storage (`StoreAssembly.open`); nil opens the SQLite files of `data_dir`.
+    public static func build(_ loaded: LoadedConfiguration, stores given: StoreAssembly? = nil,
+                             clock: @escaping @Sendable () -> Date = { Date() },
                              logger: Logger) throws(ConfigurationError) -> AuditAssembly {
-        let (log, signer) = try Self.open(loaded)
+        let stores: StoreAssembly
+        if let given { stores = given } else { stores = try StoreAssembly.openSQLite(loaded) }
+        let log = stores.auditLog
+        let signer = stores.signer
         let settings = loaded.configuration.audit
         let external = settings.checkpointFile.map { ExternalCheckpointFile(path: loaded.resolve($0)) }
         let writer = AuditWriter(

@@ -21,6 +21,8 @@ public struct GuardConfiguration: Decodable, Sendable {
     public var audit: AuditConfiguration
     /// `exports:`: file-password policy, ticket lifetime, size limit.
     public var exports: ExportConfiguration
+    /// `store:`: SQLite files in `data_dir` (default) or a PostgreSQL database shared by several guards.
+    public var store: StoreConfiguration
     public var sites: [Site]
 
     public struct Listen: Decodable, Sendable {
@@ -181,7 +183,7 @@ public struct GuardConfiguration: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, tls, timeouts, limits, trustedProxies = "trusted_proxies", dataDirectory = "data_dir"
-        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", audit, exports, sites
+        case rulesDirectory = "rules_dir", logging, secondFactor = "second_factor", audit, exports, store, sites
     }
 
     public init(from decoder: any Decoder) throws {
@@ -204,6 +206,7 @@ public struct GuardConfiguration: Decodable, Sendable {
             ?? SecondFactorConfiguration()
         self.audit = try c.decodeIfPresent(AuditConfiguration.self, forKey: .audit) ?? AuditConfiguration()
         self.exports = try c.decodeIfPresent(ExportConfiguration.self, forKey: .exports) ?? ExportConfiguration()
+        self.store = try c.decodeIfPresent(StoreConfiguration.self, forKey: .store) ?? StoreConfiguration()
         self.sites = try c.decode([Site].self, forKey: .sites)
         guard !self.sites.isEmpty else {
             throw DecodingError.dataCorruptedError(forKey: .sites, in: c, debugDescription: "list at least one site")

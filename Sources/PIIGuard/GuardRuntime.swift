@@ -44,12 +44,22 @@ public struct GuardRuntime: Sendable {
         let rules = LiveRules(initial: try RuleSet.load(directory: loaded.rulesDirectory),
                               directory: loaded.rulesDirectory, configuration: loaded.configuration)
         let events = EventFanOut()
-        let secondFactor: SecondFactorAssembly? = loaded.configuration.secondFactor.enabled
-            ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox,
-                                             menus: { rules.current.menus }, events: events)
-            : nil
-        // The access records: every response of a personal-information menu is recorded before it completes.
-        let audit = try AuditAssembly.build(loaded, logger: self.logger)
+        // Proofs, codes, lockouts, tickets and the access records: files in data_dir, or the shared database.
+        let stores = try await StoreAssembly.open(loaded, logger: self.logger)
+        self.logger.notice("records kept in \(stores.location)")
+        let secondFactor: SecondFactorAssembly?
+        let audit: AuditAssembly
+        do {
+            secondFactor = loaded.configuration.secondFactor.enabled
+                ? try SecondFactorAssembly.build(loaded, logger: self.logger, devOutbox: devOutbox, printOutbox: printOutbox,
+                                                 menus: { rules.current.menus }, events: events, store: stores.records)
+                : nil
+            // The access records: every response of a personal-information menu is recorded before it completes.
+            audit = try AuditAssembly.build(loaded, stores: stores, logger: self.logger)
+        } catch {
+            await stores.close()
+            throw error
+        }
         events.add(AuditEventSink(writer: audit.writer, logger: self.logger))
         if secondFactor == nil {
             self.logger.warning("second_factor.enabled is false: personal-information menus open without a second factor")
@@ -89,7 +99,9 @@ public struct GuardRuntime: Sendable {
                         cycleSeconds: settings.cycle.components.seconds),
                     rules: .init(directory: loaded.rulesDirectory,
                                  loadedAt: ISO8601DateFormatter().string(from: rules.loadedAt),
-                                 profiles: rules.current.profiles.keys.sorted(), lastReloadError: rules.lastError))
+                                 profiles: rules.current.profiles.keys.sorted(), lastReloadError: rules.lastError),
+                    store: .init(backend: loaded.configuration.store.backend.rawValue, location: stores.location,
+                                 reachable: !(stores.database?.isFailing ?? false)))
                 return try JSONResponse(status)
             }
         }
@@ -98,7 +110,9 @@ public struct GuardRuntime: Sendable {
         let watcher = RulesWatcher(rules: rules, logger: self.logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: before.map { .init(service: $0) } + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
+                // The database first, so it stops last: the final records and checkpoint are written through it.
+                services: (stores.database.map { [.init(service: $0)] } ?? []) + before.map { .init(service: $0) }
+                    + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
                     // Before the proxy in the list, so it stops after it: the last requests are still recorded.
                     .init(service: audit.service),
                     .init(service: application),
@@ -108,7 +122,13 @@ public struct GuardRuntime: Sendable {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: self.logger
             ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await stores.close()
+            throw error
+        }
+        await stores.close()
     }
 }
 
@@ -155,12 +175,21 @@ struct GuardStatus: Encodable {
             case directory, loadedAt = "loaded_at", profiles, lastReloadError = "last_reload_error"
         }
     }
+    struct Store: Encodable {
+        /// `sqlite` or `postgres`.
+        let backend: String
+        /// Files or database (never a password).
+        let location: String
+        /// False while operations on the database fail (protected menus answer 503 meanwhile).
+        let reachable: Bool
+    }
     let version: String
     let startedAt: String
     let sites: [Site]
     let secondFactor: SecondFactor
     let rules: Rules
-    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor", rules }
+    let store: Store
+    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor", rules, store }
 }
 
 /// A small JSON response helper for the guard's own routes.

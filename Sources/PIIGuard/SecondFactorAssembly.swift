@@ -42,12 +42,14 @@ public struct SecondFactorAssembly: Sendable {
     ///   - printOutbox: where dev-outbox messages are printed (the demo's terminal).
     ///   - menus: the menus in force, when rules are reloaded while running (default: those loaded at start).
     ///   - events: where second-factor events also go (the access records); memory always gets them.
+    ///   - store: where proofs, codes and counters are kept (`StoreAssembly.open`); nil: `data_dir/guard.sqlite`.
     public static func build(
         _ loaded: LoadedConfiguration, logger: Logger, devOutbox: Bool? = nil,
         clock: @escaping @Sendable () -> Date = { Date() },
         printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in },
         menus: (@Sendable () -> MenuRules)? = nil,
-        events extra: EventFanOut? = nil
+        events extra: EventFanOut? = nil,
+        store given: (any RecordStore)? = nil
     ) throws(ConfigurationError) -> SecondFactorAssembly {
         let settings = loaded.configuration.secondFactor
         let useOutbox = devOutbox ?? settings.devOutbox
@@ -64,12 +66,8 @@ public struct SecondFactorAssembly: Sendable {
             throw ConfigurationError(file: loaded.file, field: "data_dir", message: "cannot create '\(dataDirectory)'")
         }
         let masterKey = try Self.masterKey(loaded)
-        let store: SQLiteRecordStore
-        do {
-            store = try SQLiteRecordStore(path: dataDirectory + "/guard.sqlite")
-        } catch {
-            throw ConfigurationError(file: loaded.file, field: "data_dir", message: "\(error)")
-        }
+        let store: any RecordStore
+        if let given { store = given } else { store = try StoreAssembly.openSQLite(loaded).records }
         let client = UpstreamClient(timeouts: loaded.configuration.timeouts.values,
                                     limits: loaded.configuration.limits.values)
         let outbox = useOutbox ? DevOutbox(clock: clock, printer: printOutbox) : nil

@@ -5,21 +5,25 @@ import GuardStore
 import Logging
 import PIIGuard
 
-/// `pii-guard audit`: the auditor's tools on the access records in `data_dir/audit.sqlite`.
+/// `pii-guard audit`: the auditor's tools on the access records (`data_dir/audit.sqlite`, or the shared PostgreSQL
+/// database when `store.backend` is `postgres`).
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, query, export and review the access records.",
         subcommands: [Verify.self, Query.self, Export.self, Report.self, Purge.self, PublicKey.self])
 
     struct Options: ParsableArguments {
-        @Option(help: "The configuration file (its data_dir holds audit.sqlite and the signing key).")
+        @Option(help: "The configuration file (its store: section says where the records are; data_dir holds the master key).")
         var config = "pii-guard.yaml"
     }
 
-    static func open(_ options: Options) throws -> (log: SQLiteAuditLog, signer: AuditSigner) {
+    /// Opens the records as the configuration's `store:` says (SQLite files or the shared PostgreSQL database).
+    static func open(_ options: Options) async throws -> StoreAssembly {
+        let loaded = try self.loaded(options)
+        var logger = Logger(label: "pii-guard.audit")
+        logger.logLevel = .warning
         do {
-            let loaded = try LoadedConfiguration.load(path: options.config)
-            return try AuditAssembly.open(loaded)
+            return try await StoreAssembly.open(loaded, logger: logger)
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -38,8 +42,10 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let loaded = try Audit.loaded(self.options)
-            let audit = try AuditAssembly.build(loaded, logger: Logger(label: "pii-guard.audit"))
+            let stores = try await Audit.open(self.options)
+            let audit = try AuditAssembly.build(loaded, stores: stores, logger: Logger(label: "pii-guard.audit"))
             let outcome = try await audit.retention.purgeExpired()
+            await stores.close()
             print("\(outcome.purged) record(s) older than \(audit.retention.years) year(s) purged"
                   + (outcome.through.map { " (through record \($0))" } ?? ""))
         }
@@ -59,8 +65,9 @@ struct Audit: AsyncParsableCommand {
         var publicKey: String?
 
         func run() async throws {
-            let (log, signer) = try Audit.open(self.options)
-            var key = signer.publicKey
+            let stores = try await Audit.open(self.options)
+            let log = stores.auditLog
+            var key = stores.signer.publicKey
             if let path = self.publicKey {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandFailure("cannot read '\(path)'") }
                 key = try AuditPublicKey(text: text)
@@ -68,6 +75,7 @@ struct Audit: AsyncParsableCommand {
             let configured = try Audit.loaded(self.options).configuration.audit.checkpointFile
             let external = (self.checkpoints ?? configured).map { URL(fileURLWithPath: $0) }
             let report = try await AuditVerifier.verify(log: log, publicKey: key, externalCheckpoints: external)
+            await stores.close()
             print(report.description)
             if !report.isValid { throw ExitCode(1) }
         }
@@ -100,8 +108,11 @@ struct Audit: AsyncParsableCommand {
         }
     }
 
-    static func records(_ log: SQLiteAuditLog, _ filters: Filters) async throws -> [AuditRecord] {
-        try await log.query(try filters.filter(), limit: filters.limit).map { try AuditRecord(row: $0) }
+    static func records(_ options: Options, _ filters: Filters) async throws -> [AuditRecord] {
+        let stores = try await self.open(options)
+        let rows = try await stores.auditLog.query(try filters.filter(), limit: filters.limit)
+        await stores.close()
+        return try rows.map { try AuditRecord(row: $0) }
     }
 
     static func pad(_ text: String, _ width: Int) -> String {
@@ -123,8 +134,7 @@ struct Audit: AsyncParsableCommand {
         @Flag(help: "JSON lines instead of a table.") var json = false
 
         func run() async throws {
-            let (log, _) = try Audit.open(self.options)
-            let records = try await Audit.records(log, self.filters)
+            let records = try await Audit.records(self.options, self.filters)
             if self.json {
                 for record in records { print(try Audit.jsonLine(record)) }
                 return
@@ -160,8 +170,7 @@ struct Audit: AsyncParsableCommand {
         @Option(help: "csv or jsonl.") var format = "jsonl"
 
         func run() async throws {
-            let (log, _) = try Audit.open(self.options)
-            let records = try await Audit.records(log, self.filters)
+            let records = try await Audit.records(self.options, self.filters)
             switch self.format {
             case "jsonl":
                 for record in records { print(try Audit.jsonLine(record)) }
@@ -197,7 +206,8 @@ struct Audit: AsyncParsableCommand {
         @Flag(help: "JSON instead of HTML.") var json = false
 
         func run() async throws {
-            let (log, _) = try Audit.open(self.options)
+            let stores = try await Audit.open(self.options)
+            let log = stores.auditLog
             let interval = try AuditReport.interval(month: self.month)
             var history = AuditHistory.empty
             var records: [AuditRecord] = []
@@ -212,6 +222,7 @@ struct Audit: AsyncParsableCommand {
                 }
                 after = last.sequence
             }
+            await stores.close()
             let report = try AuditReport.make(month: self.month, records: records, history: history)
             let data = self.json ? report.json() : Data(report.html().utf8)
             guard FileManager.default.createFile(atPath: self.out, contents: data) else { throw CommandFailure("cannot write '\(self.out)'") }
@@ -226,8 +237,9 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            let (_, signer) = try Audit.open(self.options)
-            print(signer.publicKeyPEM)
+            let stores = try await Audit.open(self.options)
+            print(stores.signer.publicKeyPEM)
+            await stores.close()
         }
     }
 }

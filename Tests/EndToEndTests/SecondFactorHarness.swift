@@ -226,8 +226,21 @@ struct SecondFactorHarness: Sendable {
     }
 }
 
+/// What a `Browser` needs of the guard(s) it talks to: where, which CA, and where its codes arrive.
+protocol BrowserHost: Sendable {
+    /// `https://127.0.0.1:PORT` of the guard (of the first one when there are several).
+    var base: String { get }
+    var caFile: String { get }
+    var adminPort: Int { get }
+    func emailCode(to address: String) throws -> String?
+    func pyotpCode(_ secret: String, offset: TimeInterval) throws -> String
+}
+
+extension SecondFactorHarness: BrowserHost {}
+
 /// One browser: its own cookies, its own source address. Speaks HTTPS through curl, which can bind a source address
-/// (`--interface`), so two browsers can come from two client IPs on one machine.
+/// (`--interface`), so two browsers can come from two client IPs on one machine. `use(_:)` points it at another guard
+/// of the same site (a load balancer's choice), keeping its cookies.
 final class Browser: Sendable {
     struct Answer: Sendable {
         let status: Int
@@ -240,14 +253,21 @@ final class Browser: Sendable {
         }
     }
 
-    let harness: SecondFactorHarness
+    let harness: any BrowserHost
     let source: String
     private let cookies = Mutex<[String: String]>([:])
+    private let target = Mutex<String?>(nil)
 
-    init(harness: SecondFactorHarness, source: String) {
+    init(harness: any BrowserHost, source: String) {
         self.harness = harness
         self.source = source
     }
+
+    /// The guard this browser's requests go to now.
+    var base: String { self.target.withLock { $0 } ?? self.harness.base }
+
+    /// Sends the next requests to the guard at `base` (`https://127.0.0.1:PORT`).
+    func use(_ base: String) { self.target.withLock { $0 = base } }
 
     var cookieHeader: String { self.cookies.withLock { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") } }
 
@@ -270,7 +290,7 @@ final class Browser: Sendable {
             try body.write(toFile: folder + "/request", atomically: true, encoding: .utf8)
             arguments += ["--data-binary", "@" + folder + "/request"]
         }
-        arguments.append(self.harness.base + path)
+        arguments.append(self.base + path)
         let (code, output) = try await Self.curl(arguments)
         let status = Int(output) ?? 0
         guard code == 0 else { throw BrowserError("curl exited \(code) for \(method) \(path)") }
@@ -362,7 +382,7 @@ final class Browser: Sendable {
         let next = Self.hiddenValue("next", in: page.body) ?? "/"
         let body = ([("csrf", token), ("next", next)] + fields).map { "\($0.0)=\($0.1.formEncoded)" }.joined(separator: "&")
         return try await self.request("POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded"),
-                                                        ("Origin", self.harness.base), ("Accept", "text/html")], body: body)
+                                                        ("Origin", self.base), ("Accept", "text/html")], body: body)
     }
 
     static func hiddenValue(_ name: String, in html: String) -> String? {
@@ -392,7 +412,7 @@ final class Browser: Sendable {
         guard let emailCode = try self.harness.emailCode(to: "\(account).backup@mail.example") else {
             throw BrowserError("no e-mail code arrived")
         }
-        let totpCode = try self.harness.pyotpCode(secret)
+        let totpCode = try self.harness.pyotpCode(secret, offset: 0)
         let confirm = try await self.api("POST", "/__guard/api/enroll/confirm",
                                    #"{"email_code":"\#(emailCode)","channel_code":"\#(totpCode)"}"#)
         guard confirm.status == 200, confirm.json["verified"] as? Bool == true else {

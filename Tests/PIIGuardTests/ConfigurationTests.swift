@@ -1,4 +1,5 @@
 import Foundation
+import GuardStorePostgres
 import Logging
 import SecondFactor
 import Testing
@@ -94,6 +95,16 @@ struct ConfigurationTests {
          5, "second_factor.channels.sms.body", "unknown placeholder {cod}"),
         ("second_factor:\n  channels:\n    sms:\n      url: https://sms.example.com/send\n      headers:\n        Authorization: env:PII_GUARD_TEST_NEVER_SET\n      body: '{\"to\": \"{phone}\"}'\n",
          6, "second_factor.channels.sms.headers.Authorization", "PII_GUARD_TEST_NEVER_SET is not set"),
+        ("store:\n  backend: mysql\n", 2, "store.backend", "sqlite, postgres"),
+        ("store:\n  backend: postgres\n", 1, "store.postgres", "needs a 'postgres:' section"),
+        ("store:\n  backend: postgres\n  postgres:\n    password: hunter2\n", 4, "store.postgres.password", "never inline"),
+        ("store:\n  backend: postgres\n  postgres:\n    url: postgres://guard:hunter2@db/pii\n", 4, "store.postgres.url",
+         "holds a password"),
+        ("store:\n  backend: postgres\n  postgres:\n    password: env:PII_GUARD_TEST_NEVER_SET\n", 4,
+         "store.postgres.password", "PII_GUARD_TEST_NEVER_SET is not set"),
+        ("store:\n  backend: postgres\n  postgres:\n    tls: sometimes\n", 4, "store.postgres.tls", "disable, prefer, require"),
+        ("store:\n  backend: postgres\n  postgres:\n    hots: db\n", 4, "store.postgres.hots", "unknown key"),
+        ("store:\n  postgres:\n    host: db\n", 2, "store.postgres", "set 'backend: postgres'"),
     ])
     func brokenFieldsNameFileLineAndField(prefix: String, line: Int, field: String, message: String) throws {
         let folder = try makeConfigFolder(config: prefix + self.minimal)
@@ -271,5 +282,42 @@ struct ExportAndAuditConfigurationTests {
         } catch {
             #expect("\(error)".contains(field), "\(error)")
         }
+    }
+}
+
+@Suite("store: section")
+struct StoreConfigurationTests {
+    @Test func sqliteIsTheDefaultAndPostgresTakesItsSettings() throws {
+        #expect(try ExportAndAuditConfigurationTests.load("").store.backend == .sqlite)
+        setenv("PII_GUARD_TEST_DB_PASSWORD_CFG", "s3cret", 1)
+        let store = try ExportAndAuditConfigurationTests.load("""
+            store:
+              backend: postgres
+              postgres:
+                host: db.internal
+                port: 6432
+                database: guard
+                user: guard
+                password: env:PII_GUARD_TEST_DB_PASSWORD_CFG
+                tls: require
+                max_connections: 4
+                operation_timeout: 3s
+            """).store
+        let settings = try #require(store.postgres)
+        #expect(store.backend == .postgres)
+        #expect(settings.target == "postgres://guard@db.internal:6432/guard")
+        #expect(settings.password == "s3cret")
+        #expect(settings.tls == .require)
+        #expect(settings.maxConnections == 4)
+        #expect(settings.operationTimeout == .seconds(3))
+        // A URL from the environment may carry the password.
+        setenv("PII_GUARD_TEST_DB_URL_CFG", "postgres://u:pw@127.0.0.1:5433/x?sslmode=disable", 1)
+        let fromURL = try #require(try ExportAndAuditConfigurationTests.load("""
+            store:
+              backend: postgres
+              postgres:
+                url: env:PII_GUARD_TEST_DB_URL_CFG
+            """).store.postgres)
+        #expect(fromURL.port == 5433 && fromURL.password == "pw" && fromURL.tls == .disable && fromURL.database == "x")
     }
 }

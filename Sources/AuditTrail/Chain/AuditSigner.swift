@@ -102,19 +102,40 @@ public struct AuditSigner: Sendable {
         guard let data = manager.contents(atPath: path) else {
             throw AuditTrailError(.signingKey, "cannot read the audit signing key file '\(path)'")
         }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+        return try self.unseal(String(decoding: data, as: UTF8.self), box, source: "the audit signing key file '\(path)'")
+    }
+
+    /// A new key in its sealed text form (what the key file holds), for a guard that keeps it elsewhere (the shared
+    /// database of several guards).
+    public static func sealedNew(sealingKey: SymmetricKey) throws(AuditTrailError) -> String {
+        let key = Curve25519.Signing.PrivateKey()
+        do {
+            let sealed = try SecretBox(key: sealingKey).seal(Array(key.rawRepresentation), context: self.sealContext)
+            return "\(self.fileHeader)\n\(Data(sealed).base64EncodedString())\n"
+        } catch {
+            throw AuditTrailError(.signingKey, "cannot seal a new audit signing key: \(error.description)")
+        }
+    }
+
+    /// The signer whose key is sealed in `sealed` (the key file's text); `source` names where it came from in errors.
+    public static func unseal(_ sealed: String, sealingKey: SymmetricKey, source: String) throws(AuditTrailError) -> AuditSigner {
+        try self.unseal(sealed, SecretBox(key: sealingKey), source: source)
+    }
+
+    static func unseal(_ text: String, _ box: SecretBox, source: String) throws(AuditTrailError) -> AuditSigner {
+        let lines = text.split(whereSeparator: \.isNewline)
         guard lines.count == 2, lines[0] == self.fileHeader, let sealed = Data(base64Encoded: String(lines[1])) else {
-            throw AuditTrailError(.signingKey, "the audit signing key file '\(path)' is damaged or not a signing key; "
+            throw AuditTrailError(.signingKey, "\(source) is damaged or not a signing key; "
                 + "restore it from a backup (a new key would not match the checkpoints already signed)")
         }
         do {
             let raw = try box.open(Array(sealed), context: self.sealContext)
             return AuditSigner(privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
         } catch let error as SecretBoxError {
-            throw AuditTrailError(.signingKey, "the audit signing key file '\(path)' does not open: \(error.description); "
-                + "is this the data folder's own master key?")
+            throw AuditTrailError(.signingKey, "\(source) does not open: \(error.description); "
+                + "is this the guard's own master key?")
         } catch {
-            throw AuditTrailError(.signingKey, "the audit signing key file '\(path)' does not hold an Ed25519 key")
+            throw AuditTrailError(.signingKey, "\(source) does not hold an Ed25519 key")
         }
     }
 
