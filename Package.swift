@@ -321,7 +321,10 @@ let package = Package(
         // Benchmarks that print figures (never asserted in tests): `swift run -c release pii-guard-bench …`.
         .executableTarget(
             name: "pii-guard-bench",
-            dependencies: ["PIIMasking", "ExportVault", "AuditTrail", "GuardStore"],
+            dependencies: [
+                "PIIMasking", "ExportVault", "AuditTrail", "GuardStore", "GuardStorePostgres",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -123,61 +123,85 @@ public final class PostgresAuditLog: AuditLog {
         }
     }
 
-    /// Rows per INSERT statement: 12 parameters each, well under the protocol's 65,535.
-    static let rowsPerStatement = 500
-    static let subjectsPerStatement = 2_000
+    /// Parameters per statement, under the protocol's 65,535.
+    static let maxBinds = 60_000
 
+    /// Inserts the rows and their subjects. A batch (what `AuditWriter` commits at once: tens of records with tens of
+    /// subjects each) goes in ONE statement, the subjects' INSERT riding on the records' as a data-modifying CTE: one
+    /// round trip fewer inside the chain's lock, which every guard waits on. A batch too large for one statement's
+    /// parameters is written in slices.
     static func insert(_ rows: [AuditLogRow], _ connection: PostgresConnection, logger: Logger) async throws {
-        var start = 0
-        while start < rows.count {
-            let slice = rows[start..<min(start + self.rowsPerStatement, rows.count)]
-            var binds = PostgresBindings(capacity: slice.count * 12)
-            var values: [String] = []
-            values.reserveCapacity(slice.count)
-            for row in slice {
-                let base = binds.count
-                values.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                binds.append(row.sequence)
-                binds.append(self.milliseconds(row.at))
-                binds.append(row.kind)
-                binds.append(row.action)
-                binds.append(row.account)
-                binds.append(row.clientAddress)
-                binds.append(row.site)
-                binds.append(row.menuID)
-                binds.append(row.previousHash)
-                binds.append(row.hash)
-                try binds.append(row.payload)
-                binds.append(row.seal)
-            }
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO audit_records (sequence, at_ms, kind, action, account, client_address, site, menu_id,
-                previous_hash, hash, payload, seal) VALUES \(values.joined(separator: ", "))
-                """, binds: binds), logger: logger)
-            start += slice.count
-        }
-        // Subjects: each record's without duplicates, many records per statement.
         var pairs: [(Int64, String)] = []
         for row in rows {
             var seen: Set<String> = []
             for subject in row.subjects where seen.insert(subject).inserted { pairs.append((row.sequence, subject)) }
         }
-        start = 0
-        while start < pairs.count {
-            let slice = pairs[start..<min(start + self.subjectsPerStatement, pairs.count)]
-            var binds = PostgresBindings(capacity: slice.count * 2)
-            var values: [String] = []
-            values.reserveCapacity(slice.count)
-            for (sequence, subject) in slice {
-                values.append("($\(binds.count + 1), $\(binds.count + 2))")
-                binds.append(sequence)
-                binds.append(subject)
+        if rows.count * 12 + pairs.count * 2 <= self.maxBinds {
+            var binds = PostgresBindings(capacity: rows.count * 12 + pairs.count * 2)
+            let records = try self.recordValues(rows[...], &binds)
+            var sql = "INSERT INTO audit_records (\(self.insertColumns)) VALUES \(records)"
+            if !pairs.isEmpty {
+                sql = "WITH inserted AS (\(sql) RETURNING 1) INSERT INTO audit_subjects (sequence, subject) VALUES "
+                    + self.subjectValues(pairs[...], &binds)
             }
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO audit_subjects (sequence, subject) VALUES \(values.joined(separator: ", "))
-                """, binds: binds), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            return
+        }
+        var start = 0
+        while start < rows.count {
+            let slice = rows[start..<min(start + self.maxBinds / 12, rows.count)]
+            var binds = PostgresBindings(capacity: slice.count * 12)
+            let values = try self.recordValues(slice, &binds)
+            try await connection.query(PostgresQuery(
+                unsafeSQL: "INSERT INTO audit_records (\(self.insertColumns)) VALUES \(values)", binds: binds), logger: logger)
             start += slice.count
         }
+        start = 0
+        while start < pairs.count {
+            let slice = pairs[start..<min(start + self.maxBinds / 2, pairs.count)]
+            var binds = PostgresBindings(capacity: slice.count * 2)
+            let values = self.subjectValues(slice, &binds)
+            try await connection.query(PostgresQuery(
+                unsafeSQL: "INSERT INTO audit_subjects (sequence, subject) VALUES \(values)", binds: binds), logger: logger)
+            start += slice.count
+        }
+    }
+
+    static let insertColumns = "sequence, at_ms, kind, action, account, client_address, site, menu_id, previous_hash, hash, "
+        + "payload, seal"
+
+    /// `($n, …), (…)` for `rows`, their values appended to `binds`.
+    static func recordValues(_ rows: ArraySlice<AuditLogRow>, _ binds: inout PostgresBindings) throws -> String {
+        var values: [String] = []
+        values.reserveCapacity(rows.count)
+        for row in rows {
+            let base = binds.count
+            values.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            binds.append(row.sequence)
+            binds.append(self.milliseconds(row.at))
+            binds.append(row.kind)
+            binds.append(row.action)
+            binds.append(row.account)
+            binds.append(row.clientAddress)
+            binds.append(row.site)
+            binds.append(row.menuID)
+            binds.append(row.previousHash)
+            binds.append(row.hash)
+            try binds.append(row.payload)
+            binds.append(row.seal)
+        }
+        return values.joined(separator: ", ")
+    }
+
+    static func subjectValues(_ pairs: ArraySlice<(Int64, String)>, _ binds: inout PostgresBindings) -> String {
+        var values: [String] = []
+        values.reserveCapacity(pairs.count)
+        for (sequence, subject) in pairs {
+            values.append("($\(binds.count + 1), $\(binds.count + 2))")
+            binds.append(sequence)
+            binds.append(subject)
+        }
+        return values.joined(separator: ", ")
     }
 
     static func head(_ connection: PostgresConnection, logger: Logger) async throws -> AuditLogHead {

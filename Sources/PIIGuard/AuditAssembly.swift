@@ -26,6 +26,8 @@ public struct AuditAssembly: Sendable {
     public let writer: AuditWriter
     public let retention: AuditRetention
     public let logger: Logger
+    /// The record store the daily purge takes its lease in (nil: purge without one).
+    let leases: (any RecordStore)?
 
     /// Where the chained log lives with the SQLite backend.
     public static func logPath(_ loaded: LoadedConfiguration) -> String { loaded.dataDirectory + "/audit.sqlite" }
@@ -51,7 +53,8 @@ public struct AuditAssembly: Sendable {
             policy: .init(checkpointEvery: Int64(settings.checkpointEvery), checkpointInterval: settings.checkpointInterval),
             externalCheckpoints: external, clock: clock, logger: logger)
         let retention = AuditRetention(log: log, signer: signer, years: settings.retentionYears, externalCheckpoints: external)
-        return AuditAssembly(log: log, signer: signer, writer: writer, retention: retention, logger: logger)
+        return AuditAssembly(log: log, signer: signer, writer: writer, retention: retention, logger: logger,
+                             leases: stores.records)
     }
 
     /// The proxy's recorder: one record per response of a personal-information menu.
@@ -63,7 +66,7 @@ public struct AuditAssembly: Sendable {
     /// Runs the writer's time-based checkpoints beside the proxy and closes the chain (a signed checkpoint) on
     /// shutdown.
     public var service: some Service {
-        AuditWriterService(writer: self.writer, retention: self.retention, logger: self.logger)
+        AuditWriterService(writer: self.writer, retention: self.retention, leases: self.leases, logger: self.logger)
     }
 }
 
@@ -190,17 +193,38 @@ public struct AuditExportSink: ExportRecordSink {
 struct AuditWriterService: Service {
     let writer: AuditWriter
     let retention: AuditRetention
+    /// Where the daily purge's lease is taken (the shared store when several guards share the log).
+    let leases: (any RecordStore)?
     let logger: Logger
+
+    /// Guards sharing one log must not purge it at once (each would see the other's deletions as missing records), so
+    /// the daily purge runs only on the guard that holds this lease; it lasts longer than a purge takes.
+    static let leaseLifetime: TimeInterval = 3 * 3600
+    static let instance = UUID().uuidString
 
     func run() async throws {
         let retention = self.retention
         let logger = self.logger
+        let leases = self.leases
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.writer.run() }
                 group.addTask {
                     while !Task.isCancelled {
                         do {
+                            if let leases {
+                                let now = Date()
+                                let holder = try await Records<String>(leases, collection: "maintenance").update(
+                                    "audit-retention", now: now, expiresAt: now.addingTimeInterval(Self.leaseLifetime)
+                                ) { value -> String in
+                                    if value == nil { value = Self.instance }
+                                    return value!
+                                }
+                                guard holder == Self.instance else {
+                                    do { try await Task.sleep(for: .seconds(24 * 3600)) } catch { return }
+                                    continue
+                                }
+                            }
                             let outcome = try await retention.purgeExpired()
                             if outcome.purged > 0 {
                                 logger.notice("access records past retention purged",

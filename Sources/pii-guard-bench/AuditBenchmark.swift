@@ -1,29 +1,64 @@
 import AuditTrail
+import Crypto
 import Foundation
 import GuardStore
+import GuardStorePostgres
+import Logging
 
 // pii-guard-bench audit N [APPENDERS=32] [normal|full]
+// pii-guard-bench audit N [APPENDERS=32] postgres URL [SEED] [no-verify]
 //
-// Appends N access records through `AuditWriter` into a fresh `audit.sqlite` (WAL, synchronous=NORMAL unless `full`)
-// from APPENDERS concurrent tasks, each waiting for its record to be committed before the next, as the proxy's
-// requests do. Records have realistic field sizes: 20 order numbers as subjects, a browser user agent, a request id,
-// a session hash, masked counts. Chaining, append seals, periodic checkpoints (every 1,000) and the external checkpoint
-// file are on, as in production. Prints records/s, append latency, transactions, checkpoints, file size; then
-// verifies the log and prints its rate.
+// Appends N access records through `AuditWriter` from APPENDERS concurrent tasks, each waiting for its record to be
+// committed before the next, as the proxy's requests do: into a fresh `audit.sqlite` (WAL, synchronous=NORMAL unless
+// `full`), or into the PostgreSQL database at URL (`postgres://user:password@127.0.0.1:5432/db`; the password may
+// come from PGPASSWORD instead). Records have realistic field sizes: 20 order numbers as subjects, a browser user
+// agent, a request id, a session hash, masked counts. Chaining, append seals, periodic checkpoints (every 1,000) and
+// the external checkpoint file are on, as in production. Prints records/s, append latency, transactions, checkpoints,
+// file size; then verifies the log and prints its rate.
+//
+// Several processes on one database stand for several guards: give them the same SEED (their signing key is derived
+// from it, as guards share theirs through the database) and `no-verify`, then verify once with
+// `pii-guard-bench audit-verify URL SEED` when all are done (Benchmarks/audit-append-postgres.sh).
 
 /// Runs the audit-append benchmark (see above) and prints its figures; exits the process on a usage error or failure.
 func auditBenchmark(_ arguments: [String]) {
     guard let count = arguments.first.flatMap(Int.init), count > 0 else {
-        FileHandle.standardError.write(Data("usage: pii-guard-bench audit N [APPENDERS] [normal|full]\n".utf8))
+        FileHandle.standardError.write(Data("""
+            usage: pii-guard-bench audit N [APPENDERS] [normal|full]
+                   pii-guard-bench audit N [APPENDERS] postgres URL [SEED] [no-verify]
+
+            """.utf8))
         exit(2)
     }
     let appenders = arguments.dropFirst().first.flatMap(Int.init) ?? 32
-    let synchronous: SQLiteAuditLog.Synchronous = arguments.dropFirst(2).first == "full" ? .full : .normal
+    let rest = Array(arguments.dropFirst(2))
+    let backend: AuditAppendBenchmark.Backend
+    if rest.first == "postgres" {
+        guard rest.count >= 2 else { usage() }
+        backend = .postgres(url: rest[1], seed: rest.count >= 3 ? rest[2] : UUID().uuidString, verify: !rest.contains("no-verify"))
+    } else {
+        backend = .sqlite(rest.first == "full" ? .full : .normal)
+    }
+    runDetached { try await AuditAppendBenchmark(count: count, appenders: max(1, appenders), backend: backend).run() }
+}
+
+/// pii-guard-bench audit-verify URL SEED: verifies the chain several benchmark processes appended to.
+func auditVerifyBenchmark(_ arguments: [String]) {
+    guard arguments.count == 2 else { usage() }
+    runDetached {
+        let database = try AuditAppendBenchmark.database(url: arguments[0])
+        let log = try await PostgresAuditLog.open(database)
+        try await AuditAppendBenchmark.verify(log: log, signer: AuditAppendBenchmark.signer(seed: arguments[1]), external: nil)
+        await database.close()
+    }
+}
+
+/// Runs `work` off the main thread (which waits), exiting 1 with the error when it fails.
+func runDetached(_ work: @escaping @Sendable () async throws -> Void) {
     let done = DispatchSemaphore(value: 0)
-    // The main thread waits here, so the work must not run on the main actor.
     Task.detached {
         do {
-            try await AuditAppendBenchmark(count: count, appenders: max(1, appenders), synchronous: synchronous).run()
+            try await work()
         } catch {
             print("audit benchmark failed: \(error)")
             exit(1)
@@ -34,21 +69,56 @@ func auditBenchmark(_ arguments: [String]) {
 }
 
 struct AuditAppendBenchmark {
+    enum Backend {
+        case sqlite(SQLiteAuditLog.Synchronous)
+        case postgres(url: String, seed: String, verify: Bool)
+    }
+
     let count: Int
     let appenders: Int
-    let synchronous: SQLiteAuditLog.Synchronous
+    let backend: Backend
+
+    /// The same key in every process given the same seed: guards sharing a database share their signing key.
+    static func signer(seed: String) throws -> AuditSigner {
+        AuditSigner(privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: Array(SHA256.hash(data: Data(seed.utf8)))))
+    }
+
+    static func database(url: String) throws -> PostgresDatabase {
+        var settings = try PostgresSettings.parse(url: url)
+        if settings.password == nil { settings.password = ProcessInfo.processInfo.environment["PGPASSWORD"] }
+        settings.maxConnections = 8
+        settings.operationTimeout = .seconds(30)
+        settings.applicationName = "pii-guard-bench"
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        return try PostgresDatabase(settings: settings, logger: logger)
+    }
 
     func run() async throws {
         let folder = NSTemporaryDirectory() + "pii-guard-audit-bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let log = try SQLiteAuditLog(dataDirectory: folder, synchronous: self.synchronous)
-        let signer = AuditSigner.ephemeral()
+        let log: any AuditLog
+        let signer: AuditSigner
+        var database: PostgresDatabase?
+        let label: String
+        switch self.backend {
+        case .sqlite(let synchronous):
+            log = try SQLiteAuditLog(dataDirectory: folder, synchronous: synchronous)
+            signer = AuditSigner.ephemeral()
+            label = "SQLite, synchronous=\(synchronous.rawValue)"
+        case .postgres(let url, let seed, _):
+            let opened = try Self.database(url: url)
+            database = opened
+            log = try await PostgresAuditLog.open(opened)
+            signer = try Self.signer(seed: seed)
+            label = "PostgreSQL \(opened.settings.target)"
+        }
         let external = ExternalCheckpointFile(path: folder + "/audit-checkpoints.jsonl")
         let writer = AuditWriter(log: log, signer: signer, externalCheckpoints: external)
 
         print("pii-guard audit append — \(self.count) records, \(self.appenders) concurrent appenders, "
-            + "synchronous=\(self.synchronous.rawValue), 20 subjects each")
+            + "\(label), 20 subjects each")
         let start = ContinuousClock.now
         let count = self.count
         let appenders = self.appenders
@@ -78,6 +148,7 @@ struct AuditAppendBenchmark {
         let size = ["audit.sqlite", "audit.sqlite-wal"].reduce(0) { total, name in
             total + ((try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) ?? 0)
         }
+        let isSQLite = database == nil
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
         print(String(format: "  appended %d records in %.2f s = %.0f records/s (append latency p50 %.2f ms, p99 %.2f ms, max %.1f ms)",
                      statistics.records, elapsed, Double(statistics.records) / elapsed, percentile(0.5), percentile(0.99),
@@ -85,12 +156,23 @@ struct AuditAppendBenchmark {
         print(String(format: "  %d transactions (%.1f records each, largest %d), %d checkpoints written (incl. shutdown), %d failed",
                      statistics.batches, Double(statistics.records) / Double(max(1, statistics.batches)),
                      statistics.largestBatch, statistics.checkpoints, statistics.failedBatches + statistics.failedCheckpoints))
-        print(String(format: "  audit.sqlite + WAL: %.1f MB (%.0f bytes per record)", Double(size) / 1_048_576,
-                     Double(size) / Double(max(1, statistics.records))))
+        if isSQLite {
+            print(String(format: "  audit.sqlite + WAL: %.1f MB (%.0f bytes per record)", Double(size) / 1_048_576,
+                         Double(size) / Double(max(1, statistics.records))))
+        }
+        if case .postgres(_, _, false) = self.backend {
+            await database?.close()
+            return
+        }
+        try await Self.verify(log: log, signer: signer,
+                              external: isSQLite ? URL(fileURLWithPath: external.path) : nil)
+        await database?.close()
+    }
 
+    /// Verifies the chain and prints its rate; exits 1 when it is not intact.
+    static func verify(log: any AuditLog, signer: AuditSigner, external: URL?) async throws {
         let verifyStart = ContinuousClock.now
-        let report = try await AuditVerifier.verify(log: log, publicKey: signer.publicKey,
-                                                    externalCheckpoints: URL(fileURLWithPath: external.path))
+        let report = try await AuditVerifier.verify(log: log, publicKey: signer.publicKey, externalCheckpoints: external)
         let verifySeconds = Self.seconds(ContinuousClock.now - verifyStart)
         print(String(format: "  verify: %d records, %d seals, %d checkpoints in %.2f s = %.0f records/s — %@",
                      report.recordsChecked, report.sealsChecked, report.checkpointsChecked, verifySeconds,

@@ -13,7 +13,9 @@ func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: pii-guard-bench masking DIR
                pii-guard-bench export IN.csv OUT.xlsx PASSWORD_FILE [PLAIN.xlsx]
-               pii-guard-bench audit [RECORDS]
+               pii-guard-bench audit RECORDS [APPENDERS] [normal|full]
+               pii-guard-bench audit RECORDS [APPENDERS] postgres URL [SEED] [no-verify]
+               pii-guard-bench audit-verify URL SEED
 
         """.utf8))
     exit(2)
@@ -26,6 +28,10 @@ if arguments.first == "export" {
 }
 if arguments.first == "audit" {
     auditBenchmark(Array(arguments.dropFirst()))
+    exit(0)
+}
+if arguments.first == "audit-verify" {
+    auditVerifyBenchmark(Array(arguments.dropFirst()))
     exit(0)
 }
 guard arguments.first == "masking", arguments.count == 2, let directory = arguments.last else { usage() }

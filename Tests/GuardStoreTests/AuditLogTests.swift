@@ -166,6 +166,25 @@ import Testing
         #expect(next[0].sequence == 21)
     }
 
+    /// A batch larger than one statement's parameters (50 records naming 700 subjects each) is stored whole.
+    @Test(arguments: Backend.allCases) func aLargeBatchIsStoredWhole(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = try await fixture.auditLog()
+            let stored = try await log.append { head in
+                Self.rows(after: head, count: 50).map { row in
+                    var row = row
+                    row.subjects = (0..<700).map { "order-\(row.sequence)-\($0)" }
+                    return row
+                }
+            }
+            #expect(stored.count == 50)
+            #expect(try await log.count() == 50)
+            let last = try #require(try await log.rows(from: 50, limit: 1).first)
+            #expect(last.subjects.count == 700)
+            #expect(try await log.query(AuditLogFilter(subject: "order-37-699"), limit: 5).map(\.sequence) == [37])
+        }
+    }
+
     @Test(arguments: Backend.allCases) func refusesANewerSchema(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             _ = try await fixture.auditLog()
