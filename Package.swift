@@ -466,6 +466,7 @@ let package = Package(
             dependencies: [
                 "PIIGuard",
                 "SecondFactor",
+                "GuardStore",
                 "GuardStorePostgres",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -202,6 +202,21 @@ struct AuditWriterService: Service {
     static let leaseLifetime: TimeInterval = 3 * 3600
     static let instance = UUID().uuidString
 
+    struct Lease: Codable, Sendable {
+        var holder: String
+        var until: Date
+    }
+
+    /// Takes the retention lease for `instance` when it is free or expired; false while another guard holds one.
+    /// (The expiry lives in the value, so asking never extends another guard's lease.)
+    static func holdsRetentionLease(_ store: any RecordStore, instance: String, now: Date) async throws(StoreError) -> Bool {
+        try await Records<Lease>(store, collection: "maintenance").update("audit-retention", now: now) { lease -> Bool in
+            if let current = lease, current.until > now, current.holder != instance { return false }
+            lease = Lease(holder: instance, until: now.addingTimeInterval(self.leaseLifetime))
+            return true
+        }
+    }
+
     func run() async throws {
         let retention = self.retention
         let logger = self.logger
@@ -213,14 +228,7 @@ struct AuditWriterService: Service {
                     while !Task.isCancelled {
                         do {
                             if let leases {
-                                let now = Date()
-                                let holder = try await Records<String>(leases, collection: "maintenance").update(
-                                    "audit-retention", now: now, expiresAt: now.addingTimeInterval(Self.leaseLifetime)
-                                ) { value -> String in
-                                    if value == nil { value = Self.instance }
-                                    return value!
-                                }
-                                guard holder == Self.instance else {
+                                guard try await Self.holdsRetentionLease(leases, instance: Self.instance, now: Date()) else {
                                     do { try await Task.sleep(for: .seconds(24 * 3600)) } catch { return }
                                     continue
                                 }

@@ -153,8 +153,8 @@ final class GuardInstance: @unchecked Sendable {
                 user: \(cluster.user)
                 password: env:PII_GUARD_TEST_DB_PASSWORD
                 tls: disable
-                connect_timeout: 1s
-                operation_timeout: 2s
+                connect_timeout: 2s
+                operation_timeout: 5s
                 application_name: pii-guard-\(name)
             sites:
               - name: seller-admin

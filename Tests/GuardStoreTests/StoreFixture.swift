@@ -63,6 +63,10 @@ final class StoreFixture: Sendable {
             let cluster = try #require(self.cluster)
             var settings = try PostgresSettings.parse(url: cluster.url(database: try #require(self.database)))
             settings.maxConnections = 8
+            // The whole test suite shares two cores: these suites test behaviour, not the deadline (PostgresDatabaseTests
+            // do), so an operation starved of CPU for a while must not fail them.
+            settings.operationTimeout = .seconds(60)
+            settings.connectTimeout = .seconds(10)
             return settings
         }
     }

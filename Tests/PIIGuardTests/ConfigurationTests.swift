@@ -1,4 +1,5 @@
 import Foundation
+import GuardStore
 import GuardStorePostgres
 import Logging
 import SecondFactor
@@ -319,5 +320,23 @@ struct StoreConfigurationTests {
                 url: env:PII_GUARD_TEST_DB_URL_CFG
             """).store.postgres)
         #expect(fromURL.port == 5433 && fromURL.password == "pw" && fromURL.tls == .disable && fromURL.database == "x")
+    }
+}
+
+@Suite("Retention purge lease")
+struct RetentionLeaseTests {
+    /// Two guards sharing a log: one purges, the other waits until the lease has run out.
+    @Test func oneGuardPurgesAtATime() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lease-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try SQLiteRecordStore(path: folder + "/guard.sqlite")
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await AuditWriterService.holdsRetentionLease(store, instance: "a", now: start))
+        #expect(try await !AuditWriterService.holdsRetentionLease(store, instance: "b", now: start.addingTimeInterval(60)))
+        // Asking does not extend the holder's lease; the holder keeps it while it lasts.
+        #expect(try await AuditWriterService.holdsRetentionLease(store, instance: "a", now: start.addingTimeInterval(120)))
+        let expired = start.addingTimeInterval(120 + AuditWriterService.leaseLifetime + 1)
+        #expect(try await AuditWriterService.holdsRetentionLease(store, instance: "b", now: expired))
+        #expect(try await !AuditWriterService.holdsRetentionLease(store, instance: "a", now: expired.addingTimeInterval(1)))
     }
 }
