@@ -28,7 +28,7 @@ public struct TextMasker: Sendable {
         let enabled = profile.kinds
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
             .filter { !$0.kinds.isDisjoint(with: enabled) }
-        self.slots = self.detectors.enumerated().map { DetectorSlot($0.element, at: $0.offset) }
+        self.slots = DetectorSlot.slots(for: self.detectors)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -256,9 +256,34 @@ final class LabelCache: @unchecked Sendable {
 /// The tag is a trivial value: reading it copies nothing. Custom detectors (`rules/masking.yaml`) and any other
 /// `Detector` go through the protocol as before (`other` is their index in `TextMasker.detectors`). Same detectors,
 /// same order, same detections.
+///
+/// The six number detectors share one slot (`numbers`, where the first of them stood): one walk over the digit runs
+/// for all of them (see `NumberDetectors`).
 enum DetectorSlot: Sendable {
     case phone, email, residentNumber, cardNumber, bankAccount, ipAddress, birthDate, name, address
+    case numbers(NumberDetectors)
     case other(Int)
+
+    /// The slots for `detectors`, in their order, the number detectors joined into one.
+    static func slots(for detectors: [any Detector]) -> [DetectorSlot] {
+        var slots: [DetectorSlot] = []
+        var numbersSlot: Int?
+        var members: UInt8 = 0
+        for (index, detector) in detectors.enumerated() {
+            // A second instance of the same number detector (same detections) keeps a slot of its own.
+            if let member = NumberDetectors.member(detector), members & member.rawValue == 0 {
+                members |= member.rawValue
+                if numbersSlot == nil {
+                    numbersSlot = slots.count
+                    slots.append(.numbers(NumberDetectors(members: 0)))
+                }
+                continue
+            }
+            slots.append(DetectorSlot(detector, at: index))
+        }
+        if let numbersSlot { slots[numbersSlot] = .numbers(NumberDetectors(members: members)) }
+        return slots
+    }
 
     init(_ detector: any Detector, at index: Int) {
         switch detector {
@@ -289,6 +314,7 @@ enum DetectorSlot: Sendable {
         case .birthDate: Self.run(BirthDateDetector(), text, traits, hint, &found)
         case .name: Self.run(NameDetector(), text, traits, hint, &found)
         case .address: Self.run(AddressDetector(), text, traits, hint, &found)
+        case .numbers(let numbers): numbers.detect(text, traits: traits, hint: hint, into: &found)
         case .other(let index):
             let detector = detectors[index]
             if detector.mayDetect(in: traits, hint: hint) { detector.detect(text, hint: hint, into: &found) }
