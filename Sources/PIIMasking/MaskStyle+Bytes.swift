@@ -44,9 +44,9 @@ extension MaskStyle {
         }
     }
 
-    /// The mask character as one byte, when it is ASCII.
-    var maskByte: UInt8? {
-        let scalars = self.maskCharacter.unicodeScalars
+    /// `character` as one byte, when it is ASCII (and not CR, which could pair with an LF).
+    static func byte(of character: Character) -> UInt8? {
+        let scalars = character.unicodeScalars
         guard scalars.count == 1, let scalar = scalars.first, scalar.isASCII, scalar != "\r" else { return nil }
         return UInt8(scalar.value)
     }
@@ -138,61 +138,71 @@ struct ScalarText {
     func maskPhone(mask: UInt8, into output: inout [UInt8]) -> Bool {
         // Phones are ASCII; anything else (full-width digits…) takes the Character path.
         guard self.count == self.bytes.count else { return false }
-        var digitPositions: [Int] = []
-        digitPositions.reserveCapacity(16)
-        for index in 0..<self.count where Self.isDigit(self.scalars[index]) { digitPositions.append(index) }
-        let digit = { (n: Int) -> UInt32 in self.scalars[digitPositions[n]] }
-        let digitCount = digitPositions.count
-        let startsWith = { (prefix: [UInt8]) -> Bool in
-            digitCount >= prefix.count && prefix.indices.allSatisfy { digit($0) == UInt32(prefix[$0]) }
-        }
-        let (zero, one, two, five, six, eight) = (UInt8(0x30), UInt8(0x31), UInt8(0x32), UInt8(0x35), UInt8(0x36), UInt8(0x38))
-        _ = five
-        if startsWith([zero, eight, zero]) || (digitCount == 8 && (startsWith([one, five]) || startsWith([one, six]) || startsWith([one, eight]))) {
-            self.append(0..<self.count, into: &output)
-            return true
-        }
-        // Digit groups as written.
-        var groups: [Range<Int>] = []
-        var open: Int? = nil
-        for index in 0..<self.count {
-            if Self.isDigit(self.scalars[index]) {
-                if open == nil { open = index }
-            } else if let start = open {
-                groups.append(start..<index)
-                open = nil
+        // ASCII: scalar i is byte i. Digit positions in scratch memory, the last two digit groups as they go by.
+        let bytes = self.bytes
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: bytes.count + 1) { positions in
+            var digitCount = 0
+            var groupCount = 0
+            var groupStart = 0
+            var lastGroup = 0..<0
+            var groupBefore = 0..<0
+            var inGroup = false
+            for index in 0..<bytes.count {
+                let isDigit = bytes[index] &- 0x30 < 10
+                if isDigit {
+                    positions[digitCount] = index
+                    digitCount += 1
+                    if !inGroup { groupStart = index }
+                } else if inGroup {
+                    groupBefore = lastGroup
+                    lastGroup = groupStart..<index
+                    groupCount += 1
+                }
+                inGroup = isDigit
             }
-        }
-        if let start = open { groups.append(start..<self.count) }
-        let hide: Range<Int>
-        if groups.count >= 3 {
-            hide = groups[groups.count - 2]
-        } else {
-            var first = 0
-            while first < self.count && (self.scalars[first] == 0x20 || self.scalars[first] == 0x09) { first += 1 }
-            let international = (self.count - first >= 3 && self.scalars[first] == 0x2B && self.scalars[first + 1] == 0x38
-                && self.scalars[first + 2] == 0x32) || (startsWith([eight, two]) && digitCount >= 11)
-            // The national number: "0" then the digits after "82" when international, else the digits.
-            let national: (Int) -> UInt32? = { n in
-                if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
-                return n < digitCount ? digit(n) : nil
+            if inGroup {
+                groupBefore = lastGroup
+                lastGroup = groupStart..<bytes.count
+                groupCount += 1
             }
-            let prefixLength: Int
-            if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
-            else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
-            else { prefixLength = 3 }
-            let firstHidden = prefixLength + (international ? 1 : 0)
-            let lastHidden = digitCount - 4
-            guard firstHidden < lastHidden else {
-                self.append(0..<self.count, into: &output)
+            @inline(__always) func digit(_ n: Int) -> UInt8 { bytes[positions[n]] }
+            // Business numbers 15xx/16xx/18xx (eight digits) and 080 are not personal.
+            if (digitCount >= 3 && digit(0) == 0x30 && digit(1) == 0x38 && digit(2) == 0x30)
+                || (digitCount == 8 && digit(0) == 0x31 && (digit(1) == 0x35 || digit(1) == 0x36 || digit(1) == 0x38))
+            {
+                output.append(contentsOf: bytes)
                 return true
             }
-            hide = digitPositions[firstHidden]..<(digitPositions[lastHidden - 1] + 1)
+            let hide: Range<Int>
+            if groupCount >= 3 {
+                hide = groupBefore
+            } else {
+                var first = 0
+                while first < bytes.count && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+                let international = (bytes.count - first >= 3 && bytes[first] == 0x2B && bytes[first + 1] == 0x38
+                    && bytes[first + 2] == 0x32) || (digitCount >= 11 && digit(0) == 0x38 && digit(1) == 0x32)
+                // The national number: "0" then the digits after "82" when international, else the digits.
+                @inline(__always) func national(_ n: Int) -> UInt8? {
+                    if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
+                    return n < digitCount ? digit(n) : nil
+                }
+                let prefixLength: Int
+                if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
+                else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
+                else { prefixLength = 3 }
+                let firstHidden = prefixLength + (international ? 1 : 0)
+                let lastHidden = digitCount - 4
+                guard firstHidden < lastHidden else {
+                    output.append(contentsOf: bytes)
+                    return true
+                }
+                hide = positions[firstHidden]..<(positions[lastHidden - 1] + 1)
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<hide.lowerBound]))
+            for index in hide { output.append(bytes[index] &- 0x30 < 10 ? mask : bytes[index]) }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[hide.upperBound...]))
+            return true
         }
-        for index in 0..<self.count {
-            if hide.contains(index) && Self.isDigit(self.scalars[index]) { output.append(mask) } else { output.append(UInt8(self.scalars[index])) }
-        }
-        return true
     }
 
     func maskAddress(mask: UInt8, into output: inout [UInt8]) {

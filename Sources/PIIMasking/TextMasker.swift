@@ -19,6 +19,10 @@ public struct TextMasker: Sendable {
     /// The Hangul ones, longest first (so `이메일주소` wins over `주소`).
     let hangulWords: [(word: String, kind: PIIKind)]
     let labels: LabelCache
+    /// `profile.kinds` as bits.
+    let enabledKinds: PIIKinds
+    /// The kinds the profile masks in the `full` style (the others are `standard`), as bits: asked per masked value.
+    let fullyMaskedKinds: PIIKinds
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
     public var subjectRules: [SubjectKeyRule] = []
 
@@ -37,6 +41,8 @@ public struct TextMasker: Sendable {
             .map { (word: $0.key, kind: $0.value) }
             .sorted { $0.word.count != $1.word.count ? $0.word.count > $1.word.count : $0.word < $1.word }
         self.labels = LabelCache()
+        self.enabledKinds = PIIKinds(enabled)
+        self.fullyMaskedKinds = PIIKinds(Set(PIIKind.allCases.filter { profile.style(for: $0) == .full }))
     }
 
     /// The kind a field label names, if any: the whole normalized label, else the longest context word that ends the
@@ -96,7 +102,7 @@ public struct TextMasker: Sendable {
             for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
         }
         guard !found.isEmpty else { return found }
-        let kinds = self.profile.kinds
+        let kinds = self.enabledKinds
         let allowList = self.profile.allowList
         // One detection (the usual case when there is any): nothing to sort or resolve; the array is returned as is.
         if found.count == 1 {
@@ -167,10 +173,9 @@ public struct TextMasker: Sendable {
     /// was found, for the observer). Bytes in, bytes out for ASCII and Hangul values; `Character`s otherwise.
     func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout [UInt8]) {
         let start = output.count
-        let fast: Bool = switch self.profile.style(for: detection.kind) {
-        case .standard: self.style.appendMasked(value, as: detection.kind, into: &output)
-        case .full: self.style.appendFullyMasked(value, into: &output)
-        }
+        let fast = self.fullyMaskedKinds.contains(detection.kind)
+            ? self.style.appendFullyMasked(value, into: &output)
+            : self.style.appendMasked(value, as: detection.kind, into: &output)
         if !fast {
             output.append(contentsOf: self.masked(String(decoding: value, as: UTF8.self), as: detection.kind).utf8)
         }

@@ -64,7 +64,7 @@ extension AddressDetector {
         static let sentenceEnds = SyllableSet("요다까죠네니고서면며지게해는을를에의은도만야데함음됨것거가이로와과랑께나든어아")
 
         /// Syllable pairs only found in verbs and endings (`해주세요`, `부탁드립니다`).
-        static let sentencePairs: Set<UInt64> = Set(["니다", "세요", "해주", "드려", "드립", "주세", "합니", "습니", "보내", "주시", "할게",
+        static let sentencePairs = KeySet(["니다", "세요", "해주", "드려", "드립", "주세", "합니", "습니", "보내", "주시", "할게",
                                                      "인데", "이고", "에서", "으로", "까지", "부터", "한테", "에게"]
             .map { Text.key(Text.syllables($0)) })
 

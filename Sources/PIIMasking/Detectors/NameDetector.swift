@@ -521,7 +521,8 @@ enum NameLexicon {
                              "사장님", "팀장님", "실장님", "기사님", "님께"]
 
     /// Keys of every honorific + particle sequence of one to four syllables.
-    static let nameTails: Set<UInt64> = {
+    static let nameTails = KeySet(Self.nameTailKeys)
+    private static let nameTailKeys: Set<UInt64> = {
         var keys: Set<UInt64> = []
         for honorific in Self.honorifics {
             for particle in Self.particles {
@@ -534,12 +535,12 @@ enum NameLexicon {
 
     /// Tails that show a common word before them is that word and not a name: `정보가`, `변경은요` — but not 은 and 이
     /// alone, which end given names too (이하은, 다솜이).
-    static let wordTails: Set<UInt64> = Self.nameTails.subtracting([Text.key("은"), Text.key("이")])
+    static let wordTails = KeySet(Self.nameTailKeys.subtracting([Text.key("은"), Text.key("이")]))
 
     /// Copulas and quotatives after a name in a self-introduction (이하은입니다, 김지우예요, 홍길동이라고).
-    static let formalCopulas: Set<UInt64> = Set(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
+    static let formalCopulas = KeySet(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
         .map { Text.key(Text.syllables($0).prefix(4)) })
-    static let copulas: Set<UInt64> = Set([
+    static let copulas = KeySet([
         "입니다", "입니당", "임다", "이에요", "이예요", "예요", "에요", "이고요", "이구요", "이고", "이라고", "라고", "이라구", "라구",
         "인데요", "인데", "이요", "이야", "야", "이랍니다", "랍니다", "입니다만", "이에여", "예여",
     ].map { Text.key(Text.syllables($0).prefix(4)) })
@@ -554,7 +555,7 @@ enum NameLexicon {
     static let grammarFinals = SyllableSet("다까네고며게해도가와과면")
 
     /// Last two syllables of verb forms that modify a title (주문하신 고객님, 방문하는 회원님).
-    static let verbEndings: Set<UInt64> = Set([
+    static let verbEndings = KeySet([
         "하신", "하는", "하실", "주신", "드린", "계신", "오신", "되신", "있는", "없는", "같은", "하던", "했던", "받은", "받는", "보낸",
         "사는", "가신", "하다", "해요", "합니", "하고", "하여", "해서", "해도", "하면", "되는", "되면", "이신", "이는", "이면", "이고",
         "하시", "주시", "드려", "드립", "니다", "세요", "셨던", "하셨", "나신", "오는",
@@ -685,8 +686,8 @@ enum NameLexicon {
         "가건경관광규근기나남다대덕도동두라래명무문미민범병보봉상새서석선성세소송수순승시신아연영예오온용우원유윤은의이익인일"
             + "재정제종주준중지진찬창채철태하한해현형혜호홍화효훈희슬빛솔별봄란리린율결겸담람록루류")
 
-    static let stopWords: Set<UInt64> = Self.stopKeys.exact
-    static let stopPrefixes: Set<UInt64> = Self.stopKeys.prefixes
+    static let stopWords = KeySet(Self.stopKeys.exact)
+    static let stopPrefixes = KeySet(Self.stopKeys.prefixes)
 
     private static let stopKeys: (exact: Set<UInt64>, prefixes: Set<UInt64>) = {
         var exact: Set<UInt64> = []

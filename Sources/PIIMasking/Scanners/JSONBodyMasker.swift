@@ -172,6 +172,13 @@ struct JSONCore {
                         self.valueCompleted()
                     }
                 } else if byte == UInt8(ascii: "\\") {
+                    if let scalar = Self.unicodeEscape(bytes, at: index) {
+                        // `\uXXXX` (not a surrogate) whole in this chunk: what the escape states would do, in one step.
+                        self.emitSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<(index + 6)]), scalar: scalar,
+                                         isKey: isKey, into: &output, tally: &tally)
+                        index += 6
+                        continue
+                    }
                     self.escape.removeAll(keepingCapacity: true)
                     self.escape.append(byte)
                     self.state = .escape(isKey: isKey)
@@ -450,6 +457,31 @@ struct JSONCore {
             self.unit.appendSpecial(raw: raw, decoded: decoded)
             self.cutIfLong(into: &output, tally: &tally)
         }
+    }
+
+    /// `emitSpecial` for a `\uXXXX` escape standing for `scalar`, without arrays.
+    private mutating func emitSpecial(raw: UnsafeBufferPointer<UInt8>, scalar: UInt32, isKey: Bool,
+                                      into output: inout [UInt8], tally: inout MaskTally) {
+        if isKey {
+            output.append(contentsOf: raw)
+            withUTF8(of: scalar) { appendLabel($0, to: &self.key) }
+        } else {
+            self.unit.appendSpecial(raw: raw, scalar: scalar)
+            self.cutIfLong(into: &output, tally: &tally)
+        }
+    }
+
+    /// The scalar of a `\uXXXX` escape at `index` when all six bytes are in `bytes` and it is not a surrogate (those
+    /// pair up, or stand alone, across escapes: left to the escape states).
+    @inline(__always)
+    private static func unicodeEscape(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32? {
+        guard index + 6 <= bytes.count, bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+        var value: UInt32 = 0
+        for offset in 2..<6 {
+            guard let hex = ByteClass.hexValue(bytes[index + offset]) else { return nil }
+            value = value << 4 | hex
+        }
+        return value >= 0xD800 && value <= 0xDFFF ? nil : value
     }
 
     /// A high surrogate not followed by a low one stands alone (decoded as U+FFFD for detection, kept as written).

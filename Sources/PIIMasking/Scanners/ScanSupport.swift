@@ -280,6 +280,16 @@ struct TextUnit {
         self.decoded.append(contentsOf: decoded)
     }
 
+    /// `appendSpecial(raw:decoded:)` for an escape standing for one scalar, without a temporary array.
+    mutating func appendSpecial(raw: UnsafeBufferPointer<UInt8>, scalar: UInt32) {
+        if self.specials.isEmpty { self.decoded = self.raw }
+        let decodedStart = self.decoded.count
+        appendUTF8(scalar, to: &self.decoded)
+        self.specials.append(Special(rawStart: self.raw.count, rawEnd: self.raw.count + raw.count,
+                                     decodedStart: decodedStart, decodedEnd: self.decoded.count, isGap: false))
+        self.raw.append(contentsOf: raw)
+    }
+
     /// Markup inside a joined text run: released as given, invisible to detectors.
     mutating func appendGap(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
@@ -795,6 +805,38 @@ func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
         bytes.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
         bytes.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
         bytes.append(UInt8(0x80 | (value & 0x3F)))
+    }
+}
+
+/// Calls `body` with the UTF-8 encoding of `scalar` (as `appendUTF8` writes it), from the stack.
+@inline(__always)
+func withUTF8<R>(of scalar: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    var value = scalar
+    if value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) { value = 0xFFFD }
+    var storage: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+    return withUnsafeMutableBytes(of: &storage) { buffer in
+        let count: Int
+        switch value {
+        case 0..<0x80:
+            buffer[0] = UInt8(value)
+            count = 1
+        case 0x80..<0x800:
+            buffer[0] = UInt8(0xC0 | (value >> 6))
+            buffer[1] = UInt8(0x80 | (value & 0x3F))
+            count = 2
+        case 0x800..<0x10000:
+            buffer[0] = UInt8(0xE0 | (value >> 12))
+            buffer[1] = UInt8(0x80 | ((value >> 6) & 0x3F))
+            buffer[2] = UInt8(0x80 | (value & 0x3F))
+            count = 3
+        default:
+            buffer[0] = UInt8(0xF0 | (value >> 18))
+            buffer[1] = UInt8(0x80 | ((value >> 12) & 0x3F))
+            buffer[2] = UInt8(0x80 | ((value >> 6) & 0x3F))
+            buffer[3] = UInt8(0x80 | (value & 0x3F))
+            count = 4
+        }
+        return body(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
     }
 }
 
