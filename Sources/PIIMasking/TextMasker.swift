@@ -95,13 +95,20 @@ public struct TextMasker: Sendable {
     /// `detections(in:context:)` with the label already resolved to the kind it names (`kind(forLabel:)`): scanners
     /// resolve a column's or key's label once, not once per cell.
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
-        self.observer?.unitStarted()
         var found: [Detection] = []
+        self.detections(in: text, hint: hint, into: &found)
+        return found
+    }
+
+    /// `detections(in:hint:)` into `found` (empty on entry): scanners keep one array for all their units instead of
+    /// allocating one per unit with a value.
+    func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
+        self.observer?.unitStarted()
         let traits = TextTraits.of(text)
         self.slots.withUnsafeBufferPointer { slots in
             for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
         }
-        guard !found.isEmpty else { return found }
+        guard !found.isEmpty else { return }
         let kinds = self.enabledKinds
         let allowList = self.profile.allowList
         // One detection (the usual case when there is any): nothing to sort or resolve; the array is returned as is.
@@ -109,8 +116,11 @@ public struct TextMasker: Sendable {
             let only = found[0]
             guard kinds.contains(only.kind), only.start >= 0, only.end <= text.count, only.start < only.end,
                 allowList.isEmpty || !Self.isAllowed(only, in: text, allowList)
-            else { return [] }
-            return found
+            else {
+                found.removeAll(keepingCapacity: true)
+                return
+            }
+            return
         }
         found.removeAll { !kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
         found.sort {
@@ -129,7 +139,6 @@ public struct TextMasker: Sendable {
             kept += 1
         }
         found.removeLast(found.count - kept)
-        return found
     }
 
     /// Whether the value of `detection` is on the profile's allow list.

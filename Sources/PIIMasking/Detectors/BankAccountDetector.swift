@@ -51,12 +51,15 @@ public struct BankAccountDetector: Detector {
         if !labelled {
             // An order number (after "입금 확인") first: cheapest, and common.
             if groups.count == 1 && Bytes.startsWithDate(text, at: start) { return valueEnd }
-            guard !Self.belongsElsewhere(text, start: start, end: valueEnd, groups: groups) else { return valueEnd }
+            // The context words next (a short window): most numbers have none, and then asking the phone, resident
+            // number and card detectors whether the number is theirs is not needed. Every test here only rejects,
+            // and a rejected number goes on from `valueEnd` whichever test rejected it.
             let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
             let nameEnd = Self.skippingPunctuation(text, before: start)
             guard Self.contextWords.occur(in: text, from: from, to: start)
                 || Self.adjacentNames.end(in: text, at: nameEnd, notBefore: from)
             else { return valueEnd }
+            guard !Self.belongsElsewhere(text, start: start, end: valueEnd, groups: groups) else { return valueEnd }
         }
         detections.append(Detection(start: start, end: valueEnd, kind: .bankAccount, detector: "bank_account"))
         return valueEnd

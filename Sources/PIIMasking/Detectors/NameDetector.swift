@@ -33,6 +33,45 @@ public struct NameDetector: Detector {
     }
 }
 
+/// The name lengths (in syllables) tried, in order of preference: three, two, four, five — after the whole run when
+/// given. A sequence on the stack: an array literal in these loops cost an allocation per candidate.
+struct NameLengths: Sequence, IteratorProtocol {
+    private var whole: Int?
+    private var position = 0
+    private let order: (Int, Int, Int, Int)
+    private let orderCount: Int
+
+    init(whole: Int?) {
+        self.whole = whole
+        self.order = (3, 2, 4, 5)
+        self.orderCount = 4
+    }
+
+    private init(order: (Int, Int, Int, Int), count: Int) {
+        self.whole = nil
+        self.order = order
+        self.orderCount = count
+    }
+
+    /// A self-introduction's name: three, two, four syllables.
+    static var introduction: NameLengths { NameLengths(order: (3, 2, 4, 0), count: 3) }
+
+    mutating func next() -> Int? {
+        if let whole = self.whole {
+            self.whole = nil
+            return whole
+        }
+        guard self.position < self.orderCount else { return nil }
+        defer { self.position += 1 }
+        switch self.position {
+        case 0: return self.order.0
+        case 1: return self.order.1
+        case 2: return self.order.2
+        default: return self.order.3
+        }
+    }
+}
+
 /// One pass of `NameDetector` over one unit.
 struct NameScan {
     typealias Text = NameAddressText
@@ -228,7 +267,7 @@ struct NameScan {
         let runEnd = Text.runEnd(text, from: k, limit: 9)
         let count = (runEnd - k) / 3
         guard count >= 2 else { return }
-        for length in [3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: nil) where length <= count {
             let rest = count - length
             let restStart = k + length * 3
             let copula: Bool
@@ -259,7 +298,7 @@ struct NameScan {
             let runEnd = Text.runEnd(text, from: k, limit: 9)
             let count = (runEnd - k) / 3
             if count >= 3 {
-                for length in [3, 2, 4] where length < count {
+                for length in NameLengths.introduction where length < count {
                     let restStart = k + length * 3
                     if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
                         self.emit(k, restStart, "name.intro")
@@ -283,7 +322,7 @@ struct NameScan {
                 if Lexicon.wordTails.contains(Text.key(self.text, start: start + length * 3, count: count - length)) { return nil }
             }
         }
-        for length in preferWhole ? [count, 3, 2, 4, 5] : [3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: preferWhole ? count : nil) where length <= count {
             let rest = count - length
             let restStart = start + length * 3
             let tailOK = rest == 0 || (rest <= 4 && Lexicon.nameTails.contains(Text.key(self.text, start: restStart, count: rest)))
@@ -389,7 +428,7 @@ struct NameScan {
             guard allowed else { return }
         }
         // The whole run first (김다솜이 is a name in a name field), then a name carrying a title: 홍길동님, 홍길동고객님.
-        for length in [count, 3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: count) where length <= count {
             let tail = count - length
             guard tail == 0 || (tail <= 4 && Lexicon.nameTails.contains(Text.key(text, start: a + length * 3, count: tail)))
             else { continue }

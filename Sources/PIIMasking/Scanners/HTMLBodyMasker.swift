@@ -270,15 +270,55 @@ struct HTMLCore {
         }
     }
 
-    /// Values of the attributes labels and script types come from (the first of each, as browsers read them).
+    /// Values of the attributes labels and script types come from (the first of each, as browsers read them): `name`,
+    /// `id`, `type`, `colspan`, `property`, `itemprop`, `class` (the `AttributeRole`s below `free`).
+    ///
+    /// Kept as ranges of one byte buffer that is reused from tag to tag: most tags have such an attribute (a class,
+    /// an id), and an array per value and seven optional arrays to reset per tag were a good part of the tag cost.
     private struct KnownValues {
-        var name: [UInt8]?
-        var id: [UInt8]?
-        var type: [UInt8]?
-        var colspan: [UInt8]?
-        var property: [UInt8]?
-        var itemprop: [UInt8]?
-        var klass: [UInt8]?
+        private var bytes: [UInt8] = []
+        /// Where each role's value stands in `bytes` (start << 32 | end), by role; 0 when the tag had none.
+        private var spans: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private(set) var isEmpty = true
+
+        private func span(_ role: AttributeRole) -> UInt64 {
+            withUnsafeBytes(of: self.spans) { $0.load(fromByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
+        }
+
+        func has(_ role: AttributeRole) -> Bool { self.span(role) != 0 }
+
+        /// Keeps `value` (cut to `maxLabelBytes`, as `appendLabel` cuts) for `role` unless the tag had one already.
+        mutating func setIfAbsent(_ role: AttributeRole, _ value: UnsafeBufferPointer<UInt8>) {
+            guard role.rawValue > 0, role.rawValue < 8, !self.has(role) else { return }
+            let start = self.bytes.count
+            appendLabel(value, to: &self.bytes, limit: start + maxLabelBytes)
+            // `start + 1` so that an empty value is still "present".
+            let span = UInt64(start + 1) << 32 | UInt64(self.bytes.count + 1)
+            withUnsafeMutableBytes(of: &self.spans) { $0.storeBytes(of: span, toByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
+            self.isEmpty = false
+        }
+
+        mutating func removeAll() {
+            guard !self.isEmpty else { return }
+            self.bytes.removeAll(keepingCapacity: true)
+            self.spans = (0, 0, 0, 0, 0, 0, 0, 0)
+            self.isEmpty = true
+        }
+
+        /// `body` with the value of the first of `roles` the tag had, or nil when it had none of them.
+        func first<R>(_ a: AttributeRole, _ b: AttributeRole? = nil, _ c: AttributeRole? = nil,
+                      _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+            var span = self.span(a)
+            if span == 0, let b { span = self.span(b) }
+            if span == 0, let c { span = self.span(c) }
+            guard span != 0 else { return nil }
+            let start = Int(span >> 32) - 1
+            let end = Int(span & 0xFFFF_FFFF) - 1
+            return self.bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+        }
+
+        /// The value of `role` as a string (script types, spans).
+        func string(_ role: AttributeRole) -> String? { self.first(role) { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// The tag being read: markup and attribute values, released when it ends (or in parts when it is huge). Its
@@ -312,13 +352,8 @@ struct HTMLCore {
             self.selfClosing = false
             self.size = self.markup.count
             self.detached = false
-            if self.hasKnown {
-                self.known = KnownValues()
-                self.hasKnown = false
-            }
+            self.known.removeAll()
         }
-
-        var hasKnown = false
 
         /// Index of the attribute being read.
         var last: Int { self.attributeCount - 1 }
@@ -699,8 +734,8 @@ struct HTMLCore {
         }
         let nameEnd = index
         let element: Element = nameEnd - nameStart <= 8 ? Element(packed: packed) : .other
-        var known = KnownValues()
-        var hasKnown = false
+        // Values are kept straight in the tag (the state machine starts the tag afresh when this returns nil).
+        self.tag.known.removeAll()
         attributes: while true {
             guard index < limit else { return nil }
             let byte = bytes[index]
@@ -765,29 +800,13 @@ struct HTMLCore {
                                                  quote: first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") ? first : 0))
                 continue
             }
-            var prefix: [UInt8] = []
-            appendLabel(value, to: &prefix)
-            hasKnown = true
-            switch role {
-            case .name: if known.name == nil { known.name = prefix }
-            case .id: if known.id == nil { known.id = prefix }
-            case .type: if known.type == nil { known.type = prefix }
-            case .colspan: if known.colspan == nil { known.colspan = prefix }
-            case .property: if known.property == nil { known.property = prefix }
-            case .itemprop: if known.itemprop == nil { known.itemprop = prefix }
-            case .klass: if known.klass == nil { known.klass = prefix }
-            default: break
-            }
+            self.tag.known.setIfAbsent(role, value)
         }
         // Values to mask inside a joined text run are left to the state machine.
         if !self.fastValues.isEmpty && element == .inline && !self.unit.isEmpty { return nil }
         self.tag.isEnd = isEnd
         self.tag.element = element
         self.tag.detached = false
-        if hasKnown || self.tag.hasKnown {
-            self.tag.known = known
-            self.tag.hasKnown = hasKnown
-        }
         switch element {
         case .script, .passThrough, .textarea, .title:
             self.tag.name.removeAll(keepingCapacity: true)
@@ -828,8 +847,7 @@ struct HTMLCore {
             case .value:
                 label = self.formFieldLabel(consume: self.tag.element == .input || self.tag.element == .button)
             case .content:
-                label = (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
-                    .flatMap { self.masker.label(forKey: $0) }
+                label = self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
             default:
                 label = nil
             }
@@ -942,17 +960,9 @@ struct HTMLCore {
         self.tag.attributes[last].complete = true
         let role = self.tag.attributes[last].role
         if !role.isMasked && role != .unmasked {
-            self.tag.hasKnown = true
-            let value = self.tag.attributes[last].value.textPrefix(maxLabelBytes)
-            switch role {
-            case .name: if self.tag.known.name == nil { self.tag.known.name = value }
-            case .id: if self.tag.known.id == nil { self.tag.known.id = value }
-            case .type: if self.tag.known.type == nil { self.tag.known.type = value }
-            case .colspan: if self.tag.known.colspan == nil { self.tag.known.colspan = value }
-            case .property: if self.tag.known.property == nil { self.tag.known.property = value }
-            case .itemprop: if self.tag.known.itemprop == nil { self.tag.known.itemprop = value }
-            case .klass: if self.tag.known.klass == nil { self.tag.known.klass = value }
-            default: break
+            if !self.tag.known.has(role) {
+                let value = self.tag.attributes[last].value.textPrefix(maxLabelBytes)
+                value.withUnsafeBufferPointer { self.tag.known.setIfAbsent(role, $0) }
             }
         }
         self.tag.segments.append((self.tag.markup.count, last))
@@ -1005,8 +1015,7 @@ struct HTMLCore {
             let consumes = self.tag.element == .input || self.tag.element == .button
             return self.formFieldLabel(consume: consumes)
         case .content:
-            return (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
-                .flatMap { self.masker.label(forKey: $0) }
+            return self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
         default:
             return nil
         }
@@ -1052,7 +1061,7 @@ struct HTMLCore {
         let kind: RawTextKind
         switch self.tag.element {
         case .script:
-            let type = self.tag.known.type.map { String(decoding: $0, as: UTF8.self).lowercased() } ?? ""
+            let type = self.tag.known.string(.type)?.lowercased() ?? ""
             let essence = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if essence.hasSuffix("json") || essence == "importmap" || essence == "speculationrules" {
                 kind = .json
@@ -1086,9 +1095,9 @@ struct HTMLCore {
         // Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
         // names a kind labels the element's text, as a <label> would.
         // Tokens are looked up in place: most tags have a class, most class tokens are remembered keys.
-        if let klass = self.tag.known.klass {
+        if self.tag.known.has(.klass) {
             let masker = self.masker
-            let label: String? = klass.withUnsafeBufferPointer { klass in
+            let label: String? = self.tag.known.first(.klass) { klass -> String? in
                 var start = 0
                 while start < klass.count {
                     var end = start
@@ -1101,7 +1110,7 @@ struct HTMLCore {
                     start = end + 1
                 }
                 return nil
-            }
+            } ?? nil
             if let label { self.pendingLabel = label }
         }
         switch self.tag.element {
@@ -1119,7 +1128,7 @@ struct HTMLCore {
         case .th, .td:
             self.endCell()
             guard !self.tables.isEmpty else { return }
-            let span = self.tag.known.colspan.flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces)) } ?? 1
+            let span = self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
             let isHeader = self.tag.element == .th
             self.updateTable { table in
                 table.inRow = true
@@ -1144,7 +1153,7 @@ struct HTMLCore {
         case .label:
             self.startCapture(.label)
         case .select:
-            self.selectLabel = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+            self.selectLabel = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
         default:
             break
         }
@@ -1233,7 +1242,7 @@ struct HTMLCore {
     /// The effective label of a form field's value: its own `name` (or `id`), else the `<label>` it stands in,
     /// else the context (a preceding `<label>`, its cell or `<dd>`).
     private mutating func formFieldLabel(consume: Bool) -> String? {
-        let own = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+        let own = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
         if let own { return own }
         if case .label = self.capture, let text = self.masker.label(forKey: self.captureText) { return text }
         return self.contextLabel(consume: consume)

@@ -42,8 +42,11 @@ final class ScanContext {
         self.namesKind(label) ? label : nil
     }
 
-    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row).
-    private var keySlots = [(key: [UInt8], label: String?)?](repeating: nil, count: 256)
+    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
+    /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
+    /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
+    private var keySlots = [(key: [UInt8], label: String?)?](repeating: nil, count: ScanContext.keySlotCount)
+    static let keySlotCount = 1024
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
     func label(forKey bytes: [UInt8]) -> String? {
@@ -59,8 +62,8 @@ final class ScanContext {
     private func label(forKey bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> String? {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let slot = Int(hash & 255)
-        if let entry = self.keySlots[slot], entry.key.elementsEqual(bytes) { return entry.label }
+        let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
+        if let entry = self.keySlots[slot], sameBytes(entry.key, bytes) { return entry.label }
         let key = array ?? Array(bytes)
         let label = self.effective(labelString(key))
         self.keySlots[slot] = (key, label)
@@ -95,13 +98,26 @@ final class ScanContext {
                 for key in rule.keys(in: text) { self.subjects.add(key) }
             }
         }
-        guard let label else { return self.textMasker.detections(in: text, hint: nil) }
-        if !sameBytes(label, self.lastLabel) {
-            self.lastLabel = label
-            self.lastHint = self.hint(forLabel: label)
+        var hint: PIIKind? = nil
+        if let label {
+            if !sameBytes(label, self.lastLabel) {
+                self.lastLabel = label
+                self.lastHint = self.hint(forLabel: label)
+            }
+            hint = self.lastHint
         }
-        return self.textMasker.detections(in: text, hint: self.lastHint)
+        // The same array unit after unit: callers are done with the previous answer when they ask again, so its
+        // storage is unique again and reused.
+        var found = self.found
+        self.found = []
+        found.removeAll(keepingCapacity: true)
+        self.textMasker.detections(in: text, hint: hint, into: &found)
+        self.found = found
+        return found
     }
+
+    /// The storage of the last answer of `detections(in:label:)`.
+    private var found: [Detection] = []
 }
 
 extension ScanContext {
@@ -134,6 +150,14 @@ func sameBytes(_ a: String, _ b: String?) -> Bool {
         }
     }
     return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+}
+
+/// Whether `key` holds exactly `bytes` (memcmp; the generic `elementsEqual` walks byte by byte).
+@inline(__always)
+func sameBytes(_ key: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard key.count == bytes.count else { return false }
+    guard let other = bytes.baseAddress, !key.isEmpty else { return true }
+    return key.withUnsafeBufferPointer { memcmp($0.baseAddress!, other, key.count) == 0 }
 }
 
 /// Validates UTF-8 across chunk boundaries: a sequence split between two chunks is carried, not rejected.
@@ -857,8 +881,13 @@ let maxLabelBytes = 128
 
 /// Appends to a label buffer up to `maxLabelBytes`.
 func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8]) {
-    guard label.count < maxLabelBytes else { return }
-    var take = min(bytes.count, maxLabelBytes - label.count)
+    appendLabel(bytes, to: &label, limit: maxLabelBytes)
+}
+
+/// Appends to a buffer until it holds `limit` bytes (cut at a character boundary).
+func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8], limit: Int) {
+    guard label.count < limit else { return }
+    var take = min(bytes.count, limit - label.count)
     if take < bytes.count { while take > 0 && bytes[take] & 0xC0 == 0x80 { take -= 1 } }
     label.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
 }
