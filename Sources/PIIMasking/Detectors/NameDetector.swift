@@ -25,11 +25,14 @@ public struct NameDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .name }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        // The scan appends to the caller's array (moved in and back, so no array of its own per unit).
         var scan = NameScan(text: text)
+        swap(&scan.found, &detections)
+        scan.first = scan.found.count
         if hint == .name { scan.wholeValue() }
         scan.run()
         scan.leadingIntroductions()
-        if !scan.found.isEmpty { detections.append(contentsOf: scan.found) }
+        swap(&scan.found, &detections)
     }
 }
 
@@ -78,7 +81,9 @@ struct NameScan {
     typealias Lexicon = NameLexicon
 
     let text: UnsafeBufferPointer<UInt8>
+    /// Detections so far: the scan's own from index `first` on (earlier ones are other detectors').
     var found: [Detection] = []
+    var first = 0
 
     init(text: UnsafeBufferPointer<UInt8>) { self.text = text }
 
@@ -306,7 +311,8 @@ struct NameScan {
                     }
                 }
             }
-            guard let newline = (lineStart..<n).first(where: { text[$0] == 0x0A }) else { break }
+            let newline = Bytes.first(0x0A, in: text, from: lineStart)
+            guard newline < n else { break }
             lineStart = newline + 1
         }
     }
@@ -374,7 +380,9 @@ struct NameScan {
     }
 
     mutating func emit(_ start: Int, _ end: Int, _ detector: String) {
-        for existing in self.found where existing.start < end && start < existing.end { return }
+        for index in self.first..<self.found.count where self.found[index].start < end && start < self.found[index].end {
+            return
+        }
         self.found.append(Detection(start: start, end: end, kind: .name, detector: detector))
     }
 

@@ -177,11 +177,29 @@ struct UTF8Validator {
         var index = 0
         while index < count {
             if self.need == 0 {
-                // ASCII fast path, eight bytes at a time.
-                while index + 8 <= count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 != 0 { break }
-                    index += 8
+                fast: while true {
+                    // ASCII, eight bytes at a time.
+                    while index + 8 <= count {
+                        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                        if word & 0x8080_8080_8080_8080 != 0 { break }
+                        index += 8
+                    }
+                    // Whole three-byte characters (Hangul, E1–EF leads with two continuation bytes; ED only up to
+                    // 9F, no surrogates) in one step, and the ASCII between words; anything else takes the byte
+                    // path below.
+                    while index + 3 <= count {
+                        let lead = base[index]
+                        if lead < 0x80 {
+                            index += 1
+                            continue fast
+                        }
+                        let second = base[index + 1]
+                        guard lead &- 0xE1 < 15, second & 0xC0 == 0x80, base[index + 2] & 0xC0 == 0x80,
+                            lead != 0xED || second < 0xA0
+                        else { break fast }
+                        index += 3
+                    }
+                    break
                 }
                 guard index < count else { break }
                 let byte = base[index]
