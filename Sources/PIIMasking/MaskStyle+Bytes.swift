@@ -93,6 +93,12 @@ struct ScalarText {
     }
 
     @inline(__always) func append(_ index: Int, into output: inout [UInt8]) {
+        // ASCII (digits, separators: most of what is kept) as one byte; a syllable as its three bytes.
+        let scalar = self.scalars[index]
+        if scalar < 0x80 {
+            output.append(UInt8(truncatingIfNeeded: scalar))
+            return
+        }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: self.bytes[Int(self.offsets[index])..<Int(self.offsets[index + 1])]))
     }
 

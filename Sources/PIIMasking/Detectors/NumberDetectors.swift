@@ -58,20 +58,29 @@ struct NumberDetectors: Sendable {
         var start = Bytes.firstDigit(in: text, from: 0)
         while start < text.count {
             let end = Bytes.digitRunEnd(in: text, from: start)
-            if phone && start >= nextPhone { nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end) }
-            if resident && start >= nextResident {
+            // Each detector is offered only the runs its first test can pass (the test repeated here, on what the
+            // walk knows: the run's length, first digit and neighbours). A detector whose first test fails goes on
+            // from the run's end, which is what skipping it does. Most runs — order numbers, dates, prices — are for
+            // one detector or none.
+            let length = end - start
+            let first = text[start]
+            let after = Bytes.at(text, end)
+            if phone && start >= nextPhone && (first == Bytes.zero || Bytes.at(text, start - 1) == Bytes.plus) {
+                nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end)
+            }
+            if resident && start >= nextResident && (length == 13 || length == 6) {
                 nextResident = max(ResidentNumberDetector.run(text, start, end, into: &found), end)
             }
-            if card && start >= nextCard {
+            if card && start >= nextCard && (length == 4 || length >= 13) {
                 nextCard = max(CardNumberDetector.run(text, start, end, hint: hint, into: &found), end)
             }
-            if account && start >= nextAccount {
+            if account && start >= nextAccount && (length >= 10 || after == Bytes.hyphen) {
                 nextAccount = max(BankAccountDetector.run(text, start, end, hint: hint, into: &found), end)
             }
-            if ip && start >= nextIP {
+            if ip && start >= nextIP && length <= 3 && after == Bytes.dot {
                 nextIP = max(IPAddressDetector.run(text, start, end, ipv6: ipv6, into: &found), end)
             }
-            if birth && start >= nextBirth {
+            if birth && start >= nextBirth && (length == 4 || length == 8) {
                 nextBirth = max(BirthDateDetector.run(text, start, end, hint: hint, into: &found), end)
             }
             start = Bytes.firstDigit(in: text, from: end)
