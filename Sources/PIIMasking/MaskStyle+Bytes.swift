@@ -212,15 +212,23 @@ struct ScalarText {
     }
 
     func maskAddress(mask: UInt8, into output: inout [UInt8]) {
-        // Tokens split at single spaces, as `split(separator: " ", omittingEmptySubsequences: false)`.
-        var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(12)
-        var start = 0
-        for index in 0..<self.count where self.scalars[index] == 0x20 {
-            tokens.append(start..<index)
-            start = index + 1
+        // Tokens (in scratch memory: one per space, plus one) split at single spaces, as
+        // `split(separator: " ", omittingEmptySubsequences: false)`.
+        withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: self.count + 1) { storage in
+            var tokenCount = 0
+            var start = 0
+            for index in 0..<self.count where self.scalars[index] == 0x20 {
+                storage.initializeElement(at: tokenCount, to: start..<index)
+                tokenCount += 1
+                start = index + 1
+            }
+            storage.initializeElement(at: tokenCount, to: start..<self.count)
+            tokenCount += 1
+            self.maskAddress(tokens: UnsafeBufferPointer(rebasing: storage[0..<tokenCount]), mask: mask, into: &output)
         }
-        tokens.append(start..<self.count)
+    }
+
+    private func maskAddress(tokens: UnsafeBufferPointer<Range<Int>>, mask: UInt8, into output: inout [UInt8]) {
         var keepCount = 0
         for (index, token) in tokens.enumerated() {
             let word = self.trimmed(token)

@@ -816,7 +816,10 @@ struct HTMLCore {
         default:
             break
         }
-        self.tagEnded(raw: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), into: &output, tally: &tally)
+        // The tag from its `<` when that is in this chunk too (most tags): released in one piece.
+        let opening = isEnd ? 2 : 1
+        let whole = nameStart >= opening ? UnsafeBufferPointer(rebasing: bytes[(nameStart - opening)..<index]) : nil
+        self.tagEnded(raw: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), whole: whole, into: &output, tally: &tally)
         return index
     }
 
@@ -1023,7 +1026,9 @@ struct HTMLCore {
 
     /// The tag is complete: update the structure (labels), then release the tag (into the text run when inline).
     /// `raw`: the tag as written after `<` or `</`, when `fastTag` read it whole (else the tag buffer is released).
-    private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, into output: inout [UInt8], tally: inout MaskTally) {
+    /// `whole`: the same tag with its `<` or `</`, when `fastTag` had those in the chunk too.
+    private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, whole: UnsafeBufferPointer<UInt8>? = nil,
+                                   into output: inout [UInt8], tally: inout MaskTally) {
         if raw == nil { self.tag.element = Element(name: self.tag.name) }
         let inline = self.tag.element == .inline
         if !inline { self.flushRun(into: &output, tally: &tally) }
@@ -1042,6 +1047,8 @@ struct HTMLCore {
             self.unit.appendGap(bytes)
             self.scratch = bytes
             self.cutUnitIfLong(into: &output, tally: &tally)
+        } else if let whole, self.fastValues.isEmpty {
+            output.append(contentsOf: whole)
         } else if let raw {
             output.append(UInt8(ascii: "<"))
             if self.tag.isEnd { output.append(UInt8(ascii: "/")) }
@@ -1229,13 +1236,13 @@ struct HTMLCore {
 
     private mutating func startCapture(_ capture: Capture) {
         self.capture = capture
-        self.captureText.removeAll()
+        self.captureText.removeAll(keepingCapacity: true)
     }
 
     /// The captured label text, as an effective label.
     private mutating func finishCapture() -> String? {
         self.capture = nil
-        defer { self.captureText.removeAll() }
+        defer { self.captureText.removeAll(keepingCapacity: true) }
         return self.masker.label(forKey: self.captureText)
     }
 
