@@ -13,6 +13,9 @@ public enum PIIKind: String, Sendable, Codable, CaseIterable, Hashable {
 
 extension PIIKind {
     /// One bit per kind: sets of kinds tested per detection without hashing (see `PIIKinds`).
+    /// 0…8, for tables by kind.
+    @inline(__always) var slot: Int { self.bit.trailingZeroBitCount }
+
     @inline(__always) var bit: UInt16 {
         switch self {
         case .name: 1

@@ -202,17 +202,47 @@ public struct TextMasker: Sendable {
 }
 
 /// How many values of each kind a response had masked: for the audit trail, never the values.
+///
+/// Counted in one slot per kind (every masked value adds to it; a dictionary keyed by kind hashed the kind's name for
+/// each); `counts` is the dictionary view of the kinds counted at least once.
 public struct MaskTally: Sendable, Equatable {
-    public private(set) var counts: [PIIKind: Int] = [:]
+    /// By `PIIKind.slot`.
+    private var slots: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// The kinds added so far (`PIIKind.bit`), even with a count of 0, as the dictionary had them.
+    private var added: UInt16 = 0
     /// The data subjects the response named, by the menu's subject-key rules (order numbers…).
     public var subjects = SubjectKeys()
     public init() {}
-    public mutating func add(_ kind: PIIKind, _ count: Int = 1) { self.counts[kind, default: 0] += count }
+
+    public var counts: [PIIKind: Int] {
+        var counts: [PIIKind: Int] = [:]
+        for kind in PIIKind.allCases where self.added & kind.bit != 0 { counts[kind] = self.count(kind) }
+        return counts
+    }
+
+    private func count(_ kind: PIIKind) -> Int {
+        withUnsafeBytes(of: self.slots) { $0.load(fromByteOffset: kind.slot * MemoryLayout<Int>.stride, as: Int.self) }
+    }
+
+    public mutating func add(_ kind: PIIKind, _ count: Int = 1) {
+        let total = self.count(kind) + count
+        withUnsafeMutableBytes(of: &self.slots) {
+            $0.storeBytes(of: total, toByteOffset: kind.slot * MemoryLayout<Int>.stride, as: Int.self)
+        }
+        self.added |= kind.bit
+    }
+
     public mutating func merge(_ other: MaskTally) {
-        for (kind, count) in other.counts { self.add(kind, count) }
+        for kind in PIIKind.allCases where other.added & kind.bit != 0 { self.add(kind, other.count(kind)) }
         self.subjects.merge(other.subjects)
     }
-    public var total: Int { self.counts.values.reduce(0, +) }
+
+    public var total: Int { PIIKind.allCases.reduce(0) { $0 + self.count($1) } }
+
+    public static func == (lhs: MaskTally, rhs: MaskTally) -> Bool {
+        lhs.added == rhs.added && lhs.subjects == rhs.subjects
+            && PIIKind.allCases.allSatisfy { lhs.count($0) == rhs.count($0) }
+    }
 }
 
 /// Collects what a masker masked, for explaining a run to the person tuning the rules. Holds masked forms only.

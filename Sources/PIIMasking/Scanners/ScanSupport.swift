@@ -45,7 +45,7 @@ final class ScanContext {
     /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
     /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
     /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
-    private var keySlots = [(key: [UInt8], label: String?)?](repeating: nil, count: ScanContext.keySlotCount)
+    private let keySlots = KeySlots(count: ScanContext.keySlotCount)
     static let keySlotCount = 1024
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
@@ -63,10 +63,10 @@ final class ScanContext {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
-        if let entry = self.keySlots[slot], sameBytes(entry.key, bytes) { return entry.label }
+        if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return entry.label }
         let key = array ?? Array(bytes)
         let label = self.effective(labelString(key))
-        self.keySlots[slot] = (key, label)
+        self.keySlots.entries[slot] = (key, label)
         return label
     }
 
@@ -118,6 +118,25 @@ final class ScanContext {
 
     /// The storage of the last answer of `detections(in:label:)`.
     private var found: [Detection] = []
+}
+
+/// The key cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays
+/// no dynamic exclusivity check (as an array property of the context it did, about as much as the look-up itself).
+/// Owned by one `ScanContext`, used by it alone.
+final class KeySlots {
+    let entries: UnsafeMutablePointer<(key: [UInt8], label: String?)?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        self.entries = .allocate(capacity: count)
+        self.entries.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        self.entries.deinitialize(count: self.count)
+        self.entries.deallocate()
+    }
 }
 
 extension ScanContext {
