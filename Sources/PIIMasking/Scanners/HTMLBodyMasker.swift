@@ -422,6 +422,8 @@ struct HTMLCore {
     private var scratch: [UInt8] = []
     /// Values to mask of the tag `fastTag` is reading.
     private var fastValues: [FastValue] = []
+    /// Input of the chunk being fed that is released as it is but not appended yet (see `PendingInput`).
+    private var pending = PendingInput(base: nil)
     private var json: JSONCore
     private var javaScript: JavaScriptCore
 
@@ -463,19 +465,39 @@ struct HTMLCore {
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
+        self.pending = PendingInput(base: bytes.baseAddress)
+        defer {
+            self.flushPending(into: &output)
+            self.pending = PendingInput(base: nil)
+        }
         while index < count {
             let byte = bytes[index]
+            switch self.state {
+            case .data, .tagOpen, .endTagOpen:
+                break  // their fast paths add to the pending input; the other branches flush it
+            default:
+                self.flushPending(into: &output)
+            }
             switch self.state {
             case .data:
                 let stop = Self.dataStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
-                    // A whole text run in this chunk (markup that ends runs follows): straight from the input.
+                    // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
+                    // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     let label = self.runLabel(text)
-                    renderVerbatim(text, masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+                    let detections = verbatimDetections(text, masker: self.masker, label: label)
+                    if detections.isEmpty {
+                        self.addPending(text, into: &output)
+                    } else {
+                        self.flushPending(into: &output)
+                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
+                                       tally: &tally, into: &output)
+                    }
                     index = stop
                     continue
                 }
+                if byte != UInt8(ascii: "<") { self.flushPending(into: &output) }
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
                     self.cutUnitIfLong(into: &output, tally: &tally)
@@ -500,20 +522,24 @@ struct HTMLCore {
                         index = end
                         continue
                     }
+                    self.flushPending(into: &output)
                     self.startTag(isEnd: false)
                     self.state = .tagName
                 } else if byte == UInt8(ascii: "/") {
                     index += 1
                     self.state = .endTagOpen
                 } else if byte == UInt8(ascii: "!") {
+                    self.flushPending(into: &output)
                     index += 1
                     self.state = .markupDeclarationOpen(dashes: 0)
                 } else if byte == UInt8(ascii: "?") {
+                    self.flushPending(into: &output)
                     self.flushRun(into: &output, tally: &tally)
                     output.append(UInt8(ascii: "<"))
                     self.state = .bogusComment
                 } else {
                     // A `<` that starts no tag is text.
+                    self.flushPending(into: &output)
                     self.unit.appendVerbatim(byte: UInt8(ascii: "<"))
                     self.state = .data
                 }
@@ -524,9 +550,11 @@ struct HTMLCore {
                         index = end
                         continue
                     }
+                    self.flushPending(into: &output)
                     self.startTag(isEnd: true)
                     self.state = .tagName
                 } else {
+                    self.flushPending(into: &output)
                     self.flushRun(into: &output, tally: &tally)
                     output.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
                     if byte == UInt8(ascii: ">") {
@@ -711,6 +739,34 @@ struct HTMLCore {
             case .rawText:
                 index += self.rawTextStep(bytes, from: index, into: &output, tally: &tally)
             }
+        }
+    }
+
+    // MARK: pending input
+
+    /// Appends the pending input (call before writing anything else to `output`).
+    @inline(__always)
+    private mutating func flushPending(into output: inout [UInt8]) {
+        guard self.pending.end > self.pending.start, let base = self.pending.base else { return }
+        output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
+        self.pending.start = 0
+        self.pending.end = 0
+    }
+
+    /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
+    /// directly, else the pending input is appended and `piece` becomes it.
+    @inline(__always)
+    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        guard let base = self.pending.base, let start = piece.baseAddress.map({ base.distance(to: $0) }) else {
+            output.append(contentsOf: piece)
+            return
+        }
+        if self.pending.end > self.pending.start && self.pending.end == start {
+            self.pending.end += piece.count
+        } else {
+            self.flushPending(into: &output)
+            self.pending.start = start
+            self.pending.end = start + piece.count
         }
     }
 
@@ -1029,6 +1085,10 @@ struct HTMLCore {
     /// `whole`: the same tag with its `<` or `</`, when `fastTag` had those in the chunk too.
     private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, whole: UnsafeBufferPointer<UInt8>? = nil,
                                    into output: inout [UInt8], tally: inout MaskTally) {
+        // A whole tag from the chunk with nothing to mask, no text run held: it only joins the pending input.
+        // Anything else writes output, after the pending input.
+        let defers = whole != nil && self.fastValues.isEmpty && self.unit.isEmpty && self.pending.base != nil
+        if !defers { self.flushPending(into: &output) }
         if raw == nil { self.tag.element = Element(name: self.tag.name) }
         let inline = self.tag.element == .inline
         if !inline { self.flushRun(into: &output, tally: &tally) }
@@ -1048,7 +1108,7 @@ struct HTMLCore {
             self.scratch = bytes
             self.cutUnitIfLong(into: &output, tally: &tally)
         } else if let whole, self.fastValues.isEmpty {
-            output.append(contentsOf: whole)
+            if defers { self.addPending(whole, into: &output) } else { output.append(contentsOf: whole) }
         } else if let raw {
             output.append(UInt8(ascii: "<"))
             if self.tag.isEnd { output.append(UInt8(ascii: "/")) }
@@ -1653,4 +1713,15 @@ struct HTMLCore {
         self.flushRun(into: &output, tally: &tally)
         self.state = .data
     }
+}
+
+/// The part of the chunk being fed that `HTMLCore` has decided to release as it is (text runs with nothing to mask
+/// and whole tags, one after the other) but not yet appended: one append for all of it instead of one per run and
+/// per tag (most of a page is such runs and tags, and an append costs about as much as a short run's scan).
+/// Offsets into the chunk; `base` is set only while `feed` runs (and the pending input is appended before it returns
+/// and before anything else is written to the output).
+struct PendingInput {
+    var base: UnsafePointer<UInt8>?
+    var start = 0
+    var end = 0
 }

@@ -634,15 +634,25 @@ struct TextUnit {
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
                     tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
-    guard TextUnit.mayHoldValue(text) else {
-        output.append(contentsOf: text)
-        return false
-    }
-    let detections = masker.detections(in: text, label: label)
+    let detections = verbatimDetections(text, masker: masker, label: label)
     guard !detections.isEmpty else {
         output.append(contentsOf: text)
         return false
     }
+    renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, tally: &tally, into: &output)
+    return true
+}
+
+/// What `renderVerbatim` masks in `text` (nothing when it cannot hold a value).
+@inline(__always)
+func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?) -> [Detection] {
+    guard TextUnit.mayHoldValue(text) else { return [] }
+    return masker.detections(in: text, label: label)
+}
+
+/// `renderVerbatim` with its detections found (not empty).
+func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
+                    escaping: Escaping, tally: inout MaskTally, into output: inout [UInt8]) {
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
@@ -653,7 +663,6 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, lab
         position = detection.end
     }
     output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
-    return true
 }
 
 /// Appends the masked form of `value`, escaped for where it stands. The masked form is written straight into
