@@ -1091,7 +1091,7 @@ struct HTMLCore {
         if !defers { self.flushPending(into: &output) }
         if raw == nil { self.tag.element = Element(name: self.tag.name) }
         let inline = self.tag.element == .inline
-        if !inline { self.flushRun(into: &output, tally: &tally) }
+        if !inline && !self.unit.isEmpty { self.flushRun(into: &output, tally: &tally) }
         if self.tag.isEnd { self.endElement() } else { self.startElement() }
         if inline && !self.tag.detached && !self.unit.isEmpty {
             var bytes = self.scratch
@@ -1121,7 +1121,12 @@ struct HTMLCore {
             self.renderTag(into: &output, tally: &tally)
         }
         self.state = .data
-        if !self.tag.isEnd { self.enterRawTextIfNeeded() }
+        if !self.tag.isEnd {
+            switch self.tag.element {
+            case .script, .passThrough, .textarea, .title: self.enterRawTextIfNeeded()
+            default: break
+            }
+        }
     }
 
     private mutating func enterRawTextIfNeeded() {

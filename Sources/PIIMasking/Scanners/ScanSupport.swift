@@ -45,7 +45,7 @@ final class ScanContext {
     /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
     /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
     /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
-    private let keySlots = KeySlots(count: ScanContext.keySlotCount)
+    private let keySlots = Slots<(key: [UInt8], label: String?)>(count: ScanContext.keySlotCount)
     static let keySlotCount = 1024
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
@@ -74,12 +74,11 @@ final class ScanContext {
     /// (the same `String`, compared by identity first) asks again and again.
     private var lastLabel: String?
     private var lastHint: PIIKind?
-    /// More labels resolved lately, replaced round robin: a table row alternates between its labelled columns
-    /// (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a lock, a string
-    /// hash — for every cell costs more than comparing a few strings (equal labels are mostly the same `String`).
-    private var recentLabels: [(label: String, hint: PIIKind?)] = []
-    private var nextRecentSlot = 0
-    static let recentLabelCount = 32
+    /// More labels resolved lately, direct-mapped by a hash of their bytes: a table row alternates between its
+    /// labelled columns (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a
+    /// lock, a string hash — for every cell costs more than hashing a short label here.
+    private let recentLabels = Slots<(label: String, hint: PIIKind?)>(count: ScanContext.recentLabelCount)
+    static let recentLabelCount = 64
 
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
@@ -120,11 +119,11 @@ final class ScanContext {
     private var found: [Detection] = []
 }
 
-/// The key cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays
-/// no dynamic exclusivity check (as an array property of the context it did, about as much as the look-up itself).
+/// A cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays no
+/// dynamic exclusivity check (as an array property of the context it did, about as much as the look-up itself).
 /// Owned by one `ScanContext`, used by it alone.
-final class KeySlots {
-    let entries: UnsafeMutablePointer<(key: [UInt8], label: String?)?>
+final class Slots<Entry> {
+    let entries: UnsafeMutablePointer<Entry?>
     private let count: Int
 
     init(count: Int) {
@@ -142,17 +141,15 @@ final class KeySlots {
 extension ScanContext {
     /// `textMasker.kind(forLabel:)`, remembered for the last few labels.
     fileprivate func hint(forLabel label: String) -> PIIKind? {
-        let count = label.utf8.count
-        for entry in self.recentLabels where entry.label.utf8.count == count && sameBytes(entry.label, label) {
-            return entry.hint
+        var hash: UInt32 = 2_166_136_261
+        var copy = label
+        copy.withUTF8 { bytes in
+            for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         }
+        let slot = Int((hash ^ hash >> 16) & UInt32(Self.recentLabelCount - 1))
+        if let entry = self.recentLabels.entries[slot], sameBytes(entry.label, label) { return entry.hint }
         let hint = self.textMasker.kind(forLabel: label)
-        if self.recentLabels.count < Self.recentLabelCount {
-            self.recentLabels.append((label, hint))
-        } else {
-            self.recentLabels[self.nextRecentSlot] = (label, hint)
-            self.nextRecentSlot = (self.nextRecentSlot + 1) % Self.recentLabelCount
-        }
+        self.recentLabels.entries[slot] = (label, hint)
         return hint
     }
 }
