@@ -12,6 +12,7 @@ extension MaskStyle {
     /// mask character is outside the fast path.
     func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout [UInt8]) -> Bool {
         guard let mask = self.maskByte else { return false }
+        if let done = ASCIIMask.appendMasked(value, as: kind, mask: mask, into: &output) { return done }
         return ScalarText.with(value) { text -> Bool in
             guard let text else { return false }
             switch kind {
@@ -144,8 +145,12 @@ struct ScalarText {
     func maskPhone(mask: UInt8, into output: inout [UInt8]) -> Bool {
         // Phones are ASCII; anything else (full-width digits…) takes the Character path.
         guard self.count == self.bytes.count else { return false }
-        // ASCII: scalar i is byte i. Digit positions in scratch memory, the last two digit groups as they go by.
-        let bytes = self.bytes
+        return Self.maskPhone(ascii: self.bytes, mask: mask, into: &output)
+    }
+
+    /// `maskPhone` for an ASCII value (scalar i is byte i).
+    static func maskPhone(ascii bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8]) -> Bool {
+        // Digit positions in scratch memory, the last two digit groups as they go by.
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: bytes.count + 1) { positions in
             var digitCount = 0
             var groupCount = 0
@@ -356,5 +361,58 @@ struct ScalarText {
         output.append(contentsOf: [mask, mask, mask])
         self.append(dots[2]..<range.upperBound, into: &output)
         return true
+    }
+}
+
+/// The number kinds and e-mail addresses on plain ASCII values (no CR), straight on the bytes: one scalar is one byte
+/// there, so `ScalarText` (a scalar and an offset per character in scratch memory) would compute the same thing more
+/// slowly. Same results as `ScalarText`'s functions of the same names, which they mirror.
+enum ASCIIMask {
+    /// Appends the masked value and returns true; nil when the value or the kind is not for this path.
+    @inline(__always)
+    static func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, mask: UInt8,
+                             into output: inout [UInt8]) -> Bool? {
+        switch kind {
+        case .name, .address, .ipAddress: return nil
+        default: break
+        }
+        for byte in value where byte >= 0x80 || byte == 0x0D { return nil }
+        switch kind {
+        case .phone: return ScalarText.maskPhone(ascii: value, mask: mask, into: &output)
+        case .email: self.maskEmail(value, mask: mask, into: &output)
+        case .residentNumber: self.keepingDigits(value, mask: mask, into: &output) { index, _ in index < 7 }
+        case .cardNumber: self.keepingDigits(value, mask: mask, into: &output) { index, count in index < 6 || index >= count - 4 }
+        case .bankAccount: self.keepingDigits(value, mask: mask, into: &output) { index, count in index >= count - 4 }
+        case .birthDate: self.keepingDigits(value, mask: mask, into: &output) { index, _ in index < 4 }
+        case .name, .address, .ipAddress: return nil
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func keepingDigits(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8],
+                              keep: (Int, Int) -> Bool) {
+        var count = 0
+        for byte in value where byte &- 0x30 < 10 { count += 1 }
+        var digit = 0
+        for byte in value {
+            if byte &- 0x30 < 10 {
+                output.append(keep(digit, count) ? byte : mask)
+                digit += 1
+            } else {
+                output.append(byte)
+            }
+        }
+    }
+
+    static func maskEmail(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8]) {
+        guard let at = value.lastIndex(of: 0x40) else {
+            for _ in 0..<value.count { output.append(mask) }
+            return
+        }
+        let keep = at > 2 ? 2 : max(0, at - 1)
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: value[0..<keep]))
+        for _ in keep..<at { output.append(mask) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: value[at...]))
     }
 }
