@@ -113,6 +113,12 @@ struct NameScan {
                             i &+= 1
                             continue
                         }
+                        // No context starts with this syllable (most syllables): nothing to test.
+                        let range = ranges[syllable]
+                        if range == 0 {
+                            i &+= 3
+                            continue
+                        }
                         // What follows: the next syllable, or an ASCII byte (저 , 전 ), as one code.
                         var next = 0xFFFF
                         if i &+ 5 < n {
@@ -123,7 +129,6 @@ struct NameScan {
                         let pair = Lexicon.pairHash(syllable, next)
                         if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 || syllable == nim || syllable == ssi {
                             // Compare the first eight bytes of each context starting with this syllable at once.
-                            let range = ranges[syllable]
                             let word = Text.word(text, at: i)
                             var t = Int(range >> 8)
                             let end = t &+ Int(range & 0xFF)
