@@ -7,10 +7,16 @@ import Foundation
 /// these functions with the value a detector found. Masks keep the value's length and its separators, so tables
 /// keep their layout and rows stay tellable apart — except an IPv4 octet, always shown as `***`.
 public struct MaskStyle: Sendable, Equatable {
-    public var maskCharacter: Character
+    public var maskCharacter: Character {
+        didSet { self.maskByte = Self.byte(of: self.maskCharacter) }
+    }
+    /// The mask character as one byte when it is ASCII (the byte path's condition), worked out once: every masked
+    /// value asks.
+    private(set) var maskByte: UInt8?
 
     public init(maskCharacter: Character = "*") {
         self.maskCharacter = maskCharacter
+        self.maskByte = Self.byte(of: maskCharacter)
     }
 
     /// Two-syllable surnames (복성): a four-syllable name starting with one keeps both syllables.

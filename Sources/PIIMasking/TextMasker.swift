@@ -19,6 +19,10 @@ public struct TextMasker: Sendable {
     /// The Hangul ones, longest first (so `이메일주소` wins over `주소`).
     let hangulWords: [(word: String, kind: PIIKind)]
     let labels: LabelCache
+    /// `profile.kinds` as bits.
+    let enabledKinds: PIIKinds
+    /// The kinds the profile masks in the `full` style (the others are `standard`), as bits: asked per masked value.
+    let fullyMaskedKinds: PIIKinds
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
     public var subjectRules: [SubjectKeyRule] = []
 
@@ -28,7 +32,7 @@ public struct TextMasker: Sendable {
         let enabled = profile.kinds
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
             .filter { !$0.kinds.isDisjoint(with: enabled) }
-        self.slots = self.detectors.enumerated().map { DetectorSlot($0.element, at: $0.offset) }
+        self.slots = DetectorSlot.slots(for: self.detectors)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -37,6 +41,8 @@ public struct TextMasker: Sendable {
             .map { (word: $0.key, kind: $0.value) }
             .sorted { $0.word.count != $1.word.count ? $0.word.count > $1.word.count : $0.word < $1.word }
         self.labels = LabelCache()
+        self.enabledKinds = PIIKinds(enabled)
+        self.fullyMaskedKinds = PIIKinds(Set(PIIKind.allCases.filter { profile.style(for: $0) == .full }))
     }
 
     /// The kind a field label names, if any: the whole normalized label, else the longest context word that ends the
@@ -89,22 +95,32 @@ public struct TextMasker: Sendable {
     /// `detections(in:context:)` with the label already resolved to the kind it names (`kind(forLabel:)`): scanners
     /// resolve a column's or key's label once, not once per cell.
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
-        self.observer?.unitStarted()
         var found: [Detection] = []
+        self.detections(in: text, hint: hint, into: &found)
+        return found
+    }
+
+    /// `detections(in:hint:)` into `found` (empty on entry): scanners keep one array for all their units instead of
+    /// allocating one per unit with a value.
+    func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
+        self.observer?.unitStarted()
         let traits = TextTraits.of(text)
         self.slots.withUnsafeBufferPointer { slots in
             for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
         }
-        guard !found.isEmpty else { return found }
-        let kinds = self.profile.kinds
+        guard !found.isEmpty else { return }
+        let kinds = self.enabledKinds
         let allowList = self.profile.allowList
         // One detection (the usual case when there is any): nothing to sort or resolve; the array is returned as is.
         if found.count == 1 {
             let only = found[0]
             guard kinds.contains(only.kind), only.start >= 0, only.end <= text.count, only.start < only.end,
                 allowList.isEmpty || !Self.isAllowed(only, in: text, allowList)
-            else { return [] }
-            return found
+            else {
+                found.removeAll(keepingCapacity: true)
+                return
+            }
+            return
         }
         found.removeAll { !kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
         found.sort {
@@ -123,7 +139,6 @@ public struct TextMasker: Sendable {
             kept += 1
         }
         found.removeLast(found.count - kept)
-        return found
     }
 
     /// Whether the value of `detection` is on the profile's allow list.
@@ -167,10 +182,9 @@ public struct TextMasker: Sendable {
     /// was found, for the observer). Bytes in, bytes out for ASCII and Hangul values; `Character`s otherwise.
     func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout [UInt8]) {
         let start = output.count
-        let fast: Bool = switch self.profile.style(for: detection.kind) {
-        case .standard: self.style.appendMasked(value, as: detection.kind, into: &output)
-        case .full: self.style.appendFullyMasked(value, into: &output)
-        }
+        let fast = self.fullyMaskedKinds.contains(detection.kind)
+            ? self.style.appendFullyMasked(value, into: &output)
+            : self.style.appendMasked(value, as: detection.kind, into: &output)
         if !fast {
             output.append(contentsOf: self.masked(String(decoding: value, as: UTF8.self), as: detection.kind).utf8)
         }
@@ -188,17 +202,47 @@ public struct TextMasker: Sendable {
 }
 
 /// How many values of each kind a response had masked: for the audit trail, never the values.
+///
+/// Counted in one slot per kind (every masked value adds to it; a dictionary keyed by kind hashed the kind's name for
+/// each); `counts` is the dictionary view of the kinds counted at least once.
 public struct MaskTally: Sendable, Equatable {
-    public private(set) var counts: [PIIKind: Int] = [:]
+    /// By `PIIKind.slot`.
+    private var slots: (Int, Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// The kinds added so far (`PIIKind.bit`), even with a count of 0, as the dictionary had them.
+    private var added: UInt16 = 0
     /// The data subjects the response named, by the menu's subject-key rules (order numbers…).
     public var subjects = SubjectKeys()
     public init() {}
-    public mutating func add(_ kind: PIIKind, _ count: Int = 1) { self.counts[kind, default: 0] += count }
+
+    public var counts: [PIIKind: Int] {
+        var counts: [PIIKind: Int] = [:]
+        for kind in PIIKind.allCases where self.added & kind.bit != 0 { counts[kind] = self.count(kind) }
+        return counts
+    }
+
+    private func count(_ kind: PIIKind) -> Int {
+        withUnsafeBytes(of: self.slots) { $0.load(fromByteOffset: kind.slot * MemoryLayout<Int>.stride, as: Int.self) }
+    }
+
+    public mutating func add(_ kind: PIIKind, _ count: Int = 1) {
+        let total = self.count(kind) + count
+        withUnsafeMutableBytes(of: &self.slots) {
+            $0.storeBytes(of: total, toByteOffset: kind.slot * MemoryLayout<Int>.stride, as: Int.self)
+        }
+        self.added |= kind.bit
+    }
+
     public mutating func merge(_ other: MaskTally) {
-        for (kind, count) in other.counts { self.add(kind, count) }
+        for kind in PIIKind.allCases where other.added & kind.bit != 0 { self.add(kind, other.count(kind)) }
         self.subjects.merge(other.subjects)
     }
-    public var total: Int { self.counts.values.reduce(0, +) }
+
+    public var total: Int { PIIKind.allCases.reduce(0) { $0 + self.count($1) } }
+
+    public static func == (lhs: MaskTally, rhs: MaskTally) -> Bool {
+        lhs.added == rhs.added && lhs.subjects == rhs.subjects
+            && PIIKind.allCases.allSatisfy { lhs.count($0) == rhs.count($0) }
+    }
 }
 
 /// Collects what a masker masked, for explaining a run to the person tuning the rules. Holds masked forms only.
@@ -256,9 +300,34 @@ final class LabelCache: @unchecked Sendable {
 /// The tag is a trivial value: reading it copies nothing. Custom detectors (`rules/masking.yaml`) and any other
 /// `Detector` go through the protocol as before (`other` is their index in `TextMasker.detectors`). Same detectors,
 /// same order, same detections.
+///
+/// The six number detectors share one slot (`numbers`, where the first of them stood): one walk over the digit runs
+/// for all of them (see `NumberDetectors`).
 enum DetectorSlot: Sendable {
     case phone, email, residentNumber, cardNumber, bankAccount, ipAddress, birthDate, name, address
+    case numbers(NumberDetectors)
     case other(Int)
+
+    /// The slots for `detectors`, in their order, the number detectors joined into one.
+    static func slots(for detectors: [any Detector]) -> [DetectorSlot] {
+        var slots: [DetectorSlot] = []
+        var numbersSlot: Int?
+        var members: UInt8 = 0
+        for (index, detector) in detectors.enumerated() {
+            // A second instance of the same number detector (same detections) keeps a slot of its own.
+            if let member = NumberDetectors.member(detector), members & member.rawValue == 0 {
+                members |= member.rawValue
+                if numbersSlot == nil {
+                    numbersSlot = slots.count
+                    slots.append(.numbers(NumberDetectors(members: 0)))
+                }
+                continue
+            }
+            slots.append(DetectorSlot(detector, at: index))
+        }
+        if let numbersSlot { slots[numbersSlot] = .numbers(NumberDetectors(members: members)) }
+        return slots
+    }
 
     init(_ detector: any Detector, at index: Int) {
         switch detector {
@@ -289,6 +358,7 @@ enum DetectorSlot: Sendable {
         case .birthDate: Self.run(BirthDateDetector(), text, traits, hint, &found)
         case .name: Self.run(NameDetector(), text, traits, hint, &found)
         case .address: Self.run(AddressDetector(), text, traits, hint, &found)
+        case .numbers(let numbers): numbers.detect(text, traits: traits, hint: hint, into: &found)
         case .other(let index):
             let detector = detectors[index]
             if detector.mayDetect(in: traits, hint: hint) { detector.detect(text, hint: hint, into: &found) }

@@ -64,7 +64,7 @@ extension AddressDetector {
         static let sentenceEnds = SyllableSet("요다까죠네니고서면며지게해는을를에의은도만야데함음됨것거가이로와과랑께나든어아")
 
         /// Syllable pairs only found in verbs and endings (`해주세요`, `부탁드립니다`).
-        static let sentencePairs: Set<UInt64> = Set(["니다", "세요", "해주", "드려", "드립", "주세", "합니", "습니", "보내", "주시", "할게",
+        static let sentencePairs = KeySet(["니다", "세요", "해주", "드려", "드립", "주세", "합니", "습니", "보내", "주시", "할게",
                                                      "인데", "이고", "에서", "으로", "까지", "부터", "한테", "에게"]
             .map { Text.key(Text.syllables($0)) })
 
@@ -380,19 +380,33 @@ extension AddressDetector {
         }
 
         /// End of the last building word in `text[start..<end]`, if any.
+        ///
+        /// One pass over the positions: the words all start with a Hangul syllable, so only where the first three bytes
+        /// are one of the words' first syllables (`buildingWordHeads`) are the words compared.
         static func buildingWordEnd(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
             var best: Int? = nil
-            for word in self.buildingWords where word.count <= end - start {
-                var k = start
-                while k + word.count <= end {
-                    if Text.matches(text, at: k, word) {
+            var k = start
+            while k + 3 <= end {
+                if text[k] >= 0xE0, self.buildingWordHeads.contains(Self.head(text, k)) {
+                    for word in self.buildingWords where k + word.count <= end && Text.matches(text, at: k, word) {
                         best = max(best ?? 0, k + word.count)
                     }
-                    k += 1
                 }
+                k += 1
             }
             return best
         }
+
+        /// The first three bytes at `k` as a key.
+        @inline(__always) static func head(_ bytes: UnsafeBufferPointer<UInt8>, _ k: Int) -> UInt64 {
+            UInt64(bytes[k]) << 16 | UInt64(bytes[k + 1]) << 8 | UInt64(bytes[k + 2])
+        }
+
+        static let buildingWordHeads: KeySet = {
+            precondition(Self.buildingWords.allSatisfy { $0.count >= 3 && $0[0] >= 0xE0 && $0[0] < 0xF0 },
+                         "building words start with a three-byte character")
+            return KeySet(Self.buildingWords.map { word in word.withUnsafeBufferPointer { Self.head($0, 0) } })
+        }()
 
         /// `hint == .address`: an address found in the value runs to the end of its line; a value without one (a
         /// detail field, an address without its region) is the address itself, less a leading postal code.

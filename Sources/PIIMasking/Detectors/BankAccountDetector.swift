@@ -12,7 +12,7 @@
 /// registration number, a Luhn-valid card number, or an ungrouped run that starts with a `yyyyMMdd` date (an order
 /// number after "입금 확인").
 public struct BankAccountDetector: Detector {
-    public let name = "bank_account"
+    public var name: String { "bank_account" }
     public var kinds: Set<PIIKind> { [.bankAccount] }
 
     public init() {}
@@ -32,29 +32,37 @@ public struct BankAccountDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, hint: hint, into: &detections) }
+    }
+
+    /// One digit run of the walk (see `PhoneDetector.run`).
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hint: PIIKind?,
+                    into detections: inout [Detection]) -> Int {
         let labelled = hint == .bankAccount
-        Bytes.forEachDigitRun(in: text) { start, end in
-            // Fewer than ten digits and no hyphen after them: cannot be an account.
-            guard end - start >= 10 || Bytes.at(text, end) == Bytes.hyphen, !Bytes.isGluedBefore(text, start) else {
-                return end
-            }
-            let groups = DigitGroups(text, from: start, separators: Self.separators)
-            let valueEnd = groups.end(groups.count - 1)
-            let digits = groups.digitCount(groups.count)
-            guard digits >= 10 && digits <= 16, !Bytes.isGluedAfter(text, valueEnd) else { return valueEnd }
-            if !labelled {
-                // An order number (after "입금 확인") first: cheapest, and common.
-                if groups.count == 1 && Bytes.startsWithDate(text, at: start) { return valueEnd }
-                guard !Self.belongsElsewhere(text, start: start, end: valueEnd, groups: groups) else { return valueEnd }
-                let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
-                let nameEnd = Self.skippingPunctuation(text, before: start)
-                guard Self.contextWords.occur(in: text, from: from, to: start)
-                    || Self.adjacentNames.end(in: text, at: nameEnd, notBefore: from)
-                else { return valueEnd }
-            }
-            detections.append(Detection(start: start, end: valueEnd, kind: .bankAccount, detector: self.name))
-            return valueEnd
+        // Fewer than ten digits and no hyphen after them: cannot be an account.
+        guard end - start >= 10 || Bytes.at(text, end) == Bytes.hyphen, !Bytes.isGluedBefore(text, start) else {
+            return end
         }
+        let groups = DigitGroups(text, from: start, separators: Self.separators)
+        let valueEnd = groups.end(groups.count - 1)
+        let digits = groups.digitCount(groups.count)
+        guard digits >= 10 && digits <= 16, !Bytes.isGluedAfter(text, valueEnd) else { return valueEnd }
+        if !labelled {
+            // An order number (after "입금 확인") first: cheapest, and common.
+            if groups.count == 1 && Bytes.startsWithDate(text, at: start) { return valueEnd }
+            // The context words next (a short window): most numbers have none, and then asking the phone, resident
+            // number and card detectors whether the number is theirs is not needed. Every test here only rejects,
+            // and a rejected number goes on from `valueEnd` whichever test rejected it.
+            let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
+            let nameEnd = Self.skippingPunctuation(text, before: start)
+            guard Self.contextWords.occur(in: text, from: from, to: start)
+                || Self.adjacentNames.end(in: text, at: nameEnd, notBefore: from)
+            else { return valueEnd }
+            guard !Self.belongsElsewhere(text, start: start, end: valueEnd, groups: groups) else { return valueEnd }
+        }
+        detections.append(Detection(start: start, end: valueEnd, kind: .bankAccount, detector: "bank_account"))
+        return valueEnd
     }
 
     static let separators = DigitGroups.mask(Bytes.hyphen)

@@ -7,7 +7,7 @@
 /// `1990년 7월 14일` (spaces optional), with a year 1900–2099 and a real calendar day. Not reported: two-digit years
 /// (`900714` would lose its month to the mask's "keep the year" rule) and dates glued to other digits or letters.
 public struct BirthDateDetector: Detector {
-    public let name = "birth_date"
+    public var name: String { "birth_date" }
     public var kinds: Set<PIIKind> { [.birthDate] }
 
     public init() {}
@@ -23,18 +23,23 @@ public struct BirthDateDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, hint: hint, into: &detections) }
+    }
+
+    /// One digit run of the walk (see `PhoneDetector.run`).
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hint: PIIKind?,
+                    into detections: inout [Detection]) -> Int {
         let labelled = hint == .birthDate
-        Bytes.forEachDigitRun(in: text) { start, end in
-            guard end - start == 4 || end - start == 8, !Bytes.isGluedBefore(text, start),
-                let valueEnd = Self.date(text, start: start, runEnd: end)
-            else { return end }
-            if !labelled {
-                let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
-                guard Self.contextWords.occur(in: text, from: from, to: start) else { return valueEnd }
-            }
-            detections.append(Detection(start: start, end: valueEnd, kind: .birthDate, detector: self.name))
-            return valueEnd
+        guard end - start == 4 || end - start == 8, !Bytes.isGluedBefore(text, start),
+            let valueEnd = Self.date(text, start: start, runEnd: end)
+        else { return end }
+        if !labelled {
+            let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
+            guard Self.contextWords.occur(in: text, from: from, to: start) else { return valueEnd }
         }
+        detections.append(Detection(start: start, end: valueEnd, kind: .birthDate, detector: "birth_date"))
+        return valueEnd
     }
 
     /// End of the date whose year starts the digit run `start..<runEnd`, if it is one.

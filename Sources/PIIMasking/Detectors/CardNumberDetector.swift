@@ -12,7 +12,7 @@
 /// without the Luhn and first-digit checks (test and dummy numbers are masked too). In a field labelled as a bank
 /// account a value of up to 16 digits is left to `BankAccountDetector`.
 public struct CardNumberDetector: Detector {
-    public let name = "card_number"
+    public var name: String { "card_number" }
     public var kinds: Set<PIIKind> { [.cardNumber] }
 
     public init() {}
@@ -21,15 +21,18 @@ public struct CardNumberDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.digit) }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
-        let labelled = hint == .cardNumber
-        let account = hint == .bankAccount
-        Bytes.forEachDigitRun(in: text) { start, end in
-            guard let found = Self.match(text, runStart: start, runEnd: end, labelled: labelled) else { return end }
-            if account && Self.digitCount(text, found) <= 16 { return found.upperBound }
-            detections.append(
-                Detection(start: found.lowerBound, end: found.upperBound, kind: .cardNumber, detector: self.name))
-            return found.upperBound
-        }
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, hint: hint, into: &detections) }
+    }
+
+    /// One digit run of the walk (see `PhoneDetector.run`).
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hint: PIIKind?,
+                    into detections: inout [Detection]) -> Int {
+        guard let found = Self.match(text, runStart: start, runEnd: end, labelled: hint == .cardNumber) else { return end }
+        if hint == .bankAccount && Self.digitCount(text, found) <= 16 { return found.upperBound }
+        detections.append(
+            Detection(start: found.lowerBound, end: found.upperBound, kind: .cardNumber, detector: "card_number"))
+        return found.upperBound
     }
 
     static let separators = DigitGroups.mask(Bytes.space, Bytes.hyphen)

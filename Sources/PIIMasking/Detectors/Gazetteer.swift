@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The names of Korea's 시/도 and 시/군/구: where an address may begin.
 ///
 /// `AddressDetector` only accepts an address that starts with one of these names, so that the many words ending in
@@ -95,34 +101,103 @@ public enum Gazetteer {
         guard end - start >= 6, end - start <= 7 * 3,
               self.firstSyllables.contains(NameAddressText.syllable(text, start))
         else { return [] }
-        let hash = self.fnv(text, start, end)
-        guard let candidates = self.byHash[hash] else { return [] }
-        for candidate in candidates where candidate.bytes.count == end - start {
-            if NameAddressText.matches(text, at: start, candidate.bytes) { return candidate.entry }
-        }
-        return []
+        return self.byHash.lookup(text, start, end, hash: self.fnv(text, start, end))
     }
 
     /// First syllables of every name: a token starting with anything else is not looked up.
     static let firstSyllables = SyllableSet(syllables: Gazetteer.entries.keys.compactMap { NameAddressText.syllables($0).first })
 
-    private static let byHash: [UInt64: [(bytes: [UInt8], entry: Entry)]] = {
-        var table: [UInt64: [(bytes: [UInt8], entry: Entry)]] = [:]
-        for (name, entry) in Gazetteer.entries {
-            let bytes = Array(name.utf8)
-            let hash = bytes.withUnsafeBufferPointer { Gazetteer.fnv($0, 0, $0.count) }
-            table[hash, default: []].append((bytes, entry))
-        }
-        return table
-    }()
+    private static let byHash = NameTable(Gazetteer.entries.map { (Array($0.key.utf8), $0.value) },
+                                          hash: { $0.withUnsafeBufferPointer { Gazetteer.fnv($0, 0, $0.count) } })
 
     @inline(__always)
-    private static func fnv(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+    fileprivate static func fnv(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for i in start..<end {
             hash ^= UInt64(text[i])
             hash &*= 0x0000_0100_0000_01B3
         }
         return hash
+    }
+}
+
+/// The gazetteer's names by their hash, for `Gazetteer.lookup(_:_:_:)`: an open-addressing table over one byte buffer
+/// (the address scanner asks it for every token before a road or 동; a `Dictionary` hashed each hash again with
+/// SipHash and handed out arrays to walk). Names with equal hashes are all compared, as before.
+///
+/// Only for `static let`s: the memory lives as long as the process (plain pointers, no reference counting).
+struct NameTable: @unchecked Sendable {
+    /// Per slot: the hash, and where its names start in `names` and how many there are (count 0: empty slot).
+    private let hashes: UnsafeMutablePointer<UInt64>
+    private let firsts: UnsafeMutablePointer<Int32>
+    private let counts: UnsafeMutablePointer<Int32>
+    private let mask: Int
+    /// The names' bytes one after the other; `nameStarts[i]..<nameStarts[i + 1]` is name i, `entries[i]` its entry.
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let nameStarts: UnsafeMutablePointer<Int32>
+    private let entries: UnsafeMutablePointer<Gazetteer.Entry>
+
+    init(_ names: [([UInt8], Gazetteer.Entry)], hash: ([UInt8]) -> UInt64) {
+        // Group the names by hash (in a stable order), then lay them out group by group.
+        var groups: [UInt64: [Int]] = [:]
+        for (index, name) in names.enumerated() { groups[hash(name.0), default: []].append(index) }
+        let ordered = groups.keys.sorted()
+        var capacity = 8
+        while capacity < ordered.count * 2 { capacity *= 2 }
+        self.mask = capacity - 1
+        self.hashes = .allocate(capacity: capacity)
+        self.hashes.initialize(repeating: 0, count: capacity)
+        self.firsts = .allocate(capacity: capacity)
+        self.firsts.initialize(repeating: 0, count: capacity)
+        self.counts = .allocate(capacity: capacity)
+        self.counts.initialize(repeating: 0, count: capacity)
+        let total = names.reduce(0) { $0 + $1.0.count }
+        self.bytes = .allocate(capacity: max(total, 1))
+        self.nameStarts = .allocate(capacity: names.count + 1)
+        self.entries = .allocate(capacity: max(names.count, 1))
+        var nameIndex = 0
+        var byteIndex = 0
+        for key in ordered {
+            var slot = Self.slot(key, self.mask)
+            while self.counts[slot] != 0 { slot = (slot + 1) & self.mask }
+            let group = groups[key]!
+            self.hashes[slot] = key
+            self.firsts[slot] = Int32(nameIndex)
+            self.counts[slot] = Int32(group.count)
+            for member in group {
+                let (name, entry) = names[member]
+                self.nameStarts[nameIndex] = Int32(byteIndex)
+                (self.entries + nameIndex).initialize(to: entry)
+                for byte in name {
+                    (self.bytes + byteIndex).initialize(to: byte)
+                    byteIndex += 1
+                }
+                nameIndex += 1
+            }
+        }
+        self.nameStarts[nameIndex] = Int32(byteIndex)
+    }
+
+    @inline(__always) private static func slot(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash ^ hash >> 29) &* 0x9E37_79B9_7F4A_7C15 >> 32) & mask
+    }
+
+    /// The entry of the name equal to `text[start..<end]` (whose hash is `hash`), or none.
+    func lookup(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hash: UInt64) -> Gazetteer.Entry {
+        var slot = Self.slot(hash, self.mask)
+        while self.counts[slot] != 0 {
+            if self.hashes[slot] == hash {
+                let first = Int(self.firsts[slot])
+                for index in first..<(first + Int(self.counts[slot])) {
+                    let nameStart = Int(self.nameStarts[index])
+                    let length = Int(self.nameStarts[index + 1]) - nameStart
+                    guard length == end - start, let base = text.baseAddress else { continue }
+                    if memcmp(base + start, self.bytes + nameStart, length) == 0 { return self.entries[index] }
+                }
+                return []
+            }
+            slot = (slot + 1) & self.mask
+        }
+        return []
     }
 }

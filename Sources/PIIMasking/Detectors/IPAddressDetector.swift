@@ -10,7 +10,7 @@
 /// Brackets, ports and zone ids (`[…]:8080`, `%eth0`) are not part of the value; an address glued to a further colon
 /// (`…:370:****`, what the mask leaves) is not one.
 public struct IPAddressDetector: Detector {
-    public let name = "ip_address"
+    public var name: String { "ip_address" }
     public var kinds: Set<PIIKind> { [.ipAddress] }
 
     public init() {}
@@ -21,18 +21,24 @@ public struct IPAddressDetector: Detector {
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let firstIPv6 = detections.count
         self.detectIPv6(text, into: &detections)
-        let lastIPv6 = detections.count
-        Bytes.forEachDigitRun(in: text) { start, end in
-            guard !Bytes.isGluedBefore(text, start), let valueEnd = Self.ipv4(text, from: start),
-                !Bytes.isGluedAfter(text, valueEnd)
-            else { return end }
-            // The dotted tail of an IPv6 address was reported with it.
-            for index in firstIPv6..<lastIPv6 where detections[index].start <= start && start < detections[index].end {
-                return detections[index].end
-            }
-            detections.append(Detection(start: start, end: valueEnd, kind: .ipAddress, detector: self.name))
-            return valueEnd
+        let ipv6 = firstIPv6..<detections.count
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, ipv6: ipv6, into: &detections) }
+    }
+
+    /// One digit run of the IPv4 walk (see `PhoneDetector.run`); `ipv6` are the IPv6 addresses found in the unit
+    /// (by `detectIPv6`, before the walk), in `detections`.
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, ipv6: Range<Int>,
+                    into detections: inout [Detection]) -> Int {
+        guard !Bytes.isGluedBefore(text, start), let valueEnd = Self.ipv4(text, from: start),
+            !Bytes.isGluedAfter(text, valueEnd)
+        else { return end }
+        // The dotted tail of an IPv6 address was reported with it.
+        for index in ipv6 where detections[index].start <= start && start < detections[index].end {
+            return detections[index].end
         }
+        detections.append(Detection(start: start, end: valueEnd, kind: .ipAddress, detector: "ip_address"))
+        return valueEnd
     }
 
     func detectIPv6(_ text: UnsafeBufferPointer<UInt8>, into detections: inout [Detection]) {

@@ -25,11 +25,53 @@ public struct NameDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .name }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        // The scan appends to the caller's array (moved in and back, so no array of its own per unit).
         var scan = NameScan(text: text)
+        swap(&scan.found, &detections)
+        scan.first = scan.found.count
         if hint == .name { scan.wholeValue() }
         scan.run()
         scan.leadingIntroductions()
-        if !scan.found.isEmpty { detections.append(contentsOf: scan.found) }
+        swap(&scan.found, &detections)
+    }
+}
+
+/// The name lengths (in syllables) tried, in order of preference: three, two, four, five — after the whole run when
+/// given. A sequence on the stack: an array literal in these loops cost an allocation per candidate.
+struct NameLengths: Sequence, IteratorProtocol {
+    private var whole: Int?
+    private var position = 0
+    private let order: (Int, Int, Int, Int)
+    private let orderCount: Int
+
+    init(whole: Int?) {
+        self.whole = whole
+        self.order = (3, 2, 4, 5)
+        self.orderCount = 4
+    }
+
+    private init(order: (Int, Int, Int, Int), count: Int) {
+        self.whole = nil
+        self.order = order
+        self.orderCount = count
+    }
+
+    /// A self-introduction's name: three, two, four syllables.
+    static var introduction: NameLengths { NameLengths(order: (3, 2, 4, 0), count: 3) }
+
+    mutating func next() -> Int? {
+        if let whole = self.whole {
+            self.whole = nil
+            return whole
+        }
+        guard self.position < self.orderCount else { return nil }
+        defer { self.position += 1 }
+        switch self.position {
+        case 0: return self.order.0
+        case 1: return self.order.1
+        case 2: return self.order.2
+        default: return self.order.3
+        }
     }
 }
 
@@ -39,7 +81,9 @@ struct NameScan {
     typealias Lexicon = NameLexicon
 
     let text: UnsafeBufferPointer<UInt8>
+    /// Detections so far: the scan's own from index `first` on (earlier ones are other detectors').
     var found: [Detection] = []
+    var first = 0
 
     init(text: UnsafeBufferPointer<UInt8>) { self.text = text }
 
@@ -69,6 +113,12 @@ struct NameScan {
                             i &+= 1
                             continue
                         }
+                        // No context starts with this syllable (most syllables): nothing to test.
+                        let range = ranges[syllable]
+                        if range == 0 {
+                            i &+= 3
+                            continue
+                        }
                         // What follows: the next syllable, or an ASCII byte (저 , 전 ), as one code.
                         var next = 0xFFFF
                         if i &+ 5 < n {
@@ -79,7 +129,6 @@ struct NameScan {
                         let pair = Lexicon.pairHash(syllable, next)
                         if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 || syllable == nim || syllable == ssi {
                             // Compare the first eight bytes of each context starting with this syllable at once.
-                            let range = ranges[syllable]
                             let word = Text.word(text, at: i)
                             var t = Int(range >> 8)
                             let end = t &+ Int(range & 0xFF)
@@ -228,7 +277,7 @@ struct NameScan {
         let runEnd = Text.runEnd(text, from: k, limit: 9)
         let count = (runEnd - k) / 3
         guard count >= 2 else { return }
-        for length in [3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: nil) where length <= count {
             let rest = count - length
             let restStart = k + length * 3
             let copula: Bool
@@ -259,7 +308,7 @@ struct NameScan {
             let runEnd = Text.runEnd(text, from: k, limit: 9)
             let count = (runEnd - k) / 3
             if count >= 3 {
-                for length in [3, 2, 4] where length < count {
+                for length in NameLengths.introduction where length < count {
                     let restStart = k + length * 3
                     if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
                         self.emit(k, restStart, "name.intro")
@@ -267,7 +316,8 @@ struct NameScan {
                     }
                 }
             }
-            guard let newline = (lineStart..<n).first(where: { text[$0] == 0x0A }) else { break }
+            let newline = Bytes.first(0x0A, in: text, from: lineStart)
+            guard newline < n else { break }
             lineStart = newline + 1
         }
     }
@@ -283,7 +333,7 @@ struct NameScan {
                 if Lexicon.wordTails.contains(Text.key(self.text, start: start + length * 3, count: count - length)) { return nil }
             }
         }
-        for length in preferWhole ? [count, 3, 2, 4, 5] : [3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: preferWhole ? count : nil) where length <= count {
             let rest = count - length
             let restStart = start + length * 3
             let tailOK = rest == 0 || (rest <= 4 && Lexicon.nameTails.contains(Text.key(self.text, start: restStart, count: rest)))
@@ -335,7 +385,9 @@ struct NameScan {
     }
 
     mutating func emit(_ start: Int, _ end: Int, _ detector: String) {
-        for existing in self.found where existing.start < end && start < existing.end { return }
+        for index in self.first..<self.found.count where self.found[index].start < end && start < self.found[index].end {
+            return
+        }
         self.found.append(Detection(start: start, end: end, kind: .name, detector: detector))
     }
 
@@ -389,7 +441,7 @@ struct NameScan {
             guard allowed else { return }
         }
         // The whole run first (김다솜이 is a name in a name field), then a name carrying a title: 홍길동님, 홍길동고객님.
-        for length in [count, 3, 2, 4, 5] where length <= count {
+        for length in NameLengths(whole: count) where length <= count {
             let tail = count - length
             guard tail == 0 || (tail <= 4 && Lexicon.nameTails.contains(Text.key(text, start: a + length * 3, count: tail)))
             else { continue }
@@ -521,7 +573,8 @@ enum NameLexicon {
                              "사장님", "팀장님", "실장님", "기사님", "님께"]
 
     /// Keys of every honorific + particle sequence of one to four syllables.
-    static let nameTails: Set<UInt64> = {
+    static let nameTails = KeySet(Self.nameTailKeys)
+    private static let nameTailKeys: Set<UInt64> = {
         var keys: Set<UInt64> = []
         for honorific in Self.honorifics {
             for particle in Self.particles {
@@ -534,12 +587,12 @@ enum NameLexicon {
 
     /// Tails that show a common word before them is that word and not a name: `정보가`, `변경은요` — but not 은 and 이
     /// alone, which end given names too (이하은, 다솜이).
-    static let wordTails: Set<UInt64> = Self.nameTails.subtracting([Text.key("은"), Text.key("이")])
+    static let wordTails = KeySet(Self.nameTailKeys.subtracting([Text.key("은"), Text.key("이")]))
 
     /// Copulas and quotatives after a name in a self-introduction (이하은입니다, 김지우예요, 홍길동이라고).
-    static let formalCopulas: Set<UInt64> = Set(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
+    static let formalCopulas = KeySet(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
         .map { Text.key(Text.syllables($0).prefix(4)) })
-    static let copulas: Set<UInt64> = Set([
+    static let copulas = KeySet([
         "입니다", "입니당", "임다", "이에요", "이예요", "예요", "에요", "이고요", "이구요", "이고", "이라고", "라고", "이라구", "라구",
         "인데요", "인데", "이요", "이야", "야", "이랍니다", "랍니다", "입니다만", "이에여", "예여",
     ].map { Text.key(Text.syllables($0).prefix(4)) })
@@ -554,7 +607,7 @@ enum NameLexicon {
     static let grammarFinals = SyllableSet("다까네고며게해도가와과면")
 
     /// Last two syllables of verb forms that modify a title (주문하신 고객님, 방문하는 회원님).
-    static let verbEndings: Set<UInt64> = Set([
+    static let verbEndings = KeySet([
         "하신", "하는", "하실", "주신", "드린", "계신", "오신", "되신", "있는", "없는", "같은", "하던", "했던", "받은", "받는", "보낸",
         "사는", "가신", "하다", "해요", "합니", "하고", "하여", "해서", "해도", "하면", "되는", "되면", "이신", "이는", "이면", "이고",
         "하시", "주시", "드려", "드립", "니다", "세요", "셨던", "하셨", "나신", "오는",
@@ -685,8 +738,8 @@ enum NameLexicon {
         "가건경관광규근기나남다대덕도동두라래명무문미민범병보봉상새서석선성세소송수순승시신아연영예오온용우원유윤은의이익인일"
             + "재정제종주준중지진찬창채철태하한해현형혜호홍화효훈희슬빛솔별봄란리린율결겸담람록루류")
 
-    static let stopWords: Set<UInt64> = Self.stopKeys.exact
-    static let stopPrefixes: Set<UInt64> = Self.stopKeys.prefixes
+    static let stopWords = KeySet(Self.stopKeys.exact)
+    static let stopPrefixes = KeySet(Self.stopKeys.prefixes)
 
     private static let stopKeys: (exact: Set<UInt64>, prefixes: Set<UInt64>) = {
         var exact: Set<UInt64> = []

@@ -14,7 +14,7 @@
 /// In a field labelled as a bank account (`hint == .bankAccount`) it reports nothing: there every number is the
 /// account (some banks use the phone number as the account number), and `BankAccountDetector` masks it as one.
 public struct PhoneDetector: Detector {
-    public let name = "phone"
+    public var name: String { "phone" }
     public var kinds: Set<PIIKind> { [.phone] }
 
     public init() {}
@@ -24,12 +24,18 @@ public struct PhoneDetector: Detector {
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         if hint == .bankAccount { return }
-        Bytes.forEachDigitRun(in: text) { start, end in
-            guard let found = Self.match(text, runStart: start) else { return end }
-            detections.append(
-                Detection(start: found.lowerBound, end: found.upperBound, kind: .phone, detector: self.name))
-            return found.upperBound
-        }
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, into: &detections) }
+    }
+
+    /// One digit run of the walk (`Bytes.forEachDigitRun`, or `NumberDetectors`' shared walk): appends the number
+    /// starting there, if any; returns where this detector goes on from.
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into detections: inout [Detection])
+        -> Int
+    {
+        guard let found = Self.match(text, runStart: start) else { return end }
+        detections.append(Detection(start: found.lowerBound, end: found.upperBound, kind: .phone, detector: "phone"))
+        return found.upperBound
     }
 
     static let separators = DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space)

@@ -8,7 +8,7 @@
 ///
 /// In a field labelled as a bank account it reports nothing (there a 13-digit value is the account).
 public struct ResidentNumberDetector: Detector {
-    public let name = "resident_number"
+    public var name: String { "resident_number" }
     public var kinds: Set<PIIKind> { [.residentNumber] }
 
     public init() {}
@@ -18,12 +18,18 @@ public struct ResidentNumberDetector: Detector {
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         if hint == .bankAccount { return }
-        Bytes.forEachDigitRun(in: text) { start, end in
-            guard let found = Self.match(text, runStart: start, runEnd: end) else { return end }
-            detections.append(
-                Detection(start: found.lowerBound, end: found.upperBound, kind: .residentNumber, detector: self.name))
-            return found.upperBound
-        }
+        Bytes.forEachDigitRun(in: text) { start, end in Self.run(text, start, end, into: &detections) }
+    }
+
+    /// One digit run of the walk (see `PhoneDetector.run`).
+    @inline(__always)
+    static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into detections: inout [Detection])
+        -> Int
+    {
+        guard let found = Self.match(text, runStart: start, runEnd: end) else { return end }
+        detections.append(
+            Detection(start: found.lowerBound, end: found.upperBound, kind: .residentNumber, detector: "resident_number"))
+        return found.upperBound
     }
 
     /// The registration number starting at the digit run `start..<end`, if it is one.

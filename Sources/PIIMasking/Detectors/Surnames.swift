@@ -26,14 +26,14 @@ public enum Surnames {
 
     static let singleSet = SyllableSet(Surnames.single.joined())
 
-    static let doubleKeys: Set<Int> = Set(Surnames.double.map { word in
+    static let doubleKeys = KeySet(Surnames.double.map { word in
         let syllables = NameAddressText.syllables(word)
-        return syllables[0] << 16 | syllables[1]
+        return UInt64(syllables[0] << 16 | syllables[1])
     })
 
     @inline(__always) static func isSingle(_ syllable: Int) -> Bool { self.singleSet.contains(syllable) }
 
     @inline(__always) static func isDouble(_ first: Int, _ second: Int) -> Bool {
-        first >= 0 && second >= 0 && self.doubleKeys.contains(first << 16 | second)
+        first >= 0 && second >= 0 && self.doubleKeys.contains(UInt64(first << 16 | second))
     }
 }

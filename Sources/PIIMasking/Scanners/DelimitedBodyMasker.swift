@@ -272,20 +272,22 @@ struct DelimitedCore {
             self.unit.render(masker: self.masker, label: self.label, escaping: quoted ? .csvQuoted : .none, tally: &tally, into: &output)
             return
         }
-        var rendered: [UInt8] = []
-        let masked = self.unit.render(masker: self.masker, label: self.label, escaping: .none, tally: &tally, into: &rendered,
+        // Rendered straight into the output; in the rare case that the masked cell now needs quotes, moved out and
+        // appended quoted (no temporary array per cell).
+        let start = output.count
+        let masked = self.unit.render(masker: self.masker, label: self.label, escaping: .none, tally: &tally, into: &output,
                                       detections: detections)
-        if masked && self.needsQuotes(rendered) {
-            output.append(UInt8(ascii: "\""))
-            Escaping.csvQuoted.append(rendered, into: &output)
-            output.append(UInt8(ascii: "\""))
-        } else {
-            output.append(contentsOf: rendered)
-        }
+        guard masked, output.withUnsafeBufferPointer({ self.needsQuotes(UnsafeBufferPointer(rebasing: $0[start...])) })
+        else { return }
+        let rendered = Array(output[start...])
+        output.removeLast(output.count - start)
+        output.append(UInt8(ascii: "\""))
+        Escaping.csvQuoted.append(rendered, into: &output)
+        output.append(UInt8(ascii: "\""))
     }
 
     /// Whether a masked unquoted cell would now read as more than one cell.
-    private func needsQuotes(_ cell: [UInt8]) -> Bool {
+    private func needsQuotes(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
         var originalQuotes = 0
         self.unit.withText { text in for byte in text where byte == UInt8(ascii: "\"") { originalQuotes += 1 } }
         var quotes = 0

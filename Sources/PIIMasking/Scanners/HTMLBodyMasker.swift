@@ -270,15 +270,55 @@ struct HTMLCore {
         }
     }
 
-    /// Values of the attributes labels and script types come from (the first of each, as browsers read them).
+    /// Values of the attributes labels and script types come from (the first of each, as browsers read them): `name`,
+    /// `id`, `type`, `colspan`, `property`, `itemprop`, `class` (the `AttributeRole`s below `free`).
+    ///
+    /// Kept as ranges of one byte buffer that is reused from tag to tag: most tags have such an attribute (a class,
+    /// an id), and an array per value and seven optional arrays to reset per tag were a good part of the tag cost.
     private struct KnownValues {
-        var name: [UInt8]?
-        var id: [UInt8]?
-        var type: [UInt8]?
-        var colspan: [UInt8]?
-        var property: [UInt8]?
-        var itemprop: [UInt8]?
-        var klass: [UInt8]?
+        private var bytes: [UInt8] = []
+        /// Where each role's value stands in `bytes` (start << 32 | end), by role; 0 when the tag had none.
+        private var spans: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private(set) var isEmpty = true
+
+        private func span(_ role: AttributeRole) -> UInt64 {
+            withUnsafeBytes(of: self.spans) { $0.load(fromByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
+        }
+
+        func has(_ role: AttributeRole) -> Bool { self.span(role) != 0 }
+
+        /// Keeps `value` (cut to `maxLabelBytes`, as `appendLabel` cuts) for `role` unless the tag had one already.
+        mutating func setIfAbsent(_ role: AttributeRole, _ value: UnsafeBufferPointer<UInt8>) {
+            guard role.rawValue > 0, role.rawValue < 8, !self.has(role) else { return }
+            let start = self.bytes.count
+            appendLabel(value, to: &self.bytes, limit: start + maxLabelBytes)
+            // `start + 1` so that an empty value is still "present".
+            let span = UInt64(start + 1) << 32 | UInt64(self.bytes.count + 1)
+            withUnsafeMutableBytes(of: &self.spans) { $0.storeBytes(of: span, toByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
+            self.isEmpty = false
+        }
+
+        mutating func removeAll() {
+            guard !self.isEmpty else { return }
+            self.bytes.removeAll(keepingCapacity: true)
+            self.spans = (0, 0, 0, 0, 0, 0, 0, 0)
+            self.isEmpty = true
+        }
+
+        /// `body` with the value of the first of `roles` the tag had, or nil when it had none of them.
+        func first<R>(_ a: AttributeRole, _ b: AttributeRole? = nil, _ c: AttributeRole? = nil,
+                      _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+            var span = self.span(a)
+            if span == 0, let b { span = self.span(b) }
+            if span == 0, let c { span = self.span(c) }
+            guard span != 0 else { return nil }
+            let start = Int(span >> 32) - 1
+            let end = Int(span & 0xFFFF_FFFF) - 1
+            return self.bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+        }
+
+        /// The value of `role` as a string (script types, spans).
+        func string(_ role: AttributeRole) -> String? { self.first(role) { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// The tag being read: markup and attribute values, released when it ends (or in parts when it is huge). Its
@@ -312,13 +352,8 @@ struct HTMLCore {
             self.selfClosing = false
             self.size = self.markup.count
             self.detached = false
-            if self.hasKnown {
-                self.known = KnownValues()
-                self.hasKnown = false
-            }
+            self.known.removeAll()
         }
-
-        var hasKnown = false
 
         /// Index of the attribute being read.
         var last: Int { self.attributeCount - 1 }
@@ -387,6 +422,8 @@ struct HTMLCore {
     private var scratch: [UInt8] = []
     /// Values to mask of the tag `fastTag` is reading.
     private var fastValues: [FastValue] = []
+    /// Input of the chunk being fed that is released as it is but not appended yet (see `PendingInput`).
+    private var pending = PendingInput(base: nil)
     private var json: JSONCore
     private var javaScript: JavaScriptCore
 
@@ -428,19 +465,39 @@ struct HTMLCore {
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
+        self.pending = PendingInput(base: bytes.baseAddress)
+        defer {
+            self.flushPending(into: &output)
+            self.pending = PendingInput(base: nil)
+        }
         while index < count {
             let byte = bytes[index]
+            switch self.state {
+            case .data, .tagOpen, .endTagOpen:
+                break  // their fast paths add to the pending input; the other branches flush it
+            default:
+                self.flushPending(into: &output)
+            }
             switch self.state {
             case .data:
                 let stop = Self.dataStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
-                    // A whole text run in this chunk (markup that ends runs follows): straight from the input.
+                    // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
+                    // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     let label = self.runLabel(text)
-                    renderVerbatim(text, masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+                    let detections = verbatimDetections(text, masker: self.masker, label: label)
+                    if detections.isEmpty {
+                        self.addPending(text, into: &output)
+                    } else {
+                        self.flushPending(into: &output)
+                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
+                                       tally: &tally, into: &output)
+                    }
                     index = stop
                     continue
                 }
+                if byte != UInt8(ascii: "<") { self.flushPending(into: &output) }
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
                     self.cutUnitIfLong(into: &output, tally: &tally)
@@ -465,20 +522,24 @@ struct HTMLCore {
                         index = end
                         continue
                     }
+                    self.flushPending(into: &output)
                     self.startTag(isEnd: false)
                     self.state = .tagName
                 } else if byte == UInt8(ascii: "/") {
                     index += 1
                     self.state = .endTagOpen
                 } else if byte == UInt8(ascii: "!") {
+                    self.flushPending(into: &output)
                     index += 1
                     self.state = .markupDeclarationOpen(dashes: 0)
                 } else if byte == UInt8(ascii: "?") {
+                    self.flushPending(into: &output)
                     self.flushRun(into: &output, tally: &tally)
                     output.append(UInt8(ascii: "<"))
                     self.state = .bogusComment
                 } else {
                     // A `<` that starts no tag is text.
+                    self.flushPending(into: &output)
                     self.unit.appendVerbatim(byte: UInt8(ascii: "<"))
                     self.state = .data
                 }
@@ -489,9 +550,11 @@ struct HTMLCore {
                         index = end
                         continue
                     }
+                    self.flushPending(into: &output)
                     self.startTag(isEnd: true)
                     self.state = .tagName
                 } else {
+                    self.flushPending(into: &output)
                     self.flushRun(into: &output, tally: &tally)
                     output.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
                     if byte == UInt8(ascii: ">") {
@@ -679,6 +742,34 @@ struct HTMLCore {
         }
     }
 
+    // MARK: pending input
+
+    /// Appends the pending input (call before writing anything else to `output`).
+    @inline(__always)
+    private mutating func flushPending(into output: inout [UInt8]) {
+        guard self.pending.end > self.pending.start, let base = self.pending.base else { return }
+        output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
+        self.pending.start = 0
+        self.pending.end = 0
+    }
+
+    /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
+    /// directly, else the pending input is appended and `piece` becomes it.
+    @inline(__always)
+    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        guard let base = self.pending.base, let start = piece.baseAddress.map({ base.distance(to: $0) }) else {
+            output.append(contentsOf: piece)
+            return
+        }
+        if self.pending.end > self.pending.start && self.pending.end == start {
+            self.pending.end += piece.count
+        } else {
+            self.flushPending(into: &output)
+            self.pending.start = start
+            self.pending.end = start + piece.count
+        }
+    }
+
     // MARK: tags
 
     /// A whole tag inside the chunk whose attributes hold nothing to mask (most tags: `<td>`, `</tr>`,
@@ -699,8 +790,8 @@ struct HTMLCore {
         }
         let nameEnd = index
         let element: Element = nameEnd - nameStart <= 8 ? Element(packed: packed) : .other
-        var known = KnownValues()
-        var hasKnown = false
+        // Values are kept straight in the tag (the state machine starts the tag afresh when this returns nil).
+        self.tag.known.removeAll()
         attributes: while true {
             guard index < limit else { return nil }
             let byte = bytes[index]
@@ -765,29 +856,13 @@ struct HTMLCore {
                                                  quote: first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") ? first : 0))
                 continue
             }
-            var prefix: [UInt8] = []
-            appendLabel(value, to: &prefix)
-            hasKnown = true
-            switch role {
-            case .name: if known.name == nil { known.name = prefix }
-            case .id: if known.id == nil { known.id = prefix }
-            case .type: if known.type == nil { known.type = prefix }
-            case .colspan: if known.colspan == nil { known.colspan = prefix }
-            case .property: if known.property == nil { known.property = prefix }
-            case .itemprop: if known.itemprop == nil { known.itemprop = prefix }
-            case .klass: if known.klass == nil { known.klass = prefix }
-            default: break
-            }
+            self.tag.known.setIfAbsent(role, value)
         }
         // Values to mask inside a joined text run are left to the state machine.
         if !self.fastValues.isEmpty && element == .inline && !self.unit.isEmpty { return nil }
         self.tag.isEnd = isEnd
         self.tag.element = element
         self.tag.detached = false
-        if hasKnown || self.tag.hasKnown {
-            self.tag.known = known
-            self.tag.hasKnown = hasKnown
-        }
         switch element {
         case .script, .passThrough, .textarea, .title:
             self.tag.name.removeAll(keepingCapacity: true)
@@ -797,7 +872,10 @@ struct HTMLCore {
         default:
             break
         }
-        self.tagEnded(raw: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), into: &output, tally: &tally)
+        // The tag from its `<` when that is in this chunk too (most tags): released in one piece.
+        let opening = isEnd ? 2 : 1
+        let whole = nameStart >= opening ? UnsafeBufferPointer(rebasing: bytes[(nameStart - opening)..<index]) : nil
+        self.tagEnded(raw: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), whole: whole, into: &output, tally: &tally)
         return index
     }
 
@@ -828,8 +906,7 @@ struct HTMLCore {
             case .value:
                 label = self.formFieldLabel(consume: self.tag.element == .input || self.tag.element == .button)
             case .content:
-                label = (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
-                    .flatMap { self.masker.label(forKey: $0) }
+                label = self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
             default:
                 label = nil
             }
@@ -942,17 +1019,9 @@ struct HTMLCore {
         self.tag.attributes[last].complete = true
         let role = self.tag.attributes[last].role
         if !role.isMasked && role != .unmasked {
-            self.tag.hasKnown = true
-            let value = self.tag.attributes[last].value.textPrefix(maxLabelBytes)
-            switch role {
-            case .name: if self.tag.known.name == nil { self.tag.known.name = value }
-            case .id: if self.tag.known.id == nil { self.tag.known.id = value }
-            case .type: if self.tag.known.type == nil { self.tag.known.type = value }
-            case .colspan: if self.tag.known.colspan == nil { self.tag.known.colspan = value }
-            case .property: if self.tag.known.property == nil { self.tag.known.property = value }
-            case .itemprop: if self.tag.known.itemprop == nil { self.tag.known.itemprop = value }
-            case .klass: if self.tag.known.klass == nil { self.tag.known.klass = value }
-            default: break
+            if !self.tag.known.has(role) {
+                let value = self.tag.attributes[last].value.textPrefix(maxLabelBytes)
+                value.withUnsafeBufferPointer { self.tag.known.setIfAbsent(role, $0) }
             }
         }
         self.tag.segments.append((self.tag.markup.count, last))
@@ -1005,8 +1074,7 @@ struct HTMLCore {
             let consumes = self.tag.element == .input || self.tag.element == .button
             return self.formFieldLabel(consume: consumes)
         case .content:
-            return (self.tag.known.name ?? self.tag.known.property ?? self.tag.known.itemprop)
-                .flatMap { self.masker.label(forKey: $0) }
+            return self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
         default:
             return nil
         }
@@ -1014,10 +1082,16 @@ struct HTMLCore {
 
     /// The tag is complete: update the structure (labels), then release the tag (into the text run when inline).
     /// `raw`: the tag as written after `<` or `</`, when `fastTag` read it whole (else the tag buffer is released).
-    private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, into output: inout [UInt8], tally: inout MaskTally) {
+    /// `whole`: the same tag with its `<` or `</`, when `fastTag` had those in the chunk too.
+    private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, whole: UnsafeBufferPointer<UInt8>? = nil,
+                                   into output: inout [UInt8], tally: inout MaskTally) {
+        // A whole tag from the chunk with nothing to mask, no text run held: it only joins the pending input.
+        // Anything else writes output, after the pending input.
+        let defers = whole != nil && self.fastValues.isEmpty && self.unit.isEmpty && self.pending.base != nil
+        if !defers { self.flushPending(into: &output) }
         if raw == nil { self.tag.element = Element(name: self.tag.name) }
         let inline = self.tag.element == .inline
-        if !inline { self.flushRun(into: &output, tally: &tally) }
+        if !inline && !self.unit.isEmpty { self.flushRun(into: &output, tally: &tally) }
         if self.tag.isEnd { self.endElement() } else { self.startElement() }
         if inline && !self.tag.detached && !self.unit.isEmpty {
             var bytes = self.scratch
@@ -1033,6 +1107,8 @@ struct HTMLCore {
             self.unit.appendGap(bytes)
             self.scratch = bytes
             self.cutUnitIfLong(into: &output, tally: &tally)
+        } else if let whole, self.fastValues.isEmpty {
+            if defers { self.addPending(whole, into: &output) } else { output.append(contentsOf: whole) }
         } else if let raw {
             output.append(UInt8(ascii: "<"))
             if self.tag.isEnd { output.append(UInt8(ascii: "/")) }
@@ -1045,14 +1121,19 @@ struct HTMLCore {
             self.renderTag(into: &output, tally: &tally)
         }
         self.state = .data
-        if !self.tag.isEnd { self.enterRawTextIfNeeded() }
+        if !self.tag.isEnd {
+            switch self.tag.element {
+            case .script, .passThrough, .textarea, .title: self.enterRawTextIfNeeded()
+            default: break
+            }
+        }
     }
 
     private mutating func enterRawTextIfNeeded() {
         let kind: RawTextKind
         switch self.tag.element {
         case .script:
-            let type = self.tag.known.type.map { String(decoding: $0, as: UTF8.self).lowercased() } ?? ""
+            let type = self.tag.known.string(.type)?.lowercased() ?? ""
             let essence = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if essence.hasSuffix("json") || essence == "importmap" || essence == "speculationrules" {
                 kind = .json
@@ -1086,9 +1167,9 @@ struct HTMLCore {
         // Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
         // names a kind labels the element's text, as a <label> would.
         // Tokens are looked up in place: most tags have a class, most class tokens are remembered keys.
-        if let klass = self.tag.known.klass {
+        if self.tag.known.has(.klass) {
             let masker = self.masker
-            let label: String? = klass.withUnsafeBufferPointer { klass in
+            let label: String? = self.tag.known.first(.klass) { klass -> String? in
                 var start = 0
                 while start < klass.count {
                     var end = start
@@ -1101,7 +1182,7 @@ struct HTMLCore {
                     start = end + 1
                 }
                 return nil
-            }
+            } ?? nil
             if let label { self.pendingLabel = label }
         }
         switch self.tag.element {
@@ -1119,7 +1200,7 @@ struct HTMLCore {
         case .th, .td:
             self.endCell()
             guard !self.tables.isEmpty else { return }
-            let span = self.tag.known.colspan.flatMap { Int(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespaces)) } ?? 1
+            let span = self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
             let isHeader = self.tag.element == .th
             self.updateTable { table in
                 table.inRow = true
@@ -1144,7 +1225,7 @@ struct HTMLCore {
         case .label:
             self.startCapture(.label)
         case .select:
-            self.selectLabel = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+            self.selectLabel = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
         default:
             break
         }
@@ -1220,20 +1301,20 @@ struct HTMLCore {
 
     private mutating func startCapture(_ capture: Capture) {
         self.capture = capture
-        self.captureText.removeAll()
+        self.captureText.removeAll(keepingCapacity: true)
     }
 
     /// The captured label text, as an effective label.
     private mutating func finishCapture() -> String? {
         self.capture = nil
-        defer { self.captureText.removeAll() }
+        defer { self.captureText.removeAll(keepingCapacity: true) }
         return self.masker.label(forKey: self.captureText)
     }
 
     /// The effective label of a form field's value: its own `name` (or `id`), else the `<label>` it stands in,
     /// else the context (a preceding `<label>`, its cell or `<dd>`).
     private mutating func formFieldLabel(consume: Bool) -> String? {
-        let own = (self.tag.known.name ?? self.tag.known.id).flatMap { self.masker.label(forKey: $0) }
+        let own = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
         if let own { return own }
         if case .label = self.capture, let text = self.masker.label(forKey: self.captureText) { return text }
         return self.contextLabel(consume: consume)
@@ -1637,4 +1718,15 @@ struct HTMLCore {
         self.flushRun(into: &output, tally: &tally)
         self.state = .data
     }
+}
+
+/// The part of the chunk being fed that `HTMLCore` has decided to release as it is (text runs with nothing to mask
+/// and whole tags, one after the other) but not yet appended: one append for all of it instead of one per run and
+/// per tag (most of a page is such runs and tags, and an append costs about as much as a short run's scan).
+/// Offsets into the chunk; `base` is set only while `feed` runs (and the pending input is appended before it returns
+/// and before anything else is written to the output).
+struct PendingInput {
+    var base: UnsafePointer<UInt8>?
+    var start = 0
+    var end = 0
 }

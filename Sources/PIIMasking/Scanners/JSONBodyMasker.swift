@@ -149,6 +149,19 @@ struct JSONCore {
                     index = stop + 1
                     continue
                 }
+                if isKey && self.key.isEmpty && stop < count && bytes[stop] == UInt8(ascii: "\"") {
+                    // A whole key without escapes in this chunk: released with its closing quote in one piece, its
+                    // label looked up on the input (cut as `appendLabel` cuts it).
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index...stop]))
+                    if !self.frames.isEmpty {
+                        var end = min(stop, index + maxLabelBytes)
+                        if end < stop { while end > index && bytes[end] & 0xC0 == 0x80 { end -= 1 } }
+                        self.frames[self.frames.count - 1].label = self.masker.label(forKey: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    }
+                    self.state = .colon
+                    index = stop + 1
+                    continue
+                }
                 if stop > index {
                     let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     if isKey {
@@ -172,6 +185,13 @@ struct JSONCore {
                         self.valueCompleted()
                     }
                 } else if byte == UInt8(ascii: "\\") {
+                    if let scalar = Self.unicodeEscape(bytes, at: index) {
+                        // `\uXXXX` (not a surrogate) whole in this chunk: what the escape states would do, in one step.
+                        self.emitSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<(index + 6)]), scalar: scalar,
+                                         isKey: isKey, into: &output, tally: &tally)
+                        index += 6
+                        continue
+                    }
                     self.escape.removeAll(keepingCapacity: true)
                     self.escape.append(byte)
                     self.state = .escape(isKey: isKey)
@@ -332,8 +352,18 @@ struct JSONCore {
                 if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
                     var end = index + 1
                     while end < count, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end += 1 }
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    // Mostly one space (`", "`, `": "`): a byte append costs far less than a slice append.
+                    if end == index + 1 {
+                        output.append(byte)
+                    } else {
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                    }
                     index = end
+                    continue
+                }
+                if self.commonStructural(byte) {
+                    output.append(byte)
+                    index += 1
                     continue
                 }
                 if let failure = try self.structural(byte, at: index, into: &output) { return failure }
@@ -344,6 +374,26 @@ struct JSONCore {
     }
 
     /// One structural byte outside strings and numbers. Returns a lenient failure index.
+    /// The transitions between a key and its value and between members (`"` opening a key or a value, `:`, `,`),
+    /// which `structural` makes the same way: here without its call and error paths (most bytes it saw were these).
+    @inline(__always)
+    private mutating func commonStructural(_ byte: UInt8) -> Bool {
+        switch (self.state, byte) {
+        case (.value, UInt8(ascii: "\"")), (.valueOrClose, UInt8(ascii: "\"")), (.top, UInt8(ascii: "\"")):
+            self.state = .string(isKey: false)
+        case (.key, UInt8(ascii: "\"")), (.keyOrClose, UInt8(ascii: "\"")):
+            self.key.removeAll(keepingCapacity: true)
+            self.state = .string(isKey: true)
+        case (.colon, UInt8(ascii: ":")):
+            self.state = .value
+        case (.afterValue, UInt8(ascii: ",")):
+            self.state = self.frames[self.frames.count - 1].isArray ? .value : .key
+        default:
+            return false
+        }
+        return true
+    }
+
     private mutating func structural(_ byte: UInt8, at index: Int, into output: inout [UInt8]) throws(MaskingError) -> Int? {
         switch self.state {
         case .top, .value, .valueOrClose:
@@ -450,6 +500,31 @@ struct JSONCore {
             self.unit.appendSpecial(raw: raw, decoded: decoded)
             self.cutIfLong(into: &output, tally: &tally)
         }
+    }
+
+    /// `emitSpecial` for a `\uXXXX` escape standing for `scalar`, without arrays.
+    private mutating func emitSpecial(raw: UnsafeBufferPointer<UInt8>, scalar: UInt32, isKey: Bool,
+                                      into output: inout [UInt8], tally: inout MaskTally) {
+        if isKey {
+            output.append(contentsOf: raw)
+            withUTF8(of: scalar) { appendLabel($0, to: &self.key) }
+        } else {
+            self.unit.appendSpecial(raw: raw, scalar: scalar)
+            self.cutIfLong(into: &output, tally: &tally)
+        }
+    }
+
+    /// The scalar of a `\uXXXX` escape at `index` when all six bytes are in `bytes` and it is not a surrogate (those
+    /// pair up, or stand alone, across escapes: left to the escape states).
+    @inline(__always)
+    private static func unicodeEscape(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> UInt32? {
+        guard index + 6 <= bytes.count, bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+        var value: UInt32 = 0
+        for offset in 2..<6 {
+            guard let hex = ByteClass.hexValue(bytes[index + offset]) else { return nil }
+            value = value << 4 | hex
+        }
+        return value >= 0xD800 && value <= 0xDFFF ? nil : value
     }
 
     /// A high surrogate not followed by a low one stands alone (decoded as U+FFFD for detection, kept as written).

@@ -42,8 +42,11 @@ final class ScanContext {
         self.namesKind(label) ? label : nil
     }
 
-    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row).
-    private var keySlots = [(key: [UInt8], label: String?)?](repeating: nil, count: 256)
+    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
+    /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
+    /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
+    private let keySlots = Slots<(key: [UInt8], label: String?)>(count: ScanContext.keySlotCount)
+    static let keySlotCount = 1024
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
     func label(forKey bytes: [UInt8]) -> String? {
@@ -59,11 +62,11 @@ final class ScanContext {
     private func label(forKey bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> String? {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let slot = Int(hash & 255)
-        if let entry = self.keySlots[slot], entry.key.elementsEqual(bytes) { return entry.label }
+        let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
+        if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return entry.label }
         let key = array ?? Array(bytes)
         let label = self.effective(labelString(key))
-        self.keySlots[slot] = (key, label)
+        self.keySlots.entries[slot] = (key, label)
         return label
     }
 
@@ -71,12 +74,11 @@ final class ScanContext {
     /// (the same `String`, compared by identity first) asks again and again.
     private var lastLabel: String?
     private var lastHint: PIIKind?
-    /// More labels resolved lately, replaced round robin: a table row alternates between its labelled columns
-    /// (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a lock, a string
-    /// hash — for every cell costs more than comparing a few strings (equal labels are mostly the same `String`).
-    private var recentLabels: [(label: String, hint: PIIKind?)] = []
-    private var nextRecentSlot = 0
-    static let recentLabelCount = 32
+    /// More labels resolved lately, direct-mapped by a hash of their bytes: a table row alternates between its
+    /// labelled columns (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a
+    /// lock, a string hash — for every cell costs more than hashing a short label here.
+    private let recentLabels = Slots<(label: String, hint: PIIKind?)>(count: ScanContext.recentLabelCount)
+    static let recentLabelCount = 64
 
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
@@ -95,29 +97,59 @@ final class ScanContext {
                 for key in rule.keys(in: text) { self.subjects.add(key) }
             }
         }
-        guard let label else { return self.textMasker.detections(in: text, hint: nil) }
-        if !sameBytes(label, self.lastLabel) {
-            self.lastLabel = label
-            self.lastHint = self.hint(forLabel: label)
+        var hint: PIIKind? = nil
+        if let label {
+            if !sameBytes(label, self.lastLabel) {
+                self.lastLabel = label
+                self.lastHint = self.hint(forLabel: label)
+            }
+            hint = self.lastHint
         }
-        return self.textMasker.detections(in: text, hint: self.lastHint)
+        // The same array unit after unit: callers are done with the previous answer when they ask again, so its
+        // storage is unique again and reused.
+        var found = self.found
+        self.found = []
+        found.removeAll(keepingCapacity: true)
+        self.textMasker.detections(in: text, hint: hint, into: &found)
+        self.found = found
+        return found
+    }
+
+    /// The storage of the last answer of `detections(in:label:)`.
+    private var found: [Detection] = []
+}
+
+/// A cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays no
+/// dynamic exclusivity check (as an array property of the context it did, about as much as the look-up itself).
+/// Owned by one `ScanContext`, used by it alone.
+final class Slots<Entry> {
+    let entries: UnsafeMutablePointer<Entry?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        self.entries = .allocate(capacity: count)
+        self.entries.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        self.entries.deinitialize(count: self.count)
+        self.entries.deallocate()
     }
 }
 
 extension ScanContext {
     /// `textMasker.kind(forLabel:)`, remembered for the last few labels.
     fileprivate func hint(forLabel label: String) -> PIIKind? {
-        let count = label.utf8.count
-        for entry in self.recentLabels where entry.label.utf8.count == count && sameBytes(entry.label, label) {
-            return entry.hint
+        var hash: UInt32 = 2_166_136_261
+        var copy = label
+        copy.withUTF8 { bytes in
+            for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         }
+        let slot = Int((hash ^ hash >> 16) & UInt32(Self.recentLabelCount - 1))
+        if let entry = self.recentLabels.entries[slot], sameBytes(entry.label, label) { return entry.hint }
         let hint = self.textMasker.kind(forLabel: label)
-        if self.recentLabels.count < Self.recentLabelCount {
-            self.recentLabels.append((label, hint))
-        } else {
-            self.recentLabels[self.nextRecentSlot] = (label, hint)
-            self.nextRecentSlot = (self.nextRecentSlot + 1) % Self.recentLabelCount
-        }
+        self.recentLabels.entries[slot] = (label, hint)
         return hint
     }
 }
@@ -134,6 +166,14 @@ func sameBytes(_ a: String, _ b: String?) -> Bool {
         }
     }
     return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+}
+
+/// Whether `key` holds exactly `bytes` (memcmp; the generic `elementsEqual` walks byte by byte).
+@inline(__always)
+func sameBytes(_ key: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard key.count == bytes.count else { return false }
+    guard let other = bytes.baseAddress, !key.isEmpty else { return true }
+    return key.withUnsafeBufferPointer { memcmp($0.baseAddress!, other, key.count) == 0 }
 }
 
 /// Validates UTF-8 across chunk boundaries: a sequence split between two chunks is carried, not rejected.
@@ -153,11 +193,29 @@ struct UTF8Validator {
         var index = 0
         while index < count {
             if self.need == 0 {
-                // ASCII fast path, eight bytes at a time.
-                while index + 8 <= count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 != 0 { break }
-                    index += 8
+                fast: while true {
+                    // ASCII, eight bytes at a time.
+                    while index + 8 <= count {
+                        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                        if word & 0x8080_8080_8080_8080 != 0 { break }
+                        index += 8
+                    }
+                    // Whole three-byte characters (Hangul, E1–EF leads with two continuation bytes; ED only up to
+                    // 9F, no surrogates) in one step, and the ASCII between words; anything else takes the byte
+                    // path below.
+                    while index + 3 <= count {
+                        let lead = base[index]
+                        if lead < 0x80 {
+                            index += 1
+                            continue fast
+                        }
+                        let second = base[index + 1]
+                        guard lead &- 0xE1 < 15, second & 0xC0 == 0x80, base[index + 2] & 0xC0 == 0x80,
+                            lead != 0xED || second < 0xA0
+                        else { break fast }
+                        index += 3
+                    }
+                    break
                 }
                 guard index < count else { break }
                 let byte = base[index]
@@ -278,6 +336,16 @@ struct TextUnit {
                                      isGap: false))
         self.raw.append(contentsOf: raw)
         self.decoded.append(contentsOf: decoded)
+    }
+
+    /// `appendSpecial(raw:decoded:)` for an escape standing for one scalar, without a temporary array.
+    mutating func appendSpecial(raw: UnsafeBufferPointer<UInt8>, scalar: UInt32) {
+        if self.specials.isEmpty { self.decoded = self.raw }
+        let decodedStart = self.decoded.count
+        appendUTF8(scalar, to: &self.decoded)
+        self.specials.append(Special(rawStart: self.raw.count, rawEnd: self.raw.count + raw.count,
+                                     decodedStart: decodedStart, decodedEnd: self.decoded.count, isGap: false))
+        self.raw.append(contentsOf: raw)
     }
 
     /// Markup inside a joined text run: released as given, invisible to detectors.
@@ -563,15 +631,25 @@ struct TextUnit {
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
                     tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
-    guard TextUnit.mayHoldValue(text) else {
-        output.append(contentsOf: text)
-        return false
-    }
-    let detections = masker.detections(in: text, label: label)
+    let detections = verbatimDetections(text, masker: masker, label: label)
     guard !detections.isEmpty else {
         output.append(contentsOf: text)
         return false
     }
+    renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, tally: &tally, into: &output)
+    return true
+}
+
+/// What `renderVerbatim` masks in `text` (nothing when it cannot hold a value).
+@inline(__always)
+func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?) -> [Detection] {
+    guard TextUnit.mayHoldValue(text) else { return [] }
+    return masker.detections(in: text, label: label)
+}
+
+/// `renderVerbatim` with its detections found (not empty).
+func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
+                    escaping: Escaping, tally: inout MaskTally, into output: inout [UInt8]) {
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
@@ -582,7 +660,6 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, lab
         position = detection.end
     }
     output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
-    return true
 }
 
 /// Appends the masked form of `value`, escaped for where it stands. The masked form is written straight into
@@ -798,6 +875,38 @@ func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
     }
 }
 
+/// Calls `body` with the UTF-8 encoding of `scalar` (as `appendUTF8` writes it), from the stack.
+@inline(__always)
+func withUTF8<R>(of scalar: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    var value = scalar
+    if value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF) { value = 0xFFFD }
+    var storage: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+    return withUnsafeMutableBytes(of: &storage) { buffer in
+        let count: Int
+        switch value {
+        case 0..<0x80:
+            buffer[0] = UInt8(value)
+            count = 1
+        case 0x80..<0x800:
+            buffer[0] = UInt8(0xC0 | (value >> 6))
+            buffer[1] = UInt8(0x80 | (value & 0x3F))
+            count = 2
+        case 0x800..<0x10000:
+            buffer[0] = UInt8(0xE0 | (value >> 12))
+            buffer[1] = UInt8(0x80 | ((value >> 6) & 0x3F))
+            buffer[2] = UInt8(0x80 | (value & 0x3F))
+            count = 3
+        default:
+            buffer[0] = UInt8(0xF0 | (value >> 18))
+            buffer[1] = UInt8(0x80 | ((value >> 12) & 0x3F))
+            buffer[2] = UInt8(0x80 | ((value >> 6) & 0x3F))
+            buffer[3] = UInt8(0x80 | (value & 0x3F))
+            count = 4
+        }
+        return body(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+}
+
 /// A label from captured bytes: trimmed, nil when empty.
 func labelString(_ bytes: [UInt8]) -> String? {
     var start = 0
@@ -815,8 +924,13 @@ let maxLabelBytes = 128
 
 /// Appends to a label buffer up to `maxLabelBytes`.
 func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8]) {
-    guard label.count < maxLabelBytes else { return }
-    var take = min(bytes.count, maxLabelBytes - label.count)
+    appendLabel(bytes, to: &label, limit: maxLabelBytes)
+}
+
+/// Appends to a buffer until it holds `limit` bytes (cut at a character boundary).
+func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8], limit: Int) {
+    guard label.count < limit else { return }
+    var take = min(bytes.count, limit - label.count)
     if take < bytes.count { while take > 0 && bytes[take] & 0xC0 == 0x80 { take -= 1 } }
     label.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
 }
