@@ -241,7 +241,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["smtp_server.py"],
+            exclude: ["smtp_server.py", "silent_proxy.py"],
             swiftSettings: swiftSettings
         ),
         // E-mail out through SMTP (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), on SwiftNIO.

@@ -12,8 +12,10 @@ public protocol AuditLog: Sendable {
     /// checks the rows continue the head (`head.sequence + 1`, `+ 2`…, the first row's `previousHash` equal to the
     /// head's hash), inserts them and commits. Returns the rows as stored. Other writers, in this process or another,
     /// wait for the transaction; `make` must be quick and must not touch the log. An error thrown by `make` aborts the
-    /// transaction and comes back as a `StoreError` (its own kind when it is one, `.failed` otherwise).
-    func append(_ make: @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow]
+    /// transaction and comes back as a `StoreError` (its own kind when it is one, `.failed` otherwise). `make` is
+    /// escaping because a backend may give up waiting on a transaction it cannot interrupt (a database gone silent):
+    /// the caller is answered when the deadline passes, and the abandoned transaction ends on its own.
+    func append(_ make: @escaping @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow]
 
     /// The last row's sequence and hash; after a purge that removed every row, the purge point; `.empty` when the log
     /// has never held a row.

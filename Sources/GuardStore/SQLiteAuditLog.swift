@@ -117,7 +117,9 @@ public final class SQLiteAuditLog: AuditLog {
 
     // MARK: - Appending
 
-    public func append(_ make: @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow] {
+    public func append(_ make: @escaping @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError)
+        -> [AuditLogRow]
+    {
         try await self.run { pool in
             try await pool.writeWithoutTransaction { db in
                 var stored: [AuditLogRow] = []

@@ -82,31 +82,24 @@ public final class PostgresAuditLog: AuditLog {
 
     // MARK: - Appending
 
-    public func append(_ make: @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow] {
+    public func append(_ make: @escaping @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError)
+        -> [AuditLogRow]
+    {
         let logger = self.database.logger
-        let database = self.database
-        do {
-            return try await withoutActuallyEscaping(make) { make in
-                try await database.transaction(Self.what) { connection in
-                    try await connection.query(AdvisoryLock.auditHead.query, logger: logger)
-                    let head = try await Self.head(connection, logger: logger)
-                    let rows: [AuditLogRow]
-                    do {
-                        rows = try make(head)
-                    } catch let error as StoreError {
-                        throw error
-                    } catch {
-                        throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
-                    }
-                    try Self.checkContinues(rows, head)
-                    try await Self.insert(rows, connection, logger: logger)
-                    return rows
-                }
+        return try await self.database.transaction(Self.what) { connection in
+            try await connection.query(AdvisoryLock.auditHead.query, logger: logger)
+            let head = try await Self.head(connection, logger: logger)
+            let rows: [AuditLogRow]
+            do {
+                rows = try make(head)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
             }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.failed, "\(Self.what): \(error)")
+            try Self.checkContinues(rows, head)
+            try await Self.insert(rows, connection, logger: logger)
+            return rows
         }
     }
 

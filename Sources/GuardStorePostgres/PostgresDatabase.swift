@@ -162,17 +162,29 @@ public final class PostgresDatabase: Service, Sendable {
 
     /// Connects once, outside the pool, and runs `SELECT 1`: nil when that works, else why not.
     private func probe(what: String) async -> StoreError? {
+        let settings = self.settings
+        let tls = self.probeTLS
+        let logger = self.logger
         do {
-            var configuration = PostgresConnection.Configuration(
-                host: self.settings.host, port: self.settings.port, username: self.settings.user,
-                password: self.settings.password, database: self.settings.database, tls: self.probeTLS)
-            configuration.options.connectTimeout = .seconds(Int64(max(1, self.settings.connectTimeout.components.seconds)))
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: self.logger)
-            defer { Task { try? await connection.close() } }
-            try await connection.query("SELECT 1", logger: self.logger)
+            try await Deadline.run(settings.connectTimeout + settings.operationTimeout) {
+                try await Self.connectOnce(settings: settings, tls: tls, logger: logger)
+            }
             return nil
         } catch {
             return PostgresErrors.storeError(error, what: what, settings: self.settings)
+        }
+    }
+
+    private static func connectOnce(settings: PostgresSettings, tls: PostgresConnection.Configuration.TLS,
+                                    logger: Logger) async throws {
+        do {
+            var configuration = PostgresConnection.Configuration(
+                host: settings.host, port: settings.port, username: settings.user,
+                password: settings.password, database: settings.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(Int64(max(1, settings.connectTimeout.components.seconds)))
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            defer { Task { try? await connection.close() } }
+            try await connection.query("SELECT 1", logger: logger)
         }
     }
 
@@ -224,25 +236,16 @@ public final class PostgresDatabase: Service, Sendable {
         guard let generation = self.generation() else {
             throw StoreError(.unavailable, "\(what) in \(self.settings.target): the database connection is closed")
         }
-        let timeout = self.settings.operationTimeout
         do {
-            let value = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body(generation.client) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else { throw DeadlinePassed() }
-                return value
-            }
+            let client = generation.client
+            let value = try await Deadline.run(self.settings.operationTimeout) { try await body(client) }
             self.state.withLock { state in
                 if state.failingGeneration == generation.id { state.failingSince = nil }
             }
             return value
         } catch {
             var failure = PostgresErrors.storeError(error, what: what, settings: self.settings)
-            if error is DeadlinePassed, let reason = await self.diagnose(what: what) { failure = reason }
+            if error is Deadline.Passed, let reason = await self.diagnose(what: what) { failure = reason }
             if failure.kind == .unavailable {
                 self.state.withLock { state in
                     if state.current?.id == generation.id, state.failingSince == nil {
@@ -255,9 +258,6 @@ public final class PostgresDatabase: Service, Sendable {
         }
     }
 }
-
-/// An operation that outlived `operationTimeout`.
-struct DeadlinePassed: Error {}
 
 extension PostgresDatabase {
     static func context(_ configuration: TLSConfiguration) throws(PostgresSettingsError) -> NIOSSLContext {

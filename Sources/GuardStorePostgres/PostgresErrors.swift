@@ -19,7 +19,7 @@ enum PostgresErrors {
                 return self.storeError(inner, what: what, settings: settings)
             }
             return StoreError(.failed, "\(what) in \(target): the transaction failed")
-        case is DeadlinePassed:
+        case is Deadline.Passed:
             return StoreError(.unavailable, "\(what) in \(target): the database did not answer within "
                 + "\(settings.operationTimeout) (operation_timeout)")
         case is CancellationError:

@@ -84,6 +84,10 @@ struct SharedStoreHarness: BrowserHost {
                                                      folder: folder, instances: instances)
                     try await body(harness)
                 } catch {
+                    // What the guards logged, for whoever reads the failure (the folder is removed afterwards).
+                    for instance in instances {
+                        print("── guard \(instance.name) log (last 3,000 characters) ──\n\(instance.log.suffix(3000))")
+                    }
                     for instance in instances { await instance.stop() }
                     throw error
                 }
@@ -135,7 +139,7 @@ final class GuardInstance: @unchecked Sendable {
             tls:
               certificate: \(certificates.certificate)
               private_key: \(certificates.privateKey)
-            logging: {level: warning}
+            logging: {level: notice}
             second_factor:
               dev_outbox: false
               channels:

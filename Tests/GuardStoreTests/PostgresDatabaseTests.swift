@@ -134,6 +134,47 @@ struct PostgresDatabaseTests {
         await database.close()
     }
 
+    /// The server goes silent (a partition: nothing refused, nothing closed, nothing arrives). Operations still fail as
+    /// unavailable at the deadline instead of waiting for TCP to give up, and work again once bytes flow.
+    @Test func aSilentDatabaseFailsAtTheDeadline() async throws {
+        let cluster = try await PostgresTestCluster.shared()
+        let name = try await cluster.createDatabase(prefix: "silent")
+        let relay = try SilentProxy(targetPort: cluster.port)
+        var settings = try PostgresSettings.parse(url: cluster.url(database: name))
+        settings.port = relay.port
+        var preparing = settings
+        preparing.operationTimeout = .seconds(60)
+        let setup = try PostgresDatabase(settings: preparing, logger: Self.quietLogger())
+        _ = try await PostgresRecordStore.open(setup)
+        await setup.close()
+        settings.operationTimeout = .seconds(2)
+        settings.connectTimeout = .seconds(1)
+        let database = try PostgresDatabase(settings: settings, logger: Self.quietLogger())
+        let supervisor = Task { try await database.run() }
+        let store = Records<String>(PostgresRecordStore(database: database), collection: "silent")
+        var stored = false
+        for _ in 0..<10 where !stored { stored = (try? await store.put("before", "kept")) != nil }
+        #expect(stored)
+
+        relay.silence()
+        for _ in 0..<2 {
+            let started = ContinuousClock.now
+            let error = await #expect(throws: StoreError.self) { _ = try await store.get("before") }
+            #expect(error?.kind == .unavailable)
+            #expect(started.duration(to: .now) < .seconds(15), "a silent database held the caller \(started.duration(to: .now))")
+        }
+        relay.speak()
+        let back = ContinuousClock.now
+        var value: String?
+        while value == nil, back.duration(to: .now) < .seconds(60) {
+            value = try? await store.get("before")
+            if value == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(value == "kept")
+        supervisor.cancel()
+        await database.close()
+    }
+
     /// A loopback port with nothing listening.
     static func closedPort() throws -> Int {
         // Port 1 (tcpmux) is privileged and unused on these machines; connecting to it is refused at once.

@@ -145,7 +145,7 @@ final class FailingAuditLog: AuditLog {
         self.inner = try! SQLiteAuditLog(dataDirectory: self.folder.path)
     }
 
-    func append(_ make: @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow] {
+    func append(_ make: @escaping @Sendable (AuditLogHead) throws -> [AuditLogRow]) async throws(StoreError) -> [AuditLogRow] {
         if self.failing.withLock({ $0 }) {
             try? await Task.sleep(for: .milliseconds(5))
             throw StoreError(.failed, "database error on the audit log: SQLite SQLITE_IOERR: disk I/O error")
