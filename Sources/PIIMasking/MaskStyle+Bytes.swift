@@ -10,7 +10,7 @@
 extension MaskStyle {
     /// Appends the standard masked form of `value` to `output`; false (and `output` untouched) when `value` or the
     /// mask character is outside the fast path.
-    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout [UInt8]) -> Bool {
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout ByteOutput) -> Bool {
         guard let mask = self.maskByte else { return false }
         if let done = ASCIIMask.appendMasked(value, as: kind, mask: mask, into: &output) { return done }
         return ScalarText.with(value) { text -> Bool in
@@ -30,8 +30,16 @@ extension MaskStyle {
         }
     }
 
+    /// `appendMasked(_:as:into:)` onto an array (tests).
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout [UInt8]) -> Bool {
+        var masked = ByteOutput(capacity: value.count + 8)
+        let done = self.appendMasked(value, as: kind, into: &masked)
+        masked.withUnsafeBufferPointer { output.append(contentsOf: $0) }
+        return done
+    }
+
     /// Appends the `full` style of `value` (every character but ` -.,()@/:` hidden); false outside the fast path.
-    func appendFullyMasked(_ value: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+    func appendFullyMasked(_ value: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput) -> Bool {
         guard let mask = self.maskByte else { return false }
         return ScalarText.with(value) { text -> Bool in
             guard let text else { return false }
@@ -93,7 +101,7 @@ struct ScalarText {
         }
     }
 
-    @inline(__always) func append(_ index: Int, into output: inout [UInt8]) {
+    @inline(__always) func append(_ index: Int, into output: inout ByteOutput) {
         // ASCII (digits, separators: most of what is kept) as one byte; a syllable as its three bytes.
         let scalar = self.scalars[index]
         if scalar < 0x80 {
@@ -103,7 +111,7 @@ struct ScalarText {
         output.append(contentsOf: UnsafeBufferPointer(rebasing: self.bytes[Int(self.offsets[index])..<Int(self.offsets[index + 1])]))
     }
 
-    @inline(__always) func append(_ range: Range<Int>, into output: inout [UInt8]) {
+    @inline(__always) func append(_ range: Range<Int>, into output: inout ByteOutput) {
         guard !range.isEmpty else { return }
         output.append(contentsOf: UnsafeBufferPointer(
             rebasing: self.bytes[Int(self.offsets[range.lowerBound])..<Int(self.offsets[range.upperBound])]))
@@ -114,7 +122,7 @@ struct ScalarText {
 
     // MARK: kinds (each mirrors the `Character` function of the same name in MaskStyle.swift)
 
-    func maskName(mask: UInt8, into output: inout [UInt8]) {
+    func maskName(mask: UInt8, into output: inout ByteOutput) {
         switch self.count {
         case 0, 1: self.append(0..<self.count, into: &output)
         case 2:
@@ -142,14 +150,14 @@ struct ScalarText {
         return (scalars[0].value, scalars[1].value)
     }
 
-    func maskPhone(mask: UInt8, into output: inout [UInt8]) -> Bool {
+    func maskPhone(mask: UInt8, into output: inout ByteOutput) -> Bool {
         // Phones are ASCII; anything else (full-width digits…) takes the Character path.
         guard self.count == self.bytes.count else { return false }
         return Self.maskPhone(ascii: self.bytes, mask: mask, into: &output)
     }
 
     /// `maskPhone` for an ASCII value (scalar i is byte i).
-    static func maskPhone(ascii bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8]) -> Bool {
+    static func maskPhone(ascii bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
         // Digit positions in scratch memory, the last two digit groups as they go by.
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: bytes.count + 1) { positions in
             var digitCount = 0
@@ -216,7 +224,7 @@ struct ScalarText {
         }
     }
 
-    func maskAddress(mask: UInt8, into output: inout [UInt8]) {
+    func maskAddress(mask: UInt8, into output: inout ByteOutput) {
         // Tokens (in scratch memory: one per space, plus one) split at single spaces, as
         // `split(separator: " ", omittingEmptySubsequences: false)`.
         withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: self.count + 1) { storage in
@@ -233,7 +241,7 @@ struct ScalarText {
         }
     }
 
-    private func maskAddress(tokens: UnsafeBufferPointer<Range<Int>>, mask: UInt8, into output: inout [UInt8]) {
+    private func maskAddress(tokens: UnsafeBufferPointer<Range<Int>>, mask: UInt8, into output: inout ByteOutput) {
         var keepCount = 0
         for (index, token) in tokens.enumerated() {
             let word = self.trimmed(token)
@@ -313,7 +321,7 @@ struct ScalarText {
         return (word.lowerBound..<(word.upperBound - 1)).contains { Self.isHangul(self.scalars[$0]) }
     }
 
-    func maskEmail(mask: UInt8, into output: inout [UInt8]) {
+    func maskEmail(mask: UInt8, into output: inout ByteOutput) {
         guard let at = (0..<self.count).last(where: { self.scalars[$0] == 0x40 }) else {
             for _ in 0..<self.count { output.append(mask) }
             return
@@ -324,7 +332,7 @@ struct ScalarText {
         self.append(at..<self.count, into: &output)
     }
 
-    func keepingDigits(mask: UInt8, into output: inout [UInt8], keep: (Int, Int) -> Bool) {
+    func keepingDigits(mask: UInt8, into output: inout ByteOutput, keep: (Int, Int) -> Bool) {
         var count = 0
         for index in 0..<self.count where Self.isDigit(self.scalars[index]) { count += 1 }
         var digit = 0
@@ -339,7 +347,7 @@ struct ScalarText {
     }
 
     /// IPv4: the third octet becomes three mask characters; IPv6: the final group four. ASCII only.
-    func maskIPAddress(_ range: Range<Int>, mask: UInt8, into output: inout [UInt8]) -> Bool {
+    func maskIPAddress(_ range: Range<Int>, mask: UInt8, into output: inout ByteOutput) -> Bool {
         guard self.count == self.bytes.count else { return false }
         if range.contains(where: { self.scalars[$0] == 0x3A }) {
             let colon = range.last { self.scalars[$0] == 0x3A }!
@@ -371,7 +379,7 @@ enum ASCIIMask {
     /// Appends the masked value and returns true; nil when the value or the kind is not for this path.
     @inline(__always)
     static func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, mask: UInt8,
-                             into output: inout [UInt8]) -> Bool? {
+                             into output: inout ByteOutput) -> Bool? {
         switch kind {
         case .name, .address, .ipAddress: return nil
         default: break
@@ -390,7 +398,7 @@ enum ASCIIMask {
     }
 
     @inline(__always)
-    static func keepingDigits(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8],
+    static func keepingDigits(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput,
                               keep: (Int, Int) -> Bool) {
         var count = 0
         for byte in value where byte &- 0x30 < 10 { count += 1 }
@@ -405,7 +413,7 @@ enum ASCIIMask {
         }
     }
 
-    static func maskEmail(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout [UInt8]) {
+    static func maskEmail(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) {
         guard let at = value.lastIndex(of: 0x40) else {
             for _ in 0..<value.count { output.append(mask) }
             return

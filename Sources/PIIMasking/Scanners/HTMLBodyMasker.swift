@@ -45,8 +45,7 @@ public final class HTMLBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(chunk.count + 64)
+        var output = ByteOutput(capacity: chunk.count + 64)
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "HTML")
@@ -56,11 +55,11 @@ public final class HTMLBodyMasker: BodyMasker {
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
+        var output = ByteOutput()
         self.carry.start(&output)
         try self.validator.finish(format: "HTML")
         self.core.finish(into: &output, tally: &self.counts)
-        return output
+        return output.array()
     }
 
     /// Bytes held back: the text run being joined, the tag being read, partial references and end tags.
@@ -462,7 +461,7 @@ struct HTMLCore {
 
     // MARK: the tokenizer
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         self.pending = PendingInput(base: bytes.baseAddress)
@@ -746,7 +745,7 @@ struct HTMLCore {
 
     /// Appends the pending input (call before writing anything else to `output`).
     @inline(__always)
-    private mutating func flushPending(into output: inout [UInt8]) {
+    private mutating func flushPending(into output: inout ByteOutput) {
         guard self.pending.end > self.pending.start, let base = self.pending.base else { return }
         output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
         self.pending.start = 0
@@ -756,7 +755,7 @@ struct HTMLCore {
     /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
     /// directly, else the pending input is appended and `piece` becomes it.
     @inline(__always)
-    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput) {
         guard let base = self.pending.base, let start = piece.baseAddress.map({ base.distance(to: $0) }) else {
             output.append(contentsOf: piece)
             return
@@ -777,7 +776,7 @@ struct HTMLCore {
     /// state machine would do it. Returns the index after the tag, or nil to let the state machine read it (the tag
     /// runs past the chunk, is long, or has a value to mask or decode).
     private mutating func fastTag(_ bytes: UnsafeBufferPointer<UInt8>, nameStart: Int, isEnd: Bool,
-                                  into output: inout [UInt8], tally: inout MaskTally) -> Int? {
+                                  into output: inout ByteOutput, tally: inout MaskTally) -> Int? {
         let limit = min(bytes.count, nameStart + 3000)
         var index = nameStart
         var packed: UInt64 = 0
@@ -890,7 +889,7 @@ struct HTMLCore {
     }
 
     /// `fastTag`'s values released (masked) between the markup around them, as `renderTag` would.
-    private mutating func renderFastValues(_ raw: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderFastValues(_ raw: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         var position = 0
         for index in 0..<self.fastValues.count {
             let value = self.fastValues[index]
@@ -944,7 +943,7 @@ struct HTMLCore {
     }
 
     /// After `/`, `>` or whitespace that ends a name or value.
-    private mutating func afterNameByte(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func afterNameByte(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         switch byte {
         case UInt8(ascii: ">"): self.tagEnded(into: &output, tally: &tally)
         case UInt8(ascii: "/"): self.state = .selfClosingStartTag
@@ -955,7 +954,7 @@ struct HTMLCore {
     /// Appends markup to the tag, at most up to the tag's limit (so the limit is reached at the same byte whatever
     /// the chunking); returns how many bytes were taken.
     @discardableResult
-    private mutating func appendMarkup(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) -> Int {
+    private mutating func appendMarkup(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) -> Int {
         let room = maxUnitBytes - self.tag.size
         let take = min(bytes.count, max(room, 0))
         self.tag.markup.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
@@ -965,7 +964,7 @@ struct HTMLCore {
         return take
     }
 
-    private mutating func appendMarkup(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func appendMarkup(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         self.tag.markup.append(byte)
         self.tag.size += 1
         self.tagGrew(into: &output, tally: &tally)
@@ -973,13 +972,13 @@ struct HTMLCore {
     }
 
     /// A tag with very many attributes is released in parts too (at an attribute's start: a content event).
-    private mutating func attributeAdded(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func attributeAdded(into output: inout ByteOutput, tally: inout MaskTally) {
         if self.tag.attributeCount > Self.maxHeldAttributes { self.releaseTagPart(into: &output, tally: &tally) }
     }
 
     /// A tag too large for a text run ends the run before it.
     @inline(__always)
-    private mutating func tagGrew(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func tagGrew(into output: inout ByteOutput, tally: inout MaskTally) {
         if !self.tag.detached && self.tag.size + self.tag.currentValueSize > Self.maxInlineTagBytes {
             self.tag.detached = true
             self.flushRun(into: &output, tally: &tally)
@@ -995,7 +994,7 @@ struct HTMLCore {
         self.state = .attributeValue(quote: quote)
     }
 
-    private mutating func valueAppended(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func valueAppended(into output: inout ByteOutput, tally: inout MaskTally) {
         self.tagGrew(into: &output, tally: &tally)
         guard self.tag.attributes[self.tag.last].value.rawCount >= maxUnitBytes else { return }
         // A huge value: release the tag so far, then the value in content-determined pieces.
@@ -1014,7 +1013,7 @@ struct HTMLCore {
         }
     }
 
-    private mutating func endValue(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func endValue(into output: inout ByteOutput, tally: inout MaskTally) {
         let last = self.tag.last
         self.tag.attributes[last].complete = true
         let role = self.tag.attributes[last].role
@@ -1030,7 +1029,7 @@ struct HTMLCore {
     }
 
     /// Releases what is held of a huge tag (segments and markup read so far).
-    private mutating func releaseTagPart(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func releaseTagPart(into output: inout ByteOutput, tally: inout MaskTally) {
         if !self.tag.detached {
             self.tag.detached = true
             self.flushRun(into: &output, tally: &tally)
@@ -1045,7 +1044,7 @@ struct HTMLCore {
     }
 
     /// Releases the tag's markup and the values read so far.
-    private mutating func renderTag(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderTag(into output: inout ByteOutput, tally: inout MaskTally) {
         var position = 0
         for (end, index) in self.tag.segments {
             output.append(contentsOf: self.tag.markup[position..<end])
@@ -1084,7 +1083,7 @@ struct HTMLCore {
     /// `raw`: the tag as written after `<` or `</`, when `fastTag` read it whole (else the tag buffer is released).
     /// `whole`: the same tag with its `<` or `</`, when `fastTag` had those in the chunk too.
     private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, whole: UnsafeBufferPointer<UInt8>? = nil,
-                                   into output: inout [UInt8], tally: inout MaskTally) {
+                                   into output: inout ByteOutput, tally: inout MaskTally) {
         // A whole tag from the chunk with nothing to mask, no text run held: it only joins the pending input.
         // Anything else writes output, after the pending input.
         let defers = whole != nil && self.fastValues.isEmpty && self.unit.isEmpty && self.pending.base != nil
@@ -1102,7 +1101,9 @@ struct HTMLCore {
                 if self.tag.isEnd { bytes.append(UInt8(ascii: "/")) }
                 bytes.append(contentsOf: raw)
             } else {
-                self.renderTag(into: &bytes, tally: &tally)
+                var rendered = ByteOutput()
+                self.renderTag(into: &rendered, tally: &tally)
+                rendered.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
             }
             self.unit.appendGap(bytes)
             self.scratch = bytes
@@ -1353,13 +1354,13 @@ struct HTMLCore {
         appendLabel(text, to: &self.captureText)
     }
 
-    private mutating func renderRun(_ run: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderRun(_ run: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         let label = run.withText { self.runLabel($0) }
         run.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
     }
 
     /// Ends the text run (at markup that is not inline, a comment, the end of the body).
-    private mutating func flushRun(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushRun(into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutUnitIfLong(into: &output, tally: &tally)
         // The label without copying the unit (a copy would make clearing it reallocate).
@@ -1410,14 +1411,14 @@ struct HTMLCore {
     }
 
     /// Releases content-determined parts of the current unit while it is at its limit.
-    private mutating func cutUnitIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutUnitIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
             self.renderUnitPart(head, into: &output, tally: &tally)
         }
     }
 
-    private mutating func renderUnitPart(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderUnitPart(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .comment, .bogusComment:
             part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
@@ -1428,7 +1429,7 @@ struct HTMLCore {
         }
     }
 
-    private func renderRawTextUnit(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private func renderRawTextUnit(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .rcdata(let label):
             part.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
@@ -1441,7 +1442,7 @@ struct HTMLCore {
 
     /// One byte of a character reference; returns whether the byte was consumed (else it is read again in the state
     /// the reference returned to).
-    private mutating func referenceStep(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) -> Bool {
+    private mutating func referenceStep(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) -> Bool {
         let count = self.reference.count
         var accept = false
         if byte == UInt8(ascii: ";") && count >= 2 {
@@ -1473,7 +1474,7 @@ struct HTMLCore {
     }
 
     /// Adds the reference to its unit (decoded, or as plain text) and returns to the state it was read in.
-    private mutating func finishReference(decoded: [UInt8]?, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func finishReference(decoded: [UInt8]?, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.referenceContext {
         case .data, .rcdata:
             if let decoded {
@@ -1536,7 +1537,7 @@ struct HTMLCore {
     // MARK: comments
 
     /// Comment content up to `-->` (also `--!>`, and `<!-->` / `<!--->`). Returns bytes consumed.
-    private mutating func commentStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+    private mutating func commentStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
                                       tally: inout MaskTally) -> Int {
         let byte = bytes[start]
         if byte == UInt8(ascii: "-") {
@@ -1583,7 +1584,7 @@ struct HTMLCore {
     }
 
     /// Releases a comment's content (cut first if long).
-    private mutating func flushComment(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushComment(into output: inout ByteOutput, tally: inout MaskTally) {
         self.cutUnitIfLong(into: &output, tally: &tally)
         self.unit.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
         self.unit.removeAll()
@@ -1592,7 +1593,7 @@ struct HTMLCore {
     // MARK: raw text
 
     /// Content of `<script>`, `<style>`, `<textarea>`, `<title>`…: up to `</name` followed by whitespace, `/` or `>`.
-    private mutating func rawTextStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+    private mutating func rawTextStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
                                       tally: inout MaskTally) -> Int {
         let count = bytes.count
         if self.endMatch.isEmpty {
@@ -1643,7 +1644,7 @@ struct HTMLCore {
         return 0
     }
 
-    private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .passThrough:
             output.append(contentsOf: bytes)
@@ -1663,7 +1664,7 @@ struct HTMLCore {
         }
     }
 
-    private mutating func finishRawText(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func finishRawText(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .passThrough:
             break
@@ -1680,7 +1681,7 @@ struct HTMLCore {
 
     // MARK: the end
 
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .data:
             break

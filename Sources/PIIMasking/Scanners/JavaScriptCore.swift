@@ -61,7 +61,7 @@ struct JavaScriptCore {
             || byte == UInt8(ascii: "$")
     }
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         while index < count {
@@ -354,7 +354,7 @@ struct JavaScriptCore {
         self.stringLabel.flatMap { self.masker.label(forKey: $0) }
     }
 
-    private mutating func cutIfLong(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutIfLong(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             // A string this long is no key.
             self.stringIsCandidateKey = false
@@ -364,7 +364,7 @@ struct JavaScriptCore {
         }
     }
 
-    private mutating func flushString(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushString(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(quote: quote, into: &output, tally: &tally)
         let label = self.labelString()
@@ -373,7 +373,7 @@ struct JavaScriptCore {
     }
 
     /// The end of the script: an open string is released as a unit.
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .string(let quote):
             self.flushString(quote: quote, into: &output, tally: &tally)
@@ -392,5 +392,5 @@ struct JavaScriptCore {
 }
 
 extension TextUnit {
-    func appendRaw(to bytes: inout [UInt8]) { bytes.append(contentsOf: self.raw) }
+    func appendRaw(to bytes: inout ByteOutput) { bytes.append(contentsOf: self.raw) }
 }

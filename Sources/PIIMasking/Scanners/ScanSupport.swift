@@ -260,7 +260,7 @@ struct OutputCarry {
     private(set) var carry: [UInt8] = []
 
     /// Prepends the carried bytes of the previous release.
-    mutating func start(_ output: inout [UInt8]) {
+    mutating func start(_ output: inout ByteOutput) {
         if !self.carry.isEmpty {
             output.append(contentsOf: self.carry)
             self.carry.removeAll(keepingCapacity: true)
@@ -268,7 +268,7 @@ struct OutputCarry {
     }
 
     /// Moves an incomplete trailing sequence of `output` into the carry.
-    mutating func release(_ output: inout [UInt8]) -> [UInt8] {
+    mutating func release(_ output: inout ByteOutput) -> [UInt8] {
         let count = output.count
         var back = 1
         while back <= min(3, count) {
@@ -277,14 +277,14 @@ struct OutputCarry {
                 // A lead byte (or ASCII): complete if its sequence length fits in what follows it.
                 let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
                 if length > back {
-                    self.carry.append(contentsOf: output[(count - back)...])
+                    self.carry.append(contentsOf: output.bytes(from: count - back))
                     output.removeLast(back)
                 }
                 break
             }
             back += 1
         }
-        return output
+        return output.array()
     }
 }
 
@@ -539,7 +539,7 @@ struct TextUnit {
     /// by its masked form (escaped for where it stands). Returns whether anything was masked.
     @discardableResult
     func render(masker: ScanContext, label: String?, escaping: Escaping, tally: inout MaskTally,
-                into output: inout [UInt8], detections known: [Detection]? = nil) -> Bool {
+                into output: inout ByteOutput, detections known: [Detection]? = nil) -> Bool {
         let detections: [Detection] = known ?? self.withText { text in
             guard Self.mayHoldValue(text) else { return [] }
             return masker.detections(in: text, label: label)
@@ -630,7 +630,7 @@ struct TextUnit {
 /// (with no escapes or markup, decoded and raw offsets are the same), without copying the unit into one.
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
-                    tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
+                    tally: inout MaskTally, into output: inout ByteOutput) -> Bool {
     let detections = verbatimDetections(text, masker: masker, label: label)
     guard !detections.isEmpty else {
         output.append(contentsOf: text)
@@ -649,7 +649,7 @@ func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext,
 
 /// `renderVerbatim` with its detections found (not empty).
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
-                    escaping: Escaping, tally: inout MaskTally, into output: inout [UInt8]) {
+                    escaping: Escaping, tally: inout MaskTally, into output: inout ByteOutput) {
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
@@ -667,7 +667,7 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection],
 /// temporary array per value.
 @inline(__always)
 func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, masker: ScanContext, escaping: Escaping,
-                  into output: inout [UInt8]) {
+                  into output: inout ByteOutput) {
     let start = output.count
     masker.textMasker.appendMasked(value, detection: detection, into: &output)
     if case .none = escaping { return }
@@ -675,7 +675,7 @@ func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, mas
         UnsafeBufferPointer(rebasing: all[start...]).contains(where: escaping.rewrites)
     }
     guard needsEscaping else { return }
-    let masked = Array(output[start...])
+    let masked = output.bytes(from: start)
     output.removeLast(output.count - start)
     escaping.append(masked, into: &output)
 }
@@ -695,7 +695,7 @@ enum Escaping {
     /// Inside a double-quoted CSV cell.
     case csvQuoted
 
-    func append(_ bytes: [UInt8], into output: inout [UInt8]) {
+    func append(_ bytes: [UInt8], into output: inout ByteOutput) {
         bytes.withUnsafeBufferPointer { self.append($0, into: &output) }
     }
 
@@ -725,7 +725,7 @@ enum Escaping {
         }
     }
 
-    func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput) {
         switch self {
         case .none:
             output.append(contentsOf: bytes)
