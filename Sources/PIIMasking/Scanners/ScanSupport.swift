@@ -70,10 +70,10 @@ final class ScanContext {
         return label
     }
 
-    /// The last label resolved and the kind it names: units come column by column and key by key, so the same label
-    /// (the same `String`, compared by identity first) asks again and again.
-    private var lastLabel: String?
-    private var lastHint: PIIKind?
+    /// Labels resolved lately, by identity: units come column by column and key by key, and the scanners hand over
+    /// the very `String` they resolved for the column or key, so most units find their label here without hashing
+    /// its bytes.
+    private let labelsByIdentity = LabelIdentityCache()
     /// More labels resolved lately, direct-mapped by a hash of their bytes: a table row alternates between its
     /// labelled columns (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a
     /// lock, a string hash — for every cell costs more than hashing a short label here.
@@ -99,17 +99,18 @@ final class ScanContext {
         }
         var hint: PIIKind? = nil
         if let label {
-            if !sameBytes(label, self.lastLabel) {
-                self.lastLabel = label
-                self.lastHint = self.hint(forLabel: label)
+            if let known = self.labelsByIdentity.hint(label) {
+                hint = known
+            } else {
+                hint = self.hint(forLabel: label)
+                self.labelsByIdentity.store(label, hint)
             }
-            hint = self.lastHint
         }
         // The same array unit after unit: callers are done with the previous answer when they ask again, so its
-        // storage is unique again and reused.
+        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either.
         var found = self.found
         self.found = []
-        found.removeAll(keepingCapacity: true)
+        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
         self.textMasker.detections(in: text, hint: hint, into: &found)
         self.found = found
         return found
@@ -117,6 +118,62 @@ final class ScanContext {
 
     /// The storage of the last answer of `detections(in:label:)`.
     private var found: [Detection] = []
+}
+
+/// The kinds of a few labels, found by the label's identity: its two machine words (a small string's bytes, or a
+/// large string's count, flags and storage object). Equal words mean the same text as long as the storage cannot be
+/// freed and reused, so each slot keeps its `String` alive. A miss (an equal label built anew) only means the caller
+/// resolves it by its bytes. Owned by one `ScanContext`, used by it alone.
+final class LabelIdentityCache {
+    static let count = 32
+    private let words: UnsafeMutablePointer<(UInt64, UInt64)>
+    /// The kind each slot's label names (nil: none); read only where `words` matched.
+    private let hints: UnsafeMutablePointer<PIIKind?>
+    /// Keeps each slot's storage alive (see above).
+    private let labels: UnsafeMutablePointer<String?>
+
+    init() {
+        self.words = .allocate(capacity: Self.count)
+        self.words.initialize(repeating: (0, 0), count: Self.count)
+        self.hints = .allocate(capacity: Self.count)
+        self.hints.initialize(repeating: nil, count: Self.count)
+        self.labels = .allocate(capacity: Self.count)
+        self.labels.initialize(repeating: nil, count: Self.count)
+    }
+
+    deinit {
+        self.words.deallocate()
+        self.hints.deallocate()
+        self.labels.deinitialize(count: Self.count)
+        self.labels.deallocate()
+    }
+
+    @inline(__always) private static func words(_ label: String) -> (UInt64, UInt64) {
+        unsafeBitCast(label, to: (UInt64, UInt64).self)
+    }
+
+    @inline(__always) private static func slot(_ words: (UInt64, UInt64)) -> Int {
+        let mixed = (words.0 ^ (words.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 59)  // 32 slots
+    }
+
+    /// The stored answer for `label` (`.some(nil)`: the label names no kind), or nil when not stored.
+    @inline(__always) func hint(_ label: String) -> PIIKind?? {
+        let words = Self.words(label)
+        let slot = Self.slot(words)
+        // (0, 0) marks an empty slot: no `String` has those words (even the empty one has its discriminator bits).
+        guard words != (0, 0), self.words[slot] == words else { return nil }
+        return .some(self.hints[slot])
+    }
+
+    func store(_ label: String, _ hint: PIIKind?) {
+        let words = Self.words(label)
+        guard words != (0, 0) else { return }
+        let slot = Self.slot(words)
+        self.labels[slot] = label
+        self.words[slot] = words
+        self.hints[slot] = hint
+    }
 }
 
 /// A cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays no
