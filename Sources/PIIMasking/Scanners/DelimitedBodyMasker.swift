@@ -71,6 +71,9 @@ struct DelimitedCore {
     private var headerCapture: [UInt8]?
     private var byteOrderMark: [UInt8] = []
     private static let quotedStops = StopSet([UInt8(ascii: "\"")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let quotedStops = DelimitedCore.quotedStops
     static let maxColumns = 4096
 
     var format: String { self.separator == 0x09 ? "TSV" : "CSV" }
@@ -164,7 +167,7 @@ struct DelimitedCore {
                 index += 1
 
             case .quoted:
-                let stop = Self.quotedStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.quotedStops.firstStop(in: bytes, from: index, end: count)
                 if self.row > 0 && self.unit.isEmpty && stop + 1 < count && self.isDelimiterByte(bytes[stop + 1])
                     && stop - index < maxUnitBytes
                 {

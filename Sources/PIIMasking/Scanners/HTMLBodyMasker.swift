@@ -446,6 +446,18 @@ struct HTMLCore {
     private static let attributeNameStops = StopSet([UInt8(ascii: "/"), UInt8(ascii: ">"), UInt8(ascii: "="), 0x20, 0x09, 0x0A, 0x0C, 0x0D])
     private static let commentStops = StopSet([UInt8(ascii: "-")])
     private static let greaterThan = StopSet([UInt8(ascii: ">")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let dataStops = HTMLCore.dataStops
+    private let lessThan = HTMLCore.lessThan
+    private let rcdataStops = HTMLCore.rcdataStops
+    private let doubleQuotedStops = HTMLCore.doubleQuotedStops
+    private let singleQuotedStops = HTMLCore.singleQuotedStops
+    private let unquotedStops = HTMLCore.unquotedStops
+    private let nameStops = HTMLCore.nameStops
+    private let attributeNameStops = HTMLCore.attributeNameStops
+    private let commentStops = HTMLCore.commentStops
+    private let greaterThan = HTMLCore.greaterThan
 
     init(masker: ScanContext) {
         self.masker = masker
@@ -479,7 +491,7 @@ struct HTMLCore {
             }
             switch self.state {
             case .data:
-                let stop = Self.dataStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.dataStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
@@ -566,7 +578,7 @@ struct HTMLCore {
                 }
 
             case .tagName:
-                let stop = Self.nameStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.nameStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     for character in run where self.tag.name.count < 32 { self.tag.name.append(ByteClass.lowercased(character)) }
@@ -598,7 +610,7 @@ struct HTMLCore {
                 }
 
             case .attributeName:
-                let stop = Self.attributeNameStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.attributeNameStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     let last = self.tag.last
@@ -653,8 +665,8 @@ struct HTMLCore {
                 }
 
             case .attributeValue(let quote):
-                let stops = quote == UInt8(ascii: "\"") ? Self.doubleQuotedStops
-                    : quote == UInt8(ascii: "'") ? Self.singleQuotedStops : Self.unquotedStops
+                let stops = quote == UInt8(ascii: "\"") ? self.doubleQuotedStops
+                    : quote == UInt8(ascii: "'") ? self.singleQuotedStops : self.unquotedStops
                 let stop = stops.firstStop(in: bytes, from: index, end: count)
                 let last = self.tag.last
                 if stop > index {
@@ -722,7 +734,7 @@ struct HTMLCore {
 
             case .bogusComment:
                 // `<!DOCTYPE …>`, `<?…>`, `</ …>`: content up to `>` is masked like a comment's.
-                let stop = Self.greaterThan.firstStop(in: bytes, from: index, end: count)
+                let stop = self.greaterThan.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
                     self.cutUnitIfLong(into: &output, tally: &tally)
@@ -1267,7 +1279,10 @@ struct HTMLCore {
 
     private mutating func endCell() {
         guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
-        if case .header(let column) = self.tables[self.tables.count - 1].cell {
+        let current = self.tables[self.tables.count - 1].cell
+        // Between cells (`</td>` then `<td>` both end the cell): nothing to reset, no write to the table.
+        if case .none = current, self.tables[self.tables.count - 1].cellLabel == nil { return }
+        if case .header(let column) = current {
             var text: String?
             if case .header = self.capture { text = self.finishCapture() }
             self.updateTable { table in
@@ -1577,7 +1592,7 @@ struct HTMLCore {
             self.commentBang = false
         }
         self.commentAtStart = false
-        let stop = Self.commentStops.firstStop(in: bytes, from: start + 1, end: bytes.count)
+        let stop = self.commentStops.firstStop(in: bytes, from: start + 1, end: bytes.count)
         self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[start..<stop]))
         self.cutUnitIfLong(into: &output, tally: &tally)
         return stop - start
@@ -1599,7 +1614,7 @@ struct HTMLCore {
         if self.endMatch.isEmpty {
             let isRCDATA: Bool
             if case .rcdata = self.rawTextKind { isRCDATA = true } else { isRCDATA = false }
-            let stop = (isRCDATA ? Self.rcdataStops : Self.lessThan).firstStop(in: bytes, from: start, end: count)
+            let stop = (isRCDATA ? self.rcdataStops : self.lessThan).firstStop(in: bytes, from: start, end: count)
             if stop > start { self.rawContent(UnsafeBufferPointer(rebasing: bytes[start..<stop]), into: &output, tally: &tally) }
             guard stop < count else { return stop - start }
             if bytes[stop] == UInt8(ascii: "&") {

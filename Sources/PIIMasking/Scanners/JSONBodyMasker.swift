@@ -95,6 +95,9 @@ struct JSONCore {
     private var highSurrogate: (raw: [UInt8], value: UInt32)?
 
     private static let stringStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\")], withControls: true)
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let stringStops = JSONCore.stringStops
     private static let literals: [UInt8: [UInt8]] = [
         UInt8(ascii: "t"): Array("true".utf8), UInt8(ascii: "f"): Array("false".utf8), UInt8(ascii: "n"): Array("null".utf8),
     ]
@@ -135,7 +138,7 @@ struct JSONCore {
             let byte = bytes[index]
             switch self.state {
             case .string(let isKey):
-                let stop = Self.stringStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.stringStops.firstStop(in: bytes, from: index, end: count)
                 if !isKey && self.unit.isEmpty && stop < count && bytes[stop] == UInt8(ascii: "\"")
                     && stop - index < maxUnitBytes
                 {

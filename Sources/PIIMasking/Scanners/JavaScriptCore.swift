@@ -44,6 +44,11 @@ struct JavaScriptCore {
     private static let doubleStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D])
     private static let singleStops = StopSet([UInt8(ascii: "'"), UInt8(ascii: "\\"), 0x0A, 0x0D])
     private static let templateStops = StopSet([UInt8(ascii: "`"), UInt8(ascii: "\\")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let doubleStops = JavaScriptCore.doubleStops
+    private let singleStops = JavaScriptCore.singleStops
+    private let templateStops = JavaScriptCore.templateStops
     private static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
                                                           "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
     /// Whitespace after a possible key before it is taken for a value.
@@ -177,7 +182,7 @@ struct JavaScriptCore {
                 }
 
             case .string(let quote):
-                let stops = quote == UInt8(ascii: "\"") ? Self.doubleStops : quote == UInt8(ascii: "'") ? Self.singleStops : Self.templateStops
+                let stops = quote == UInt8(ascii: "\"") ? self.doubleStops : quote == UInt8(ascii: "'") ? self.singleStops : self.templateStops
                 let stop = stops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))

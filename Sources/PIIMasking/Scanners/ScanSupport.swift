@@ -654,8 +654,12 @@ struct TextUnit {
 
     /// Whether a text can hold a value at all: it has an ASCII letter or digit or a non-ASCII character (units of
     /// only whitespace and punctuation, common between tags, skip the detectors).
+    /// Tested on the byte itself rather than with `ByteClass.valueLike`'s table: the answer is nearly always found at
+    /// the first byte, and reaching the static table cost a `swift_once` per unit.
+    @inline(__always)
     static func mayHoldValue(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        ByteClass.valueLike.firstStop(in: text, from: 0, end: text.count) < text.count
+        for byte in text where byte >= 0x80 || byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 { return true }
+        return false
     }
 
     /// `mayHoldValue` on a unit's decoded text.
