@@ -51,7 +51,8 @@ public struct CardNumberDetector: Detector {
             guard length <= 19, !Bytes.isGluedAfter(text, end) else { return nil }
             if length == 13 && ResidentNumberDetector.match(text, runStart: start, runEnd: end) != nil { return nil }
             if labelled { return start..<end }
-            guard Bytes.isLuhnValid(text, start, end), !Bytes.startsWithDate(text, at: start) else { return nil }
+            // The date test first: order numbers start with one, and it reads 8 digits where Luhn reads them all.
+            guard !Bytes.startsWithDate(text, at: start), Bytes.isLuhnValid(text, start, end) else { return nil }
             return start..<end
         }
         guard length == 4 else { return nil }
