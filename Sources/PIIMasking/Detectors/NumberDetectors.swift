@@ -49,7 +49,8 @@ struct NumberDetectors: Sendable {
         let birth = self.has(.birthDate)
         let cardLabelled = hint == .cardNumber
         var ipv6 = 0..<0
-        if ip {
+        // An IPv6 address has a colon: units without one (most) skip its search.
+        if ip && traits.contains(.colon) {
             let first = found.count
             IPAddressDetector().detectIPv6(text, into: &found)
             ipv6 = first..<found.count
