@@ -733,7 +733,7 @@ func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, mas
     masker.textMasker.appendMasked(value, detection: detection, into: &output)
     if case .none = escaping { return }
     let needsEscaping = output.withUnsafeBufferPointer { all in
-        UnsafeBufferPointer(rebasing: all[start...]).contains(where: escaping.rewrites)
+        escaping.rewritesAny(UnsafeBufferPointer(rebasing: all[start...]))
     }
     guard needsEscaping else { return }
     let masked = output.bytes(from: start)
@@ -761,6 +761,32 @@ enum Escaping {
     }
 
     /// Whether `append` writes `byte` as something else than itself (mirrors the cases of `append` below).
+    /// Whether `append` rewrites any byte of `bytes`: `rewrites` with the case chosen once, not once per byte (asked
+    /// for every masked value).
+    func rewritesAny(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch self {
+        case .none:
+            return false
+        case .htmlText:
+            for byte in bytes where byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
+                return true
+            }
+            return false
+        case .json(let inScript):
+            for byte in bytes where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
+                || (inScript && byte == UInt8(ascii: "<"))
+            {
+                return true
+            }
+            return false
+        case .csvQuoted:
+            for byte in bytes where byte == UInt8(ascii: "\"") { return true }
+            return false
+        case .htmlAttribute, .javaScript:
+            return bytes.contains(where: self.rewrites)
+        }
+    }
+
     func rewrites(_ byte: UInt8) -> Bool {
         switch self {
         case .none:
