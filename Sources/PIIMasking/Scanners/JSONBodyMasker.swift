@@ -187,6 +187,15 @@ struct JSONCore {
                         self.valueCompleted()
                     }
                 } else if byte == UInt8(ascii: "\\") {
+                    if !isKey && self.highSurrogate == nil && self.unit.rawCount < maxUnitBytes / 2,
+                        Self.unicodeEscape(bytes, at: index) != nil
+                    {
+                        // A run of `\uXXXX` escapes and plain bytes in one step (the unit cannot reach `maxUnitBytes`
+                        // inside it, so cuts happen exactly where they did escape by escape); a longer string takes
+                        // several runs.
+                        index = self.unit.appendJSONEscapes(bytes, from: index, rawLimit: TextUnit.maxEscapeRun)
+                        continue
+                    }
                     if let scalar = Self.unicodeEscape(bytes, at: index) {
                         // `\uXXXX` (not a surrogate) whole in this chunk: what the escape states would do, in one step.
                         self.emitSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<(index + 6)]), scalar: scalar,

@@ -405,6 +405,72 @@ struct TextUnit {
         self.raw.append(contentsOf: raw)
     }
 
+    /// A run of a JSON string from `start` (a `\\uXXXX` escape) in one step: `\\uXXXX` escapes of non-surrogates and
+    /// the plain bytes between them (not `"`, `\\`, controls), at most `rawLimit` bytes; returns where the run ends.
+    ///
+    /// Why: strings written all in escapes (`"\\ud45c\\ud558\\ub9b0"`, what many JSON encoders emit for Hangul) took
+    /// three array appends per character here and a trip through the JSON state machine; the run is appended with
+    /// one append per array. Same unit as `appendSpecial(raw:scalar:)` and `appendVerbatim` byte by byte.
+    ///
+    /// Runs are at most `maxEscapeRun` bytes so that their scratch memory stays on the stack.
+    mutating func appendJSONEscapes(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, rawLimit: Int) -> Int {
+        let end = min(bytes.count, start + rawLimit)
+        guard end > start, let base = bytes.baseAddress else { return start }
+        if self.specials.isEmpty { self.decoded = self.raw }
+        let rawStart = self.raw.count
+        let decodedStart = self.decoded.count
+        // Decoded text is never longer than the raw run; at most one special per six raw bytes.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - start) { decoded in
+            withUnsafeTemporaryAllocation(of: Special.self, capacity: (end - start) / 6 + 1) { specials in
+                var index = start
+                var decodedCount = 0
+                var specialCount = 0
+                while index < end {
+                    let byte = base[index]
+                    if byte == UInt8(ascii: "\\") {
+                        guard index + 6 <= end, base[index + 1] == UInt8(ascii: "u"),
+                            let h0 = ByteClass.hexValue(base[index + 2]), let h1 = ByteClass.hexValue(base[index + 3]),
+                            let h2 = ByteClass.hexValue(base[index + 4]), let h3 = ByteClass.hexValue(base[index + 5])
+                        else { break }
+                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+                        if scalar >= 0xD800 && scalar <= 0xDFFF { break }
+                        let at = decodedCount
+                        if scalar < 0x80 {
+                            decoded[decodedCount] = UInt8(scalar)
+                            decodedCount += 1
+                        } else if scalar < 0x800 {
+                            decoded[decodedCount] = UInt8(0xC0 | (scalar >> 6))
+                            decoded[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 2
+                        } else {
+                            decoded[decodedCount] = UInt8(0xE0 | (scalar >> 12))
+                            decoded[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                            decoded[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 3
+                        }
+                        specials.initializeElement(at: specialCount, to: Special(
+                            rawStart: rawStart + index - start, rawEnd: rawStart + index + 6 - start,
+                            decodedStart: decodedStart + at, decodedEnd: decodedStart + decodedCount, isGap: false))
+                        specialCount += 1
+                        index += 6
+                    } else if byte == UInt8(ascii: "\"") || byte < 0x20 {
+                        break
+                    } else {
+                        decoded[decodedCount] = byte
+                        decodedCount += 1
+                        index += 1
+                    }
+                }
+                self.raw.append(contentsOf: UnsafeBufferPointer(start: base + start, count: index - start))
+                self.decoded.append(contentsOf: UnsafeBufferPointer(start: decoded.baseAddress, count: decodedCount))
+                self.specials.append(contentsOf: UnsafeBufferPointer(start: specials.baseAddress, count: specialCount))
+                return index
+            }
+        }
+    }
+
+    static let maxEscapeRun = 144
+
     /// Markup inside a joined text run: released as given, invisible to detectors.
     mutating func appendGap(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
