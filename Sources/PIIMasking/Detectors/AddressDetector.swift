@@ -18,7 +18,12 @@ public struct AddressDetector: Detector {
     public init() {}
 
     /// Addresses are found by their Hangul region and road names; a labelled field is taken whole.
-    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .address }
+    ///
+    /// The scan looks for a number after a Hangul road or 동/리 token: a unit without both has nothing for it (units of
+    /// Hangul only — names, labels, product names — are many).
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool {
+        traits.contains([.nonASCII, .digit]) || hint == .address
+    }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let first = detections.count
