@@ -126,6 +126,7 @@ extension AddressDetector {
 
             // The region before it, walked backwards: [시/도] [시/군/구 …] [읍/면 or 동].
             var roles: [(start: Int, role: RegionRole)] = []
+            roles.reserveCapacity(5)  // at most four tokens and a province before them: one allocation, not three
             var position = tokenStart
             while roles.count < 4 {
                 guard position > 0, text[position - 1] == 0x20 else { break }

@@ -390,6 +390,15 @@ struct HTMLCore {
         var inHead = false
         var cell: Cell = .none
         var cellLabel: String?
+
+        /// A table with room for the headers of a typical admin table (one allocation each instead of growing one
+        /// column at a time).
+        static func new() -> Table {
+            var table = Table()
+            table.columnHeaders.reserveCapacity(16)
+            table.rowHeaders.reserveCapacity(16)
+            return table
+        }
     }
 
     private enum Capture {
@@ -1200,7 +1209,7 @@ struct HTMLCore {
         }
         switch self.tag.element {
         case .table:
-            if self.tables.count < Self.maxTableDepth { self.tables.append(Table()) } else { self.tableOverflow += 1 }
+            if self.tables.count < Self.maxTableDepth { self.tables.append(Table.new()) } else { self.tableOverflow += 1 }
         case .thead:
             self.endRow()
             self.updateTable { $0.inHead = true }
