@@ -297,8 +297,14 @@ struct HTMLCore {
             self.isEmpty = false
         }
 
+        /// Called for every tag and most have no such attribute: the test inline, the reset out of line.
+        @inline(__always)
         mutating func removeAll() {
-            guard !self.isEmpty else { return }
+            if !self.isEmpty { self.reset() }
+        }
+
+        @inline(never)
+        private mutating func reset() {
             self.bytes.removeAll(keepingCapacity: true)
             self.spans = (0, 0, 0, 0, 0, 0, 0, 0)
             self.isEmpty = true
