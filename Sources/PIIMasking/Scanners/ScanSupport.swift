@@ -834,23 +834,56 @@ enum Escaping {
         case .none:
             return false
         case .htmlText:
-            for byte in bytes where byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
-                return true
+            return Self.anyByte(in: bytes, words: { Self.has($0, 0x26) | Self.has($0, 0x3C) | Self.has($0, 0x3E) }) {
+                $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
             }
-            return false
         case .json(let inScript):
-            for byte in bytes where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
-                || (inScript && byte == UInt8(ascii: "<"))
-            {
-                return true
+            let lessThan: UInt64 = inScript ? 0x3C : 0x22  // a second test for `"` when `<` needs no escape
+            return Self.anyByte(in: bytes, words: {
+                Self.has($0, 0x22) | Self.has($0, 0x5C) | Self.has($0, lessThan) | Self.hasBelow0x20($0)
+            }) {
+                $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || (inScript && $0 == UInt8(ascii: "<"))
             }
-            return false
         case .csvQuoted:
             for byte in bytes where byte == UInt8(ascii: "\"") { return true }
             return false
         case .htmlAttribute, .javaScript:
             return bytes.contains(where: self.rewrites)
         }
+    }
+
+    /// Whether a byte of `bytes` passes `test`: eight bytes at a time with `words` (nonzero when a byte of the
+    /// little-endian word passes; exact, no false positives), the tail byte by byte. Masked values are a few dozen
+    /// bytes, nearly always without any such byte.
+    @inline(__always)
+    private static func anyByte(in bytes: UnsafeBufferPointer<UInt8>, words: (UInt64) -> UInt64,
+                                _ test: (UInt8) -> Bool) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 8 <= bytes.count {
+            if words(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))) != 0 { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            if test(base[index]) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Nonzero when a byte of `word` is `byte` (a zero byte of `word ^ byte…`; Bit Twiddling Hacks, haszero).
+    @inline(__always) private static func has(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+        let x = word ^ (ones &* byte)
+        return (x &- ones) & ~x & highBits
+    }
+
+    /// Nonzero when a byte of `word` is below 0x20 (hasless).
+    @inline(__always) private static func hasBelow0x20(_ word: UInt64) -> UInt64 {
+        (word &- ones &* 0x20) & ~word & highBits
     }
 
     func rewrites(_ byte: UInt8) -> Bool {
