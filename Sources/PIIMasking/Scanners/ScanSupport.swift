@@ -158,7 +158,11 @@ final class LabelIdentityCache {
     }
 
     /// The stored answer for `label` (`.some(nil)`: the label names no kind), or nil when not stored.
+    /// Two machine words are a `String` on 64-bit platforms; elsewhere the cache stays empty (callers resolve by bytes).
+    @inline(__always) static var isUsable: Bool { MemoryLayout<String>.size == 16 }
+
     @inline(__always) func hint(_ label: String) -> PIIKind?? {
+        guard Self.isUsable else { return nil }
         let words = Self.words(label)
         let slot = Self.slot(words)
         // (0, 0) marks an empty slot: no `String` has those words (even the empty one has its discriminator bits).
@@ -167,6 +171,7 @@ final class LabelIdentityCache {
     }
 
     func store(_ label: String, _ hint: PIIKind?) {
+        guard Self.isUsable else { return }
         let words = Self.words(label)
         guard words != (0, 0) else { return }
         let slot = Self.slot(words)
