@@ -157,10 +157,10 @@ final class LabelIdentityCache {
         return Int(truncatingIfNeeded: mixed >> 59)  // 32 slots
     }
 
-    /// The stored answer for `label` (`.some(nil)`: the label names no kind), or nil when not stored.
     /// Two machine words are a `String` on 64-bit platforms; elsewhere the cache stays empty (callers resolve by bytes).
     @inline(__always) static var isUsable: Bool { MemoryLayout<String>.size == 16 }
 
+    /// The stored answer for `label` (`.some(nil)`: the label names no kind), or nil when not stored.
     @inline(__always) func hint(_ label: String) -> PIIKind?? {
         guard Self.isUsable else { return nil }
         let words = Self.words(label)
@@ -725,8 +725,8 @@ struct TextUnit {
 
     /// Whether a text can hold a value at all: it has an ASCII letter or digit or a non-ASCII character (units of
     /// only whitespace and punctuation, common between tags, skip the detectors).
-    /// Tested on the byte itself rather than with `ByteClass.valueLike`'s table: the answer is nearly always found at
-    /// the first byte, and reaching the static table cost a `swift_once` per unit.
+    /// Tested on the byte itself rather than with a table of byte classes: the answer is nearly always found at the
+    /// first byte, and reaching a static table cost a `swift_once` per unit.
     @inline(__always)
     static func mayHoldValue(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in text where byte >= 0x80 || byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 { return true }
@@ -984,11 +984,8 @@ enum Escaping {
     }
 }
 
-/// Byte classes as lookup tables (tight loops over bytes without branches on ranges).
+/// Byte classes the scanners test on single bytes (whitespace, letters, digits, hex digits).
 enum ByteClass {
-    /// ASCII letters and digits, and every byte of a non-ASCII character.
-    static let valueLike = StopSet(Array(0x30...0x39) + Array(0x41...0x5A) + Array(0x61...0x7A) + Array(0x80...0xFF))
-
     static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C
     }
