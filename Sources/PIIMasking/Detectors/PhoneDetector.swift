@@ -38,7 +38,9 @@ public struct PhoneDetector: Detector {
         return found.upperBound
     }
 
-    static let separators = DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space)
+    /// `DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space)` spelled as a constant (see
+    /// `CardNumberDetector.separators`).
+    static let separators: UInt64 = 1 << 0x2D | 1 << 0x2E | 1 << 0x20
 
     /// The phone number whose digits start at `start` (a run of digits); the match may begin at a `+` or `(` just
     /// before it.
