@@ -164,8 +164,7 @@ public struct TextMasker: Sendable {
 
     /// Replaces each detection with its masked form.
     public func apply(_ detections: [Detection], to text: UnsafeBufferPointer<UInt8>, tally: inout MaskTally) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.count + 16)
+        var output = ByteOutput(capacity: text.count + 16)
         var position = 0
         for detection in detections {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<detection.start]))
@@ -175,12 +174,19 @@ public struct TextMasker: Sendable {
             position = detection.end
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: text[position...]))
-        return output
+        return output.array()
+    }
+
+    /// `appendMasked(_:detection:into:)` onto an array (tests, and values split over joined HTML text nodes).
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout [UInt8]) {
+        var masked = ByteOutput(capacity: value.count + 8)
+        self.appendMasked(value, detection: detection, into: &masked)
+        masked.withUnsafeBufferPointer { output.append(contentsOf: $0) }
     }
 
     /// Appends the masked form of one detected value (`value` is its bytes; `detection` says its kind and where it
     /// was found, for the observer). Bytes in, bytes out for ASCII and Hangul values; `Character`s otherwise.
-    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout [UInt8]) {
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout ByteOutput) {
         let start = output.count
         let fast = self.fullyMaskedKinds.contains(detection.kind)
             ? self.style.appendFullyMasked(value, into: &output)
@@ -189,7 +195,7 @@ public struct TextMasker: Sendable {
             output.append(contentsOf: self.masked(String(decoding: value, as: UTF8.self), as: detection.kind).utf8)
         }
         if let observer = self.observer {
-            observer.saw(detection, masked: String(decoding: output[start...], as: UTF8.self))
+            observer.saw(detection, masked: String(decoding: output.bytes(from: start), as: UTF8.self))
         }
     }
 

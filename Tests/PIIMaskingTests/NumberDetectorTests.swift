@@ -488,3 +488,23 @@ struct NumberDetectorsTogetherTests {
         }
     }
 }
+
+/// The separator sets are spelled as constants (no `swift_once` per candidate): they must stay what they say.
+@Suite("Digit-group separators")
+struct DigitGroupSeparatorTests {
+    @Test func constantsMatchTheirBytes() {
+        #expect(PhoneDetector.separators == DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space))
+        #expect(CardNumberDetector.separators == DigitGroups.mask(Bytes.space, Bytes.hyphen))
+        #expect(BankAccountDetector.separators == DigitGroups.mask(Bytes.hyphen))
+    }
+
+    @Test func totalDigitsCountsEveryGroup() {
+        for sample in ["010-1234-5678", "110-123-456789", "4123 4567 8901 2345", "12", "1-2-3-4-5-6-7-8-9-10", "2026.04.04"] {
+            var copy = sample
+            copy.withUTF8 { text in
+                let groups = DigitGroups(text, from: 0, separators: PhoneDetector.separators)
+                #expect(groups.totalDigits == groups.digitCount(groups.count))
+            }
+        }
+    }
+}

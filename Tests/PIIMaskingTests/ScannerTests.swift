@@ -721,3 +721,25 @@ struct StreamingTests {
 }
 
 // Throughput is measured by `pii-guard-bench masking` (Benchmarks/masking-throughput.sh), not by tests.
+
+/// `Escaping.rewritesAny` (eight bytes at a time) must answer exactly what asking `rewrites` byte by byte answers.
+@Suite("Escaping: the word-wise test agrees with the byte test")
+struct EscapingRewritesTests {
+    @Test func agreesOnRandomAndEdgeBytes() {
+        let escapings: [Escaping] = [.none, .htmlText, .htmlAttribute(quote: 0x22), .htmlAttribute(quote: 0),
+                                     .json(inScript: false), .json(inScript: true), .javaScript(quote: 0x60), .csvQuoted]
+        var generator = SystemRandomNumberGenerator()
+        // Mostly mask characters, digits and Hangul, with the odd byte every context cares about.
+        let pool: [UInt8] = Array("*0123456789-. ".utf8) + [0xEA, 0xB9, 0x80, 0xED, 0x9E, 0xA3] + [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20,
+            0x21, 0x22, 0x23, 0x24, 0x26, 0x27, 0x3B, 0x3C, 0x3D, 0x3E, 0x5B, 0x5C, 0x5D, 0x60, 0x7F, 0x80, 0xFF]
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &generator)
+            let bytes = (0..<length).map { _ in pool.randomElement(using: &generator)! }
+            bytes.withUnsafeBufferPointer { buffer in
+                for escaping in escapings {
+                    #expect(escaping.rewritesAny(buffer) == buffer.contains(where: escaping.rewrites))
+                }
+            }
+        }
+    }
+}

@@ -18,7 +18,12 @@ public struct AddressDetector: Detector {
     public init() {}
 
     /// Addresses are found by their Hangul region and road names; a labelled field is taken whole.
-    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .address }
+    ///
+    /// The scan looks for a number after a Hangul road or 동/리 token: a unit without both has nothing for it (units of
+    /// Hangul only — names, labels, product names — are many).
+    public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool {
+        traits.contains([.nonASCII, .digit]) || hint == .address
+    }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
         let first = detections.count
@@ -121,6 +126,7 @@ extension AddressDetector {
 
             // The region before it, walked backwards: [시/도] [시/군/구 …] [읍/면 or 동].
             var roles: [(start: Int, role: RegionRole)] = []
+            roles.reserveCapacity(5)  // at most four tokens and a province before them: one allocation, not three
             var position = tokenStart
             while roles.count < 4 {
                 guard position > 0, text[position - 1] == 0x20 else { break }

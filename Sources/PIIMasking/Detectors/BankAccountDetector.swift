@@ -46,7 +46,7 @@ public struct BankAccountDetector: Detector {
         }
         let groups = DigitGroups(text, from: start, separators: Self.separators)
         let valueEnd = groups.end(groups.count - 1)
-        let digits = groups.digitCount(groups.count)
+        let digits = groups.totalDigits
         guard digits >= 10 && digits <= 16, !Bytes.isGluedAfter(text, valueEnd) else { return valueEnd }
         if !labelled {
             // An order number (after "입금 확인") first: cheapest, and common.
@@ -65,7 +65,8 @@ public struct BankAccountDetector: Detector {
         return valueEnd
     }
 
-    static let separators = DigitGroups.mask(Bytes.hyphen)
+    /// `DigitGroups.mask(Bytes.hyphen)` spelled as a constant (see `CardNumberDetector.separators`).
+    static let separators: UInt64 = 1 << 0x2D
 
     /// Where the spaces and punctuation right before `index` begin (`국민: (`, `우리 / `).
     static func skippingPunctuation(_ text: UnsafeBufferPointer<UInt8>, before index: Int) -> Int {

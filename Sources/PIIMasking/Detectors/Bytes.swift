@@ -180,6 +180,8 @@ struct DigitGroups {
     /// The separator after each group (0 after the last).
     private var separators: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
     private(set) var count = 0
+    /// Digits in all groups read (`digitCount(count)` without walking the groups again).
+    private(set) var totalDigits = 0
     static let capacity = 8
     private static let stride = MemoryLayout<Int>.stride
 
@@ -193,6 +195,7 @@ struct DigitGroups {
             guard end > position else { break }
             self.set(self.count, start: position, end: end)
             self.count += 1
+            self.totalDigits += end - position
             let separator = Bytes.at(text, end)
             guard separator < 64, allowed & (1 << UInt64(separator)) != 0, Bytes.isDigit(Bytes.at(text, end + 1))
             else { break }

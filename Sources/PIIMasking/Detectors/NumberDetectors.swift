@@ -47,8 +47,10 @@ struct NumberDetectors: Sendable {
         let account = self.has(.bankAccount)
         let ip = self.has(.ipAddress)
         let birth = self.has(.birthDate)
+        let cardLabelled = hint == .cardNumber
         var ipv6 = 0..<0
-        if ip {
+        // An IPv6 address has a colon: units without one (most) skip its search.
+        if ip && traits.contains(.colon) {
             let first = found.count
             IPAddressDetector().detectIPv6(text, into: &found)
             ipv6 = first..<found.count
@@ -71,7 +73,11 @@ struct NumberDetectors: Sendable {
             if resident && start >= nextResident && (length == 13 || length == 6) {
                 nextResident = max(ResidentNumberDetector.run(text, start, end, into: &found), end)
             }
-            if card && start >= nextCard && (length == 4 || length >= 13) {
+            // A card of four-digit groups needs a space or hyphen after the first group (every layout has three
+            // groups or more), and an unlabelled card begins with 2–6 or 9 (`CardNumberDetector.match`).
+            if card && start >= nextCard && (length >= 13 || (length == 4 && (after == Bytes.space || after == Bytes.hyphen)))
+                && (cardLabelled || (first &- 0x32 < 5 || first == 0x39))
+            {
                 nextCard = max(CardNumberDetector.run(text, start, end, hint: hint, into: &found), end)
             }
             if account && start >= nextAccount && (length >= 10 || after == Bytes.hyphen) {
@@ -80,7 +86,8 @@ struct NumberDetectors: Sendable {
             if ip && start >= nextIP && length <= 3 && after == Bytes.dot {
                 nextIP = max(IPAddressDetector.run(text, start, end, ipv6: ipv6, into: &found), end)
             }
-            if birth && start >= nextBirth && (length == 4 || length == 8) {
+            // A birth date's year is 1900–2099 (`BirthDateDetector.date`).
+            if birth && start >= nextBirth && (length == 4 || length == 8) && (first == 0x31 || first == 0x32) {
                 nextBirth = max(BirthDateDetector.run(text, start, end, hint: hint, into: &found), end)
             }
             start = Bytes.firstDigit(in: text, from: end)

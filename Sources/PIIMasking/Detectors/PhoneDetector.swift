@@ -38,7 +38,9 @@ public struct PhoneDetector: Detector {
         return found.upperBound
     }
 
-    static let separators = DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space)
+    /// `DigitGroups.mask(Bytes.hyphen, Bytes.dot, Bytes.space)` spelled as a constant (see
+    /// `CardNumberDetector.separators`).
+    static let separators: UInt64 = 1 << 0x2D | 1 << 0x2E | 1 << 0x20
 
     /// The phone number whose digits start at `start` (a run of digits); the match may begin at a `+` or `(` just
     /// before it.
@@ -109,10 +111,13 @@ public struct PhoneDetector: Detector {
     /// A national number whose first digit group starts at `start` (its leading 0 missing after +82 when
     /// `virtualZero`); returns its end.
     static func national(_ text: UnsafeBufferPointer<UInt8>, from start: Int, virtualZero: Bool) -> Int? {
+        // The prefix first, on the first digit run (the groups' first group): most runs starting with 0 are parts of
+        // dates and times (`05:40`), which no prefix fits, and reading the groups costs more.
+        let firstRun = Bytes.digitRunEnd(in: text, from: start) - start
+        let prefix = self.prefixLength(text, start: start, length: firstRun, virtualZero: virtualZero)
+        guard prefix > 0 else { return nil }
         let groups = DigitGroups(text, from: start, separators: self.separators, limit: 4)
         let firstLength = groups.length(0) + (virtualZero ? 1 : 0)
-        let prefix = self.prefixLength(text, start: start, length: groups.length(0), virtualZero: virtualZero)
-        guard prefix > 0 else { return nil }
         var used = min(groups.count, 3)
         while used >= 1 {
             // Dropping a group is fine after a space (`010 1234 5678 2개`), not after `-`/`.` (a longer code).

@@ -25,8 +25,7 @@ public final class DelimitedBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(chunk.count + 64)
+        var output = ByteOutput(capacity: chunk.count + 64)
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: self.core.format)
@@ -36,11 +35,11 @@ public final class DelimitedBodyMasker: BodyMasker {
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
+        var output = ByteOutput()
         self.carry.start(&output)
         try self.validator.finish(format: self.core.format)
         self.core.finish(into: &output, tally: &self.counts)
-        return output
+        return output.array()
     }
 
     /// Bytes held back: the cell being read (and a partial byte order mark).
@@ -72,6 +71,9 @@ struct DelimitedCore {
     private var headerCapture: [UInt8]?
     private var byteOrderMark: [UInt8] = []
     private static let quotedStops = StopSet([UInt8(ascii: "\"")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let quotedStops = DelimitedCore.quotedStops
     static let maxColumns = 4096
 
     var format: String { self.separator == 0x09 ? "TSV" : "CSV" }
@@ -88,7 +90,7 @@ struct DelimitedCore {
         byte == self.separator || byte == 0x0A || byte == 0x0D
     }
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         while index < count {
@@ -165,7 +167,7 @@ struct DelimitedCore {
                 index += 1
 
             case .quoted:
-                let stop = Self.quotedStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.quotedStops.firstStop(in: bytes, from: index, end: count)
                 if self.row > 0 && self.unit.isEmpty && stop + 1 < count && self.isDelimiterByte(bytes[stop + 1])
                     && stop - index < maxUnitBytes
                 {
@@ -215,7 +217,7 @@ struct DelimitedCore {
     }
 
     /// A separator or line break after a cell.
-    private mutating func delimiter(_ byte: UInt8, into output: inout [UInt8]) {
+    private mutating func delimiter(_ byte: UInt8, into output: inout ByteOutput) {
         output.append(byte)
         if byte == self.separator {
             self.column += 1
@@ -236,7 +238,7 @@ struct DelimitedCore {
         self.headerCapture = part.textPrefix(maxLabelBytes)
     }
 
-    private mutating func cutIfLong(quoted: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutIfLong(quoted: Bool, into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
             self.cellWasCut = true
@@ -249,7 +251,7 @@ struct DelimitedCore {
         }
     }
 
-    private mutating func endCell(quoted: Bool, into output: inout [UInt8], tally: inout MaskTally,
+    private mutating func endCell(quoted: Bool, into output: inout ByteOutput, tally: inout MaskTally,
                                   detections: [Detection]? = nil) {
         self.cutIfLong(quoted: quoted, into: &output, tally: &tally)
         defer {
@@ -279,7 +281,7 @@ struct DelimitedCore {
                                       detections: detections)
         guard masked, output.withUnsafeBufferPointer({ self.needsQuotes(UnsafeBufferPointer(rebasing: $0[start...])) })
         else { return }
-        let rendered = Array(output[start...])
+        let rendered = output.bytes(from: start)
         output.removeLast(output.count - start)
         output.append(UInt8(ascii: "\""))
         Escaping.csvQuoted.append(rendered, into: &output)
@@ -298,7 +300,7 @@ struct DelimitedCore {
         return quotes != originalQuotes
     }
 
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .byteOrderMark:
             self.unit.appendVerbatim(self.byteOrderMark)

@@ -45,8 +45,7 @@ public final class HTMLBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(chunk.count + 64)
+        var output = ByteOutput(capacity: chunk.count + 64)
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "HTML")
@@ -56,11 +55,11 @@ public final class HTMLBodyMasker: BodyMasker {
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
+        var output = ByteOutput()
         self.carry.start(&output)
         try self.validator.finish(format: "HTML")
         self.core.finish(into: &output, tally: &self.counts)
-        return output
+        return output.array()
     }
 
     /// Bytes held back: the text run being joined, the tag being read, partial references and end tags.
@@ -298,8 +297,14 @@ struct HTMLCore {
             self.isEmpty = false
         }
 
+        /// Called for every tag and most have no such attribute: the test inline, the reset out of line.
+        @inline(__always)
         mutating func removeAll() {
-            guard !self.isEmpty else { return }
+            if !self.isEmpty { self.reset() }
+        }
+
+        @inline(never)
+        private mutating func reset() {
             self.bytes.removeAll(keepingCapacity: true)
             self.spans = (0, 0, 0, 0, 0, 0, 0, 0)
             self.isEmpty = true
@@ -391,6 +396,15 @@ struct HTMLCore {
         var inHead = false
         var cell: Cell = .none
         var cellLabel: String?
+
+        /// A table with room for the headers of a typical admin table (one allocation each instead of growing one
+        /// column at a time).
+        static func new() -> Table {
+            var table = Table()
+            table.columnHeaders.reserveCapacity(16)
+            table.rowHeaders.reserveCapacity(16)
+            return table
+        }
     }
 
     private enum Capture {
@@ -447,6 +461,18 @@ struct HTMLCore {
     private static let attributeNameStops = StopSet([UInt8(ascii: "/"), UInt8(ascii: ">"), UInt8(ascii: "="), 0x20, 0x09, 0x0A, 0x0C, 0x0D])
     private static let commentStops = StopSet([UInt8(ascii: "-")])
     private static let greaterThan = StopSet([UInt8(ascii: ">")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let dataStops = HTMLCore.dataStops
+    private let lessThan = HTMLCore.lessThan
+    private let rcdataStops = HTMLCore.rcdataStops
+    private let doubleQuotedStops = HTMLCore.doubleQuotedStops
+    private let singleQuotedStops = HTMLCore.singleQuotedStops
+    private let unquotedStops = HTMLCore.unquotedStops
+    private let nameStops = HTMLCore.nameStops
+    private let attributeNameStops = HTMLCore.attributeNameStops
+    private let commentStops = HTMLCore.commentStops
+    private let greaterThan = HTMLCore.greaterThan
 
     init(masker: ScanContext) {
         self.masker = masker
@@ -462,7 +488,7 @@ struct HTMLCore {
 
     // MARK: the tokenizer
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         self.pending = PendingInput(base: bytes.baseAddress)
@@ -480,7 +506,7 @@ struct HTMLCore {
             }
             switch self.state {
             case .data:
-                let stop = Self.dataStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.dataStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
@@ -567,7 +593,7 @@ struct HTMLCore {
                 }
 
             case .tagName:
-                let stop = Self.nameStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.nameStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     for character in run where self.tag.name.count < 32 { self.tag.name.append(ByteClass.lowercased(character)) }
@@ -599,7 +625,7 @@ struct HTMLCore {
                 }
 
             case .attributeName:
-                let stop = Self.attributeNameStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.attributeNameStops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     let run = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     let last = self.tag.last
@@ -654,8 +680,8 @@ struct HTMLCore {
                 }
 
             case .attributeValue(let quote):
-                let stops = quote == UInt8(ascii: "\"") ? Self.doubleQuotedStops
-                    : quote == UInt8(ascii: "'") ? Self.singleQuotedStops : Self.unquotedStops
+                let stops = quote == UInt8(ascii: "\"") ? self.doubleQuotedStops
+                    : quote == UInt8(ascii: "'") ? self.singleQuotedStops : self.unquotedStops
                 let stop = stops.firstStop(in: bytes, from: index, end: count)
                 let last = self.tag.last
                 if stop > index {
@@ -723,7 +749,7 @@ struct HTMLCore {
 
             case .bogusComment:
                 // `<!DOCTYPE …>`, `<?…>`, `</ …>`: content up to `>` is masked like a comment's.
-                let stop = Self.greaterThan.firstStop(in: bytes, from: index, end: count)
+                let stop = self.greaterThan.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
                     self.cutUnitIfLong(into: &output, tally: &tally)
@@ -746,7 +772,7 @@ struct HTMLCore {
 
     /// Appends the pending input (call before writing anything else to `output`).
     @inline(__always)
-    private mutating func flushPending(into output: inout [UInt8]) {
+    private mutating func flushPending(into output: inout ByteOutput) {
         guard self.pending.end > self.pending.start, let base = self.pending.base else { return }
         output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
         self.pending.start = 0
@@ -756,7 +782,7 @@ struct HTMLCore {
     /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
     /// directly, else the pending input is appended and `piece` becomes it.
     @inline(__always)
-    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    private mutating func addPending(_ piece: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput) {
         guard let base = self.pending.base, let start = piece.baseAddress.map({ base.distance(to: $0) }) else {
             output.append(contentsOf: piece)
             return
@@ -777,7 +803,7 @@ struct HTMLCore {
     /// state machine would do it. Returns the index after the tag, or nil to let the state machine read it (the tag
     /// runs past the chunk, is long, or has a value to mask or decode).
     private mutating func fastTag(_ bytes: UnsafeBufferPointer<UInt8>, nameStart: Int, isEnd: Bool,
-                                  into output: inout [UInt8], tally: inout MaskTally) -> Int? {
+                                  into output: inout ByteOutput, tally: inout MaskTally) -> Int? {
         let limit = min(bytes.count, nameStart + 3000)
         var index = nameStart
         var packed: UInt64 = 0
@@ -890,7 +916,7 @@ struct HTMLCore {
     }
 
     /// `fastTag`'s values released (masked) between the markup around them, as `renderTag` would.
-    private mutating func renderFastValues(_ raw: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderFastValues(_ raw: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         var position = 0
         for index in 0..<self.fastValues.count {
             let value = self.fastValues[index]
@@ -944,7 +970,7 @@ struct HTMLCore {
     }
 
     /// After `/`, `>` or whitespace that ends a name or value.
-    private mutating func afterNameByte(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func afterNameByte(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         switch byte {
         case UInt8(ascii: ">"): self.tagEnded(into: &output, tally: &tally)
         case UInt8(ascii: "/"): self.state = .selfClosingStartTag
@@ -955,7 +981,7 @@ struct HTMLCore {
     /// Appends markup to the tag, at most up to the tag's limit (so the limit is reached at the same byte whatever
     /// the chunking); returns how many bytes were taken.
     @discardableResult
-    private mutating func appendMarkup(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) -> Int {
+    private mutating func appendMarkup(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) -> Int {
         let room = maxUnitBytes - self.tag.size
         let take = min(bytes.count, max(room, 0))
         self.tag.markup.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<take]))
@@ -965,7 +991,7 @@ struct HTMLCore {
         return take
     }
 
-    private mutating func appendMarkup(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func appendMarkup(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         self.tag.markup.append(byte)
         self.tag.size += 1
         self.tagGrew(into: &output, tally: &tally)
@@ -973,13 +999,13 @@ struct HTMLCore {
     }
 
     /// A tag with very many attributes is released in parts too (at an attribute's start: a content event).
-    private mutating func attributeAdded(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func attributeAdded(into output: inout ByteOutput, tally: inout MaskTally) {
         if self.tag.attributeCount > Self.maxHeldAttributes { self.releaseTagPart(into: &output, tally: &tally) }
     }
 
     /// A tag too large for a text run ends the run before it.
     @inline(__always)
-    private mutating func tagGrew(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func tagGrew(into output: inout ByteOutput, tally: inout MaskTally) {
         if !self.tag.detached && self.tag.size + self.tag.currentValueSize > Self.maxInlineTagBytes {
             self.tag.detached = true
             self.flushRun(into: &output, tally: &tally)
@@ -995,7 +1021,7 @@ struct HTMLCore {
         self.state = .attributeValue(quote: quote)
     }
 
-    private mutating func valueAppended(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func valueAppended(into output: inout ByteOutput, tally: inout MaskTally) {
         self.tagGrew(into: &output, tally: &tally)
         guard self.tag.attributes[self.tag.last].value.rawCount >= maxUnitBytes else { return }
         // A huge value: release the tag so far, then the value in content-determined pieces.
@@ -1014,7 +1040,7 @@ struct HTMLCore {
         }
     }
 
-    private mutating func endValue(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func endValue(into output: inout ByteOutput, tally: inout MaskTally) {
         let last = self.tag.last
         self.tag.attributes[last].complete = true
         let role = self.tag.attributes[last].role
@@ -1030,7 +1056,7 @@ struct HTMLCore {
     }
 
     /// Releases what is held of a huge tag (segments and markup read so far).
-    private mutating func releaseTagPart(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func releaseTagPart(into output: inout ByteOutput, tally: inout MaskTally) {
         if !self.tag.detached {
             self.tag.detached = true
             self.flushRun(into: &output, tally: &tally)
@@ -1045,7 +1071,7 @@ struct HTMLCore {
     }
 
     /// Releases the tag's markup and the values read so far.
-    private mutating func renderTag(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderTag(into output: inout ByteOutput, tally: inout MaskTally) {
         var position = 0
         for (end, index) in self.tag.segments {
             output.append(contentsOf: self.tag.markup[position..<end])
@@ -1084,7 +1110,7 @@ struct HTMLCore {
     /// `raw`: the tag as written after `<` or `</`, when `fastTag` read it whole (else the tag buffer is released).
     /// `whole`: the same tag with its `<` or `</`, when `fastTag` had those in the chunk too.
     private mutating func tagEnded(raw: UnsafeBufferPointer<UInt8>? = nil, whole: UnsafeBufferPointer<UInt8>? = nil,
-                                   into output: inout [UInt8], tally: inout MaskTally) {
+                                   into output: inout ByteOutput, tally: inout MaskTally) {
         // A whole tag from the chunk with nothing to mask, no text run held: it only joins the pending input.
         // Anything else writes output, after the pending input.
         let defers = whole != nil && self.fastValues.isEmpty && self.unit.isEmpty && self.pending.base != nil
@@ -1102,7 +1128,9 @@ struct HTMLCore {
                 if self.tag.isEnd { bytes.append(UInt8(ascii: "/")) }
                 bytes.append(contentsOf: raw)
             } else {
-                self.renderTag(into: &bytes, tally: &tally)
+                var rendered = ByteOutput()
+                self.renderTag(into: &rendered, tally: &tally)
+                rendered.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
             }
             self.unit.appendGap(bytes)
             self.scratch = bytes
@@ -1187,7 +1215,7 @@ struct HTMLCore {
         }
         switch self.tag.element {
         case .table:
-            if self.tables.count < Self.maxTableDepth { self.tables.append(Table()) } else { self.tableOverflow += 1 }
+            if self.tables.count < Self.maxTableDepth { self.tables.append(Table.new()) } else { self.tableOverflow += 1 }
         case .thead:
             self.endRow()
             self.updateTable { $0.inHead = true }
@@ -1266,7 +1294,10 @@ struct HTMLCore {
 
     private mutating func endCell() {
         guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
-        if case .header(let column) = self.tables[self.tables.count - 1].cell {
+        let current = self.tables[self.tables.count - 1].cell
+        // Between cells (`</td>` then `<td>` both end the cell): nothing to reset, no write to the table.
+        if case .none = current, self.tables[self.tables.count - 1].cellLabel == nil { return }
+        if case .header(let column) = current {
             var text: String?
             if case .header = self.capture { text = self.finishCapture() }
             self.updateTable { table in
@@ -1353,13 +1384,13 @@ struct HTMLCore {
         appendLabel(text, to: &self.captureText)
     }
 
-    private mutating func renderRun(_ run: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderRun(_ run: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         let label = run.withText { self.runLabel($0) }
         run.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
     }
 
     /// Ends the text run (at markup that is not inline, a comment, the end of the body).
-    private mutating func flushRun(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushRun(into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutUnitIfLong(into: &output, tally: &tally)
         // The label without copying the unit (a copy would make clearing it reallocate).
@@ -1410,14 +1441,14 @@ struct HTMLCore {
     }
 
     /// Releases content-determined parts of the current unit while it is at its limit.
-    private mutating func cutUnitIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutUnitIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
             self.renderUnitPart(head, into: &output, tally: &tally)
         }
     }
 
-    private mutating func renderUnitPart(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderUnitPart(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .comment, .bogusComment:
             part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
@@ -1428,7 +1459,7 @@ struct HTMLCore {
         }
     }
 
-    private func renderRawTextUnit(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private func renderRawTextUnit(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .rcdata(let label):
             part.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
@@ -1441,7 +1472,7 @@ struct HTMLCore {
 
     /// One byte of a character reference; returns whether the byte was consumed (else it is read again in the state
     /// the reference returned to).
-    private mutating func referenceStep(_ byte: UInt8, into output: inout [UInt8], tally: inout MaskTally) -> Bool {
+    private mutating func referenceStep(_ byte: UInt8, into output: inout ByteOutput, tally: inout MaskTally) -> Bool {
         let count = self.reference.count
         var accept = false
         if byte == UInt8(ascii: ";") && count >= 2 {
@@ -1473,7 +1504,7 @@ struct HTMLCore {
     }
 
     /// Adds the reference to its unit (decoded, or as plain text) and returns to the state it was read in.
-    private mutating func finishReference(decoded: [UInt8]?, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func finishReference(decoded: [UInt8]?, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.referenceContext {
         case .data, .rcdata:
             if let decoded {
@@ -1536,7 +1567,7 @@ struct HTMLCore {
     // MARK: comments
 
     /// Comment content up to `-->` (also `--!>`, and `<!-->` / `<!--->`). Returns bytes consumed.
-    private mutating func commentStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+    private mutating func commentStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
                                       tally: inout MaskTally) -> Int {
         let byte = bytes[start]
         if byte == UInt8(ascii: "-") {
@@ -1576,14 +1607,14 @@ struct HTMLCore {
             self.commentBang = false
         }
         self.commentAtStart = false
-        let stop = Self.commentStops.firstStop(in: bytes, from: start + 1, end: bytes.count)
+        let stop = self.commentStops.firstStop(in: bytes, from: start + 1, end: bytes.count)
         self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[start..<stop]))
         self.cutUnitIfLong(into: &output, tally: &tally)
         return stop - start
     }
 
     /// Releases a comment's content (cut first if long).
-    private mutating func flushComment(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushComment(into output: inout ByteOutput, tally: inout MaskTally) {
         self.cutUnitIfLong(into: &output, tally: &tally)
         self.unit.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
         self.unit.removeAll()
@@ -1592,13 +1623,13 @@ struct HTMLCore {
     // MARK: raw text
 
     /// Content of `<script>`, `<style>`, `<textarea>`, `<title>`…: up to `</name` followed by whitespace, `/` or `>`.
-    private mutating func rawTextStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout [UInt8],
+    private mutating func rawTextStep(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
                                       tally: inout MaskTally) -> Int {
         let count = bytes.count
         if self.endMatch.isEmpty {
             let isRCDATA: Bool
             if case .rcdata = self.rawTextKind { isRCDATA = true } else { isRCDATA = false }
-            let stop = (isRCDATA ? Self.rcdataStops : Self.lessThan).firstStop(in: bytes, from: start, end: count)
+            let stop = (isRCDATA ? self.rcdataStops : self.lessThan).firstStop(in: bytes, from: start, end: count)
             if stop > start { self.rawContent(UnsafeBufferPointer(rebasing: bytes[start..<stop]), into: &output, tally: &tally) }
             guard stop < count else { return stop - start }
             if bytes[stop] == UInt8(ascii: "&") {
@@ -1643,7 +1674,7 @@ struct HTMLCore {
         return 0
     }
 
-    private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .passThrough:
             output.append(contentsOf: bytes)
@@ -1663,7 +1694,7 @@ struct HTMLCore {
         }
     }
 
-    private mutating func finishRawText(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func finishRawText(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .passThrough:
             break
@@ -1680,7 +1711,7 @@ struct HTMLCore {
 
     // MARK: the end
 
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .data:
             break

@@ -26,8 +26,7 @@ public final class JSONBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(chunk.count + 64)
+        var output = ByteOutput(capacity: chunk.count + 64)
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "JSON")
@@ -37,11 +36,11 @@ public final class JSONBodyMasker: BodyMasker {
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
+        var output = ByteOutput()
         self.carry.start(&output)
         try self.validator.finish(format: "JSON")
         try self.core.finish(into: &output, tally: &self.counts)
-        return output
+        return output.array()
     }
 
     /// Bytes held back (the string value being read, a partial escape, a partial UTF-8 sequence of the output).
@@ -96,6 +95,9 @@ struct JSONCore {
     private var highSurrogate: (raw: [UInt8], value: UInt32)?
 
     private static let stringStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\")], withControls: true)
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let stringStops = JSONCore.stringStops
     private static let literals: [UInt8: [UInt8]] = [
         UInt8(ascii: "t"): Array("true".utf8), UInt8(ascii: "f"): Array("false".utf8), UInt8(ascii: "n"): Array("null".utf8),
     ]
@@ -126,7 +128,7 @@ struct JSONCore {
 
     /// Consumes `bytes`. Strict: throws on malformed input. Lenient: returns the index where the input stopped being
     /// JSON (everything before it has been released; nothing is held), or nil.
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally)
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally)
         throws(MaskingError) -> Int?
     {
         let count = bytes.count
@@ -136,7 +138,7 @@ struct JSONCore {
             let byte = bytes[index]
             switch self.state {
             case .string(let isKey):
-                let stop = Self.stringStops.firstStop(in: bytes, from: index, end: count)
+                let stop = self.stringStops.firstStop(in: bytes, from: index, end: count)
                 if !isKey && self.unit.isEmpty && stop < count && bytes[stop] == UInt8(ascii: "\"")
                     && stop - index < maxUnitBytes
                 {
@@ -185,6 +187,15 @@ struct JSONCore {
                         self.valueCompleted()
                     }
                 } else if byte == UInt8(ascii: "\\") {
+                    if !isKey && self.highSurrogate == nil && self.unit.rawCount < maxUnitBytes / 2,
+                        Self.unicodeEscape(bytes, at: index) != nil
+                    {
+                        // A run of `\uXXXX` escapes and plain bytes in one step (the unit cannot reach `maxUnitBytes`
+                        // inside it, so cuts happen exactly where they did escape by escape); a longer string takes
+                        // several runs.
+                        index = self.unit.appendJSONEscapes(bytes, from: index, rawLimit: TextUnit.maxEscapeRun)
+                        continue
+                    }
                     if let scalar = Self.unicodeEscape(bytes, at: index) {
                         // `\uXXXX` (not a surrogate) whole in this chunk: what the escape states would do, in one step.
                         self.emitSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<(index + 6)]), scalar: scalar,
@@ -394,7 +405,7 @@ struct JSONCore {
         return true
     }
 
-    private mutating func structural(_ byte: UInt8, at index: Int, into output: inout [UInt8]) throws(MaskingError) -> Int? {
+    private mutating func structural(_ byte: UInt8, at index: Int, into output: inout ByteOutput) throws(MaskingError) -> Int? {
         switch self.state {
         case .top, .value, .valueOrClose:
             if byte == UInt8(ascii: "]"), case .valueOrClose = self.state {
@@ -481,7 +492,7 @@ struct JSONCore {
         MaskingError(.malformed, "JSON: \(what) at byte offset \(self.offset + index)")
     }
 
-    private mutating func emitVerbatim(_ byte: UInt8, isKey: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func emitVerbatim(_ byte: UInt8, isKey: Bool, into output: inout ByteOutput, tally: inout MaskTally) {
         if isKey {
             output.append(byte)
             if self.key.count < maxLabelBytes { self.key.append(byte) }
@@ -491,7 +502,7 @@ struct JSONCore {
         }
     }
 
-    private mutating func emitSpecial(raw: [UInt8], decoded: [UInt8], isKey: Bool, into output: inout [UInt8],
+    private mutating func emitSpecial(raw: [UInt8], decoded: [UInt8], isKey: Bool, into output: inout ByteOutput,
                                       tally: inout MaskTally) {
         if isKey {
             output.append(contentsOf: raw)
@@ -504,7 +515,7 @@ struct JSONCore {
 
     /// `emitSpecial` for a `\uXXXX` escape standing for `scalar`, without arrays.
     private mutating func emitSpecial(raw: UnsafeBufferPointer<UInt8>, scalar: UInt32, isKey: Bool,
-                                      into output: inout [UInt8], tally: inout MaskTally) {
+                                      into output: inout ByteOutput, tally: inout MaskTally) {
         if isKey {
             output.append(contentsOf: raw)
             withUTF8(of: scalar) { appendLabel($0, to: &self.key) }
@@ -528,13 +539,13 @@ struct JSONCore {
     }
 
     /// A high surrogate not followed by a low one stands alone (decoded as U+FFFD for detection, kept as written).
-    private mutating func flushHighSurrogate(isKey: Bool, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushHighSurrogate(isKey: Bool, into output: inout ByteOutput, tally: inout MaskTally) {
         guard let high = self.highSurrogate else { return }
         self.highSurrogate = nil
         self.emitSpecial(raw: high.raw, decoded: [0xEF, 0xBF, 0xBD], isKey: isKey, into: &output, tally: &tally)
     }
 
-    private mutating func cutIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
             let label = self.currentLabel
@@ -542,7 +553,7 @@ struct JSONCore {
         }
     }
 
-    private mutating func flushUnit(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushUnit(into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(into: &output, tally: &tally)
         let label = self.currentLabel
@@ -551,7 +562,7 @@ struct JSONCore {
     }
 
     /// The end of the input. Strict: anything left open is malformed. Lenient: what is held is released.
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) throws(MaskingError) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) throws(MaskingError) {
         if self.strict {
             guard self.isComplete else {
                 throw MaskingError(.malformed, "JSON: unexpected end of the body at byte offset \(self.offset)")

@@ -44,6 +44,11 @@ struct JavaScriptCore {
     private static let doubleStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D])
     private static let singleStops = StopSet([UInt8(ascii: "'"), UInt8(ascii: "\\"), 0x0A, 0x0D])
     private static let templateStops = StopSet([UInt8(ascii: "`"), UInt8(ascii: "\\")])
+    // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
+    // use, and the scanning loops use one per run of text, string or tag.
+    private let doubleStops = JavaScriptCore.doubleStops
+    private let singleStops = JavaScriptCore.singleStops
+    private let templateStops = JavaScriptCore.templateStops
     private static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
                                                           "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
     /// Whitespace after a possible key before it is taken for a value.
@@ -61,7 +66,7 @@ struct JavaScriptCore {
             || byte == UInt8(ascii: "$")
     }
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         while index < count {
@@ -177,7 +182,7 @@ struct JavaScriptCore {
                 }
 
             case .string(let quote):
-                let stops = quote == UInt8(ascii: "\"") ? Self.doubleStops : quote == UInt8(ascii: "'") ? Self.singleStops : Self.templateStops
+                let stops = quote == UInt8(ascii: "\"") ? self.doubleStops : quote == UInt8(ascii: "'") ? self.singleStops : self.templateStops
                 let stop = stops.firstStop(in: bytes, from: index, end: count)
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
@@ -354,7 +359,7 @@ struct JavaScriptCore {
         self.stringLabel.flatMap { self.masker.label(forKey: $0) }
     }
 
-    private mutating func cutIfLong(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutIfLong(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             // A string this long is no key.
             self.stringIsCandidateKey = false
@@ -364,7 +369,7 @@ struct JavaScriptCore {
         }
     }
 
-    private mutating func flushString(quote: UInt8, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func flushString(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(quote: quote, into: &output, tally: &tally)
         let label = self.labelString()
@@ -373,7 +378,7 @@ struct JavaScriptCore {
     }
 
     /// The end of the script: an open string is released as a unit.
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .string(let quote):
             self.flushString(quote: quote, into: &output, tally: &tally)
@@ -392,5 +397,5 @@ struct JavaScriptCore {
 }
 
 extension TextUnit {
-    func appendRaw(to bytes: inout [UInt8]) { bytes.append(contentsOf: self.raw) }
+    func appendRaw(to bytes: inout ByteOutput) { bytes.append(contentsOf: self.raw) }
 }

@@ -70,10 +70,10 @@ final class ScanContext {
         return label
     }
 
-    /// The last label resolved and the kind it names: units come column by column and key by key, so the same label
-    /// (the same `String`, compared by identity first) asks again and again.
-    private var lastLabel: String?
-    private var lastHint: PIIKind?
+    /// Labels resolved lately, by identity: units come column by column and key by key, and the scanners hand over
+    /// the very `String` they resolved for the column or key, so most units find their label here without hashing
+    /// its bytes.
+    private let labelsByIdentity = LabelIdentityCache()
     /// More labels resolved lately, direct-mapped by a hash of their bytes: a table row alternates between its
     /// labelled columns (name, phone, address, …), and asking `TextMasker.kind(forLabel:)` — a shared cache behind a
     /// lock, a string hash — for every cell costs more than hashing a short label here.
@@ -99,17 +99,18 @@ final class ScanContext {
         }
         var hint: PIIKind? = nil
         if let label {
-            if !sameBytes(label, self.lastLabel) {
-                self.lastLabel = label
-                self.lastHint = self.hint(forLabel: label)
+            if let known = self.labelsByIdentity.hint(label) {
+                hint = known
+            } else {
+                hint = self.hint(forLabel: label)
+                self.labelsByIdentity.store(label, hint)
             }
-            hint = self.lastHint
         }
         // The same array unit after unit: callers are done with the previous answer when they ask again, so its
-        // storage is unique again and reused.
+        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either.
         var found = self.found
         self.found = []
-        found.removeAll(keepingCapacity: true)
+        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
         self.textMasker.detections(in: text, hint: hint, into: &found)
         self.found = found
         return found
@@ -117,6 +118,67 @@ final class ScanContext {
 
     /// The storage of the last answer of `detections(in:label:)`.
     private var found: [Detection] = []
+}
+
+/// The kinds of a few labels, found by the label's identity: its two machine words (a small string's bytes, or a
+/// large string's count, flags and storage object). Equal words mean the same text as long as the storage cannot be
+/// freed and reused, so each slot keeps its `String` alive. A miss (an equal label built anew) only means the caller
+/// resolves it by its bytes. Owned by one `ScanContext`, used by it alone.
+final class LabelIdentityCache {
+    static let count = 32
+    private let words: UnsafeMutablePointer<(UInt64, UInt64)>
+    /// The kind each slot's label names (nil: none); read only where `words` matched.
+    private let hints: UnsafeMutablePointer<PIIKind?>
+    /// Keeps each slot's storage alive (see above).
+    private let labels: UnsafeMutablePointer<String?>
+
+    init() {
+        self.words = .allocate(capacity: Self.count)
+        self.words.initialize(repeating: (0, 0), count: Self.count)
+        self.hints = .allocate(capacity: Self.count)
+        self.hints.initialize(repeating: nil, count: Self.count)
+        self.labels = .allocate(capacity: Self.count)
+        self.labels.initialize(repeating: nil, count: Self.count)
+    }
+
+    deinit {
+        self.words.deallocate()
+        self.hints.deallocate()
+        self.labels.deinitialize(count: Self.count)
+        self.labels.deallocate()
+    }
+
+    @inline(__always) private static func words(_ label: String) -> (UInt64, UInt64) {
+        unsafeBitCast(label, to: (UInt64, UInt64).self)
+    }
+
+    @inline(__always) private static func slot(_ words: (UInt64, UInt64)) -> Int {
+        let mixed = (words.0 ^ (words.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 59)  // 32 slots
+    }
+
+    /// Two machine words are a `String` on 64-bit platforms; elsewhere the cache stays empty (callers resolve by bytes).
+    @inline(__always) static var isUsable: Bool { MemoryLayout<String>.size == 16 }
+
+    /// The stored answer for `label` (`.some(nil)`: the label names no kind), or nil when not stored.
+    @inline(__always) func hint(_ label: String) -> PIIKind?? {
+        guard Self.isUsable else { return nil }
+        let words = Self.words(label)
+        let slot = Self.slot(words)
+        // (0, 0) marks an empty slot: no `String` has those words (even the empty one has its discriminator bits).
+        guard words != (0, 0), self.words[slot] == words else { return nil }
+        return .some(self.hints[slot])
+    }
+
+    func store(_ label: String, _ hint: PIIKind?) {
+        guard Self.isUsable else { return }
+        let words = Self.words(label)
+        guard words != (0, 0) else { return }
+        let slot = Self.slot(words)
+        self.labels[slot] = label
+        self.words[slot] = words
+        self.hints[slot] = hint
+    }
 }
 
 /// A cache's slots, in memory of their own: read and written through a constant pointer, so each look-up pays no
@@ -260,7 +322,7 @@ struct OutputCarry {
     private(set) var carry: [UInt8] = []
 
     /// Prepends the carried bytes of the previous release.
-    mutating func start(_ output: inout [UInt8]) {
+    mutating func start(_ output: inout ByteOutput) {
         if !self.carry.isEmpty {
             output.append(contentsOf: self.carry)
             self.carry.removeAll(keepingCapacity: true)
@@ -268,7 +330,7 @@ struct OutputCarry {
     }
 
     /// Moves an incomplete trailing sequence of `output` into the carry.
-    mutating func release(_ output: inout [UInt8]) -> [UInt8] {
+    mutating func release(_ output: inout ByteOutput) -> [UInt8] {
         let count = output.count
         var back = 1
         while back <= min(3, count) {
@@ -277,14 +339,14 @@ struct OutputCarry {
                 // A lead byte (or ASCII): complete if its sequence length fits in what follows it.
                 let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
                 if length > back {
-                    self.carry.append(contentsOf: output[(count - back)...])
+                    self.carry.append(contentsOf: output.bytes(from: count - back))
                     output.removeLast(back)
                 }
                 break
             }
             back += 1
         }
-        return output
+        return output.array()
     }
 }
 
@@ -347,6 +409,72 @@ struct TextUnit {
                                      decodedStart: decodedStart, decodedEnd: self.decoded.count, isGap: false))
         self.raw.append(contentsOf: raw)
     }
+
+    /// A run of a JSON string from `start` (a `\\uXXXX` escape) in one step: `\\uXXXX` escapes of non-surrogates and
+    /// the plain bytes between them (not `"`, `\\`, controls), at most `rawLimit` bytes; returns where the run ends.
+    ///
+    /// Why: strings written all in escapes (`"\\ud45c\\ud558\\ub9b0"`, what many JSON encoders emit for Hangul) took
+    /// three array appends per character here and a trip through the JSON state machine; the run is appended with
+    /// one append per array. Same unit as `appendSpecial(raw:scalar:)` and `appendVerbatim` byte by byte.
+    ///
+    /// Runs are at most `maxEscapeRun` bytes so that their scratch memory stays on the stack.
+    mutating func appendJSONEscapes(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, rawLimit: Int) -> Int {
+        let end = min(bytes.count, start + rawLimit)
+        guard end > start, let base = bytes.baseAddress else { return start }
+        if self.specials.isEmpty { self.decoded = self.raw }
+        let rawStart = self.raw.count
+        let decodedStart = self.decoded.count
+        // Decoded text is never longer than the raw run; at most one special per six raw bytes.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - start) { decoded in
+            withUnsafeTemporaryAllocation(of: Special.self, capacity: (end - start) / 6 + 1) { specials in
+                var index = start
+                var decodedCount = 0
+                var specialCount = 0
+                while index < end {
+                    let byte = base[index]
+                    if byte == UInt8(ascii: "\\") {
+                        guard index + 6 <= end, base[index + 1] == UInt8(ascii: "u"),
+                            let h0 = ByteClass.hexValue(base[index + 2]), let h1 = ByteClass.hexValue(base[index + 3]),
+                            let h2 = ByteClass.hexValue(base[index + 4]), let h3 = ByteClass.hexValue(base[index + 5])
+                        else { break }
+                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+                        if scalar >= 0xD800 && scalar <= 0xDFFF { break }
+                        let at = decodedCount
+                        if scalar < 0x80 {
+                            decoded[decodedCount] = UInt8(scalar)
+                            decodedCount += 1
+                        } else if scalar < 0x800 {
+                            decoded[decodedCount] = UInt8(0xC0 | (scalar >> 6))
+                            decoded[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 2
+                        } else {
+                            decoded[decodedCount] = UInt8(0xE0 | (scalar >> 12))
+                            decoded[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                            decoded[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 3
+                        }
+                        specials.initializeElement(at: specialCount, to: Special(
+                            rawStart: rawStart + index - start, rawEnd: rawStart + index + 6 - start,
+                            decodedStart: decodedStart + at, decodedEnd: decodedStart + decodedCount, isGap: false))
+                        specialCount += 1
+                        index += 6
+                    } else if byte == UInt8(ascii: "\"") || byte < 0x20 {
+                        break
+                    } else {
+                        decoded[decodedCount] = byte
+                        decodedCount += 1
+                        index += 1
+                    }
+                }
+                self.raw.append(contentsOf: UnsafeBufferPointer(start: base + start, count: index - start))
+                self.decoded.append(contentsOf: UnsafeBufferPointer(start: decoded.baseAddress, count: decodedCount))
+                self.specials.append(contentsOf: UnsafeBufferPointer(start: specials.baseAddress, count: specialCount))
+                return index
+            }
+        }
+    }
+
+    static let maxEscapeRun = 144
 
     /// Markup inside a joined text run: released as given, invisible to detectors.
     mutating func appendGap(_ bytes: [UInt8]) {
@@ -539,7 +667,7 @@ struct TextUnit {
     /// by its masked form (escaped for where it stands). Returns whether anything was masked.
     @discardableResult
     func render(masker: ScanContext, label: String?, escaping: Escaping, tally: inout MaskTally,
-                into output: inout [UInt8], detections known: [Detection]? = nil) -> Bool {
+                into output: inout ByteOutput, detections known: [Detection]? = nil) -> Bool {
         let detections: [Detection] = known ?? self.withText { text in
             guard Self.mayHoldValue(text) else { return [] }
             return masker.detections(in: text, label: label)
@@ -597,8 +725,12 @@ struct TextUnit {
 
     /// Whether a text can hold a value at all: it has an ASCII letter or digit or a non-ASCII character (units of
     /// only whitespace and punctuation, common between tags, skip the detectors).
+    /// Tested on the byte itself rather than with a table of byte classes: the answer is nearly always found at the
+    /// first byte, and reaching a static table cost a `swift_once` per unit.
+    @inline(__always)
     static func mayHoldValue(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        ByteClass.valueLike.firstStop(in: text, from: 0, end: text.count) < text.count
+        for byte in text where byte >= 0x80 || byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 { return true }
+        return false
     }
 
     /// `mayHoldValue` on a unit's decoded text.
@@ -630,7 +762,7 @@ struct TextUnit {
 /// (with no escapes or markup, decoded and raw offsets are the same), without copying the unit into one.
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
-                    tally: inout MaskTally, into output: inout [UInt8]) -> Bool {
+                    tally: inout MaskTally, into output: inout ByteOutput) -> Bool {
     let detections = verbatimDetections(text, masker: masker, label: label)
     guard !detections.isEmpty else {
         output.append(contentsOf: text)
@@ -649,7 +781,7 @@ func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext,
 
 /// `renderVerbatim` with its detections found (not empty).
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
-                    escaping: Escaping, tally: inout MaskTally, into output: inout [UInt8]) {
+                    escaping: Escaping, tally: inout MaskTally, into output: inout ByteOutput) {
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
@@ -667,15 +799,15 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection],
 /// temporary array per value.
 @inline(__always)
 func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, masker: ScanContext, escaping: Escaping,
-                  into output: inout [UInt8]) {
+                  into output: inout ByteOutput) {
     let start = output.count
     masker.textMasker.appendMasked(value, detection: detection, into: &output)
     if case .none = escaping { return }
     let needsEscaping = output.withUnsafeBufferPointer { all in
-        UnsafeBufferPointer(rebasing: all[start...]).contains(where: escaping.rewrites)
+        escaping.rewritesAny(UnsafeBufferPointer(rebasing: all[start...]))
     }
     guard needsEscaping else { return }
-    let masked = Array(output[start...])
+    let masked = output.bytes(from: start)
     output.removeLast(output.count - start)
     escaping.append(masked, into: &output)
 }
@@ -695,11 +827,70 @@ enum Escaping {
     /// Inside a double-quoted CSV cell.
     case csvQuoted
 
-    func append(_ bytes: [UInt8], into output: inout [UInt8]) {
+    func append(_ bytes: [UInt8], into output: inout ByteOutput) {
         bytes.withUnsafeBufferPointer { self.append($0, into: &output) }
     }
 
     /// Whether `append` writes `byte` as something else than itself (mirrors the cases of `append` below).
+    /// Whether `append` rewrites any byte of `bytes`: `rewrites` with the case chosen once, not once per byte (asked
+    /// for every masked value).
+    func rewritesAny(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch self {
+        case .none:
+            return false
+        case .htmlText:
+            return Self.anyByte(in: bytes, words: { Self.has($0, 0x26) | Self.has($0, 0x3C) | Self.has($0, 0x3E) }) {
+                $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+            }
+        case .json(let inScript):
+            let lessThan: UInt64 = inScript ? 0x3C : 0x22  // a second test for `"` when `<` needs no escape
+            return Self.anyByte(in: bytes, words: {
+                Self.has($0, 0x22) | Self.has($0, 0x5C) | Self.has($0, lessThan) | Self.hasBelow0x20($0)
+            }) {
+                $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || (inScript && $0 == UInt8(ascii: "<"))
+            }
+        case .csvQuoted:
+            for byte in bytes where byte == UInt8(ascii: "\"") { return true }
+            return false
+        case .htmlAttribute, .javaScript:
+            return bytes.contains(where: self.rewrites)
+        }
+    }
+
+    /// Whether a byte of `bytes` passes `test`: eight bytes at a time with `words` (nonzero when a byte of the
+    /// little-endian word passes; exact, no false positives), the tail byte by byte. Masked values are a few dozen
+    /// bytes, nearly always without any such byte.
+    @inline(__always)
+    private static func anyByte(in bytes: UnsafeBufferPointer<UInt8>, words: (UInt64) -> UInt64,
+                                _ test: (UInt8) -> Bool) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 8 <= bytes.count {
+            if words(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))) != 0 { return true }
+            index += 8
+        }
+        while index < bytes.count {
+            if test(base[index]) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Nonzero when a byte of `word` is `byte` (a zero byte of `word ^ byte…`; Bit Twiddling Hacks, haszero).
+    @inline(__always) private static func has(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+        let x = word ^ (ones &* byte)
+        return (x &- ones) & ~x & highBits
+    }
+
+    /// Nonzero when a byte of `word` is below 0x20 (hasless).
+    @inline(__always) private static func hasBelow0x20(_ word: UInt64) -> UInt64 {
+        (word &- ones &* 0x20) & ~word & highBits
+    }
+
     func rewrites(_ byte: UInt8) -> Bool {
         switch self {
         case .none:
@@ -725,7 +916,7 @@ enum Escaping {
         }
     }
 
-    func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    func append(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput) {
         switch self {
         case .none:
             output.append(contentsOf: bytes)
@@ -793,11 +984,8 @@ enum Escaping {
     }
 }
 
-/// Byte classes as lookup tables (tight loops over bytes without branches on ranges).
+/// Byte classes the scanners test on single bytes (whitespace, letters, digits, hex digits).
 enum ByteClass {
-    /// ASCII letters and digits, and every byte of a non-ASCII character.
-    static let valueLike = StopSet(Array(0x30...0x39) + Array(0x41...0x5A) + Array(0x61...0x7A) + Array(0x80...0xFF))
-
     static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C
     }

@@ -23,8 +23,7 @@ public final class TextBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(chunk.count + 64)
+        var output = ByteOutput(capacity: chunk.count + 64)
         self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
             try self.validator.validate(bytes, format: "text")
@@ -34,11 +33,11 @@ public final class TextBodyMasker: BodyMasker {
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
-        var output: [UInt8] = []
+        var output = ByteOutput()
         self.carry.start(&output)
         try self.validator.finish(format: "text")
         self.core.finish(into: &output, tally: &self.counts)
-        return output
+        return output.array()
     }
 
     /// Bytes held back: the line being read.
@@ -62,7 +61,7 @@ struct TextCore {
 
     var heldBytes: Int { self.unit.rawCount }
 
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         let count = bytes.count
         var index = 0
         while index < count {
@@ -87,7 +86,7 @@ struct TextCore {
         }
     }
 
-    private mutating func cutIfLong(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func cutIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
             self.renderPart(head, into: &output, tally: &tally)
@@ -95,7 +94,7 @@ struct TextCore {
     }
 
     /// One line, or the next part of a long one.
-    private mutating func renderPart(_ part: TextUnit, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderPart(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         if self.lineStarted {
             part.render(masker: self.masker, label: self.lineLabel, escaping: .none, tally: &tally, into: &output)
             return
@@ -111,7 +110,7 @@ struct TextCore {
     }
 
     /// A whole line without its line break, straight from the input (as `renderPart` would render it).
-    private mutating func renderLine(_ text: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func renderLine(_ text: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
         if let (valueStart, label) = self.labelledValue(text) {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<valueStart]))
             renderVerbatim(UnsafeBufferPointer(rebasing: text[valueStart...]), masker: self.masker, label: label,
@@ -156,7 +155,7 @@ struct TextCore {
         }
     }
 
-    private mutating func endLine(into output: inout [UInt8], tally: inout MaskTally) {
+    private mutating func endLine(into output: inout ByteOutput, tally: inout MaskTally) {
         self.cutIfLong(into: &output, tally: &tally)
         var carriageReturn = false
         self.unit.withText { text in carriageReturn = text.last == 0x0D }
@@ -171,7 +170,7 @@ struct TextCore {
         self.lineLabel = nil
     }
 
-    mutating func finish(into output: inout [UInt8], tally: inout MaskTally) {
+    mutating func finish(into output: inout ByteOutput, tally: inout MaskTally) {
         if !self.unit.isEmpty { self.endLine(into: &output, tally: &tally) }
     }
 }
