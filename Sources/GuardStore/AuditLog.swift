@@ -60,6 +60,20 @@ extension AuditLog {
 
 /// Where the chain ends: the sequence and hash the next append continues from.
 public struct AuditLogHead: Sendable, Hashable, CustomStringConvertible {
+    /// Refuses rows that would not continue the chain from this head (a caller that computed them from a stale
+    /// head): every backend checks this inside its exclusive append transaction.
+    public func checkContinued(by rows: [AuditLogRow]) throws(StoreError) {
+        guard let first = rows.first else { return }
+        guard first.previousHash == self.hash else {
+            throw StoreError(.failed, "audit rows to append do not link to the head (record \(self.sequence)); "
+                + "they must be built from the head given to `make`")
+        }
+        for (offset, row) in rows.enumerated() where row.sequence != self.sequence + 1 + Int64(offset) {
+            throw StoreError(.failed, "audit rows to append must continue at sequence \(self.sequence + 1) without gaps "
+                + "(row \(offset) has \(row.sequence))")
+        }
+    }
+
     /// The last sequence (0 when the log has never held a row).
     public var sequence: Int64
     /// The last record's hash, hex (empty when the log has never held a row).
@@ -184,5 +198,17 @@ public struct AuditLogFilter: Sendable, Hashable {
         self.afterSequence = afterSequence
         self.beforeSequence = beforeSequence
         self.newestFirst = newestFirst
+    }
+}
+
+/// How every backend stores an access record's time: integer milliseconds since 1970 (UTC), exact, ordered, and equal
+/// to what the chain hashes.
+public enum AuditLogTime {
+    public static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    public static func date(_ milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }

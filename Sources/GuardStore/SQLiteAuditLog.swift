@@ -133,26 +133,13 @@ public final class SQLiteAuditLog: AuditLog {
                     } catch {
                         throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
                     }
-                    try Self.checkContinues(rows, head)
+                    try head.checkContinued(by: rows)
                     try Self.insert(rows, db)
                     stored = rows
                     return .commit
                 }
                 return stored
             }
-        }
-    }
-
-    /// Refuses rows that would not continue the chain from `head` (a caller that computed them from a stale head).
-    static func checkContinues(_ rows: [AuditLogRow], _ head: AuditLogHead) throws(StoreError) {
-        guard let first = rows.first else { return }
-        guard first.previousHash == head.hash else {
-            throw StoreError(.failed, "audit rows to append do not link to the head (record \(head.sequence)); "
-                + "they must be built from the head given to `make`")
-        }
-        for (offset, row) in rows.enumerated() where row.sequence != head.sequence + 1 + Int64(offset) {
-            throw StoreError(.failed, "audit rows to append must continue at sequence \(head.sequence + 1) without gaps "
-                + "(row \(offset) has \(row.sequence))")
         }
     }
 
@@ -395,14 +382,8 @@ public final class SQLiteAuditLog: AuditLog {
 
     // MARK: - Helpers
 
-    /// Times are stored as integer milliseconds since 1970 (UTC): exact, ordered, and equal to what the chain hashes.
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    static func date(_ milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
+    static func milliseconds(_ date: Date) -> Int64 { AuditLogTime.milliseconds(date) }
+    static func date(_ milliseconds: Int64) -> Date { AuditLogTime.date(milliseconds) }
 
     /// Runs a database operation, turning GRDB's errors into `StoreError`s (errors thrown by callers pass through).
     private func run<T: Sendable>(_ operation: (DatabasePool) async throws -> T) async throws(StoreError) -> T {

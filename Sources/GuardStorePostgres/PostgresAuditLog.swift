@@ -97,22 +97,9 @@ public final class PostgresAuditLog: AuditLog {
             } catch {
                 throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
             }
-            try Self.checkContinues(rows, head)
+            try head.checkContinued(by: rows)
             try await Self.insert(rows, connection, logger: logger)
             return rows
-        }
-    }
-
-    /// Refuses rows that would not continue the chain from `head` (a caller that computed them from a stale head).
-    static func checkContinues(_ rows: [AuditLogRow], _ head: AuditLogHead) throws(StoreError) {
-        guard let first = rows.first else { return }
-        guard first.previousHash == head.hash else {
-            throw StoreError(.failed, "audit rows to append do not link to the head (record \(head.sequence)); "
-                + "they must be built from the head given to `make`")
-        }
-        for (offset, row) in rows.enumerated() where row.sequence != head.sequence + 1 + Int64(offset) {
-            throw StoreError(.failed, "audit rows to append must continue at sequence \(head.sequence + 1) without gaps "
-                + "(row \(offset) has \(row.sequence))")
         }
     }
 
@@ -427,12 +414,6 @@ public final class PostgresAuditLog: AuditLog {
 
     // MARK: - Helpers
 
-    /// Integer milliseconds since 1970 (UTC), as the SQLite log stores them and the chain hashes them.
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    static func date(_ milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
+    static func milliseconds(_ date: Date) -> Int64 { AuditLogTime.milliseconds(date) }
+    static func date(_ milliseconds: Int64) -> Date { AuditLogTime.date(milliseconds) }
 }

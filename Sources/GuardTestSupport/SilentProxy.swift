@@ -17,13 +17,7 @@ public final class SilentProxy: @unchecked Sendable {
         self.process.standardOutput = output
         self.process.standardError = FileHandle.nullDevice
         try self.process.run()
-        var line = ""
-        while !line.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += String(decoding: chunk, as: UTF8.self)
-        }
-        guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = ReadyLine.port(from: output) else {
             kill(self.process.processIdentifier, SIGKILL)
             throw TestProcessError(description: "the silent proxy did not start")
         }

@@ -65,3 +65,18 @@ public struct TestProcessError: Error, CustomStringConvertible {
 public enum LoopbackPort {
     public static func free() throws -> Int { try PostgresTestCluster.freePort() }
 }
+
+/// The first line a helper server prints, `READY <port>`, once it listens: how the python helpers (SMTP server,
+/// silent relay) tell the tests their port. nil when the process ended or printed something else first.
+enum ReadyLine {
+    static func port(from output: Pipe) -> Int? {
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
+        guard line.hasPrefix("READY ") else { return nil }
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

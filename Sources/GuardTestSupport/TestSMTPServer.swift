@@ -28,13 +28,7 @@ public final class TestSMTPServer: @unchecked Sendable {
         self.process.standardError = errors
         try self.process.run()
         // The first line is "READY <port>"; anything else means the server did not start (say why).
-        var line = ""
-        while !line.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += String(decoding: chunk, as: UTF8.self)
-        }
-        guard line.hasPrefix("READY "), let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = ReadyLine.port(from: output) else {
             kill(self.process.processIdentifier, SIGKILL)
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw StartError(description: "test SMTP server did not start: \(reason.suffix(500))")

@@ -348,19 +348,7 @@ final class Browser: Sendable {
 
     /// Runs a program to its end without holding a Swift concurrency thread; returns its exit status.
     static func run(_ executable: String, _ arguments: [String]) async throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        try await TestProcess.run(executable, arguments).status
     }
 
     /// A page navigation, as a browser makes it.
