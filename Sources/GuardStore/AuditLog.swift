@@ -201,6 +201,35 @@ public struct AuditLogFilter: Sendable, Hashable {
     }
 }
 
+extension AuditLogFilter {
+    /// A value a condition compares with.
+    public enum Value: Sendable, Hashable {
+        case text(String)
+        case integer(Int64)
+    }
+
+    /// The filter as SQL conditions over the shared schema (`audit_records`, `audit_subjects`), each with one `?` for
+    /// its value, in a fixed order: every backend builds its WHERE clause from this one list, writing the placeholder
+    /// its driver wants.
+    public var conditions: [(sql: String, value: Value)] {
+        var conditions: [(sql: String, value: Value)] = []
+        func add(_ sql: String, _ value: String?) { if let value { conditions.append((sql, .text(value))) } }
+        func add(_ sql: String, _ value: Int64?) { if let value { conditions.append((sql, .integer(value))) } }
+        add("account = ?", self.account)
+        add("at_ms >= ?", self.from.map(AuditLogTime.milliseconds))
+        add("at_ms < ?", self.until.map(AuditLogTime.milliseconds))
+        add("menu_id = ?", self.menuID)
+        add("action = ?", self.action)
+        add("client_address = ?", self.clientAddress)
+        add("sequence IN (SELECT sequence FROM audit_subjects WHERE subject = ?)", self.subject)
+        add("kind = ?", self.kind)
+        add("site = ?", self.site)
+        add("sequence > ?", self.afterSequence)
+        add("sequence < ?", self.beforeSequence)
+        return conditions
+    }
+}
+
 /// How every backend stores an access record's time: integer milliseconds since 1970 (UTC), exact, ordered, and equal
 /// to what the chain hashes.
 public enum AuditLogTime {

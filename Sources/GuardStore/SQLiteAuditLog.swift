@@ -264,22 +264,13 @@ public final class SQLiteAuditLog: AuditLog {
     static func condition(_ filter: AuditLogFilter) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
-        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            clauses.append(clause)
-            arguments += [value]
+        for (sql, value) in filter.conditions {
+            clauses.append(sql)
+            switch value {
+            case .text(let text): arguments += [text]
+            case .integer(let number): arguments += [number]
+            }
         }
-        add("account = ?", filter.account)
-        add("at_ms >= ?", filter.from.map(self.milliseconds))
-        add("at_ms < ?", filter.until.map(self.milliseconds))
-        add("menu_id = ?", filter.menuID)
-        add("action = ?", filter.action)
-        add("client_address = ?", filter.clientAddress)
-        add("sequence IN (SELECT sequence FROM audit_subjects WHERE subject = ?)", filter.subject)
-        add("kind = ?", filter.kind)
-        add("site = ?", filter.site)
-        add("sequence > ?", filter.afterSequence)
-        add("sequence < ?", filter.beforeSequence)
         return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
     }
 

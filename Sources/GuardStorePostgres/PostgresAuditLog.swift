@@ -269,27 +269,13 @@ public final class PostgresAuditLog: AuditLog {
     static func condition(_ filter: AuditLogFilter) -> (String, PostgresBindings) {
         var clauses: [String] = []
         var binds = PostgresBindings()
-        func add(_ clause: String, _ value: String?) {
-            guard let value else { return }
-            binds.append(value)
-            clauses.append(clause.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        for (sql, value) in filter.conditions {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            }
+            clauses.append(sql.replacingOccurrences(of: "?", with: "$\(binds.count)"))
         }
-        func add(_ clause: String, _ value: Int64?) {
-            guard let value else { return }
-            binds.append(value)
-            clauses.append(clause.replacingOccurrences(of: "?", with: "$\(binds.count)"))
-        }
-        add("account = ?", filter.account)
-        add("at_ms >= ?", filter.from.map(self.milliseconds))
-        add("at_ms < ?", filter.until.map(self.milliseconds))
-        add("menu_id = ?", filter.menuID)
-        add("action = ?", filter.action)
-        add("client_address = ?", filter.clientAddress)
-        add("sequence IN (SELECT sequence FROM audit_subjects WHERE subject = ?)", filter.subject)
-        add("kind = ?", filter.kind)
-        add("site = ?", filter.site)
-        add("sequence > ?", filter.afterSequence)
-        add("sequence < ?", filter.beforeSequence)
         return (clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND "), binds)
     }
 
