@@ -60,9 +60,25 @@ extension AuditLog {
 
 /// Where the chain ends: the sequence and hash the next append continues from.
 public struct AuditLogHead: Sendable, Hashable, CustomStringConvertible {
+    /// What every backend does inside its exclusive append transaction once it has read the head: asks `make` for
+    /// the rows (an error from it comes back as a `StoreError`: its own when it is one, `.failed` otherwise) and
+    /// refuses rows that would not continue the chain from this head.
+    public func rows(from make: (AuditLogHead) throws -> [AuditLogRow]) throws(StoreError) -> [AuditLogRow] {
+        let rows: [AuditLogRow]
+        do {
+            rows = try make(self)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
+        }
+        try self.checkContinued(by: rows)
+        return rows
+    }
+
     /// Refuses rows that would not continue the chain from this head (a caller that computed them from a stale
-    /// head): every backend checks this inside its exclusive append transaction.
-    public func checkContinued(by rows: [AuditLogRow]) throws(StoreError) {
+    /// head).
+    func checkContinued(by rows: [AuditLogRow]) throws(StoreError) {
         guard let first = rows.first else { return }
         guard first.previousHash == self.hash else {
             throw StoreError(.failed, "audit rows to append do not link to the head (record \(self.sequence)); "

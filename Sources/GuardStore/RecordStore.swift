@@ -97,4 +97,12 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { self.message }
+
+    /// `what` (a file or a database) was migrated by a newer pii-guard: it holds schema steps this binary does not
+    /// know. Every backend refuses such a schema with this message.
+    public static func schemaTooNew(_ what: String, unknownSteps: some Collection<String>) -> StoreError {
+        StoreError(.schemaTooNew, "\(what) was written by a newer pii-guard (it has schema steps this version does not "
+            + "know: \(unknownSteps.sorted().joined(separator: ", "))); run the newer version, or restore a backup made "
+            + "before the upgrade")
+    }
 }

@@ -49,15 +49,8 @@ public final class SQLiteAuditLog: AuditLog {
         configuration.prepareDatabase { db in
             try db.execute(sql: pragma)
         }
-        do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            self.pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError(.unavailable, "cannot open the audit log '\(path)': \(SQLiteRecordStore.describe(error))")
-        }
+        self.pool = try SQLiteRecordStore.openPool(path: path, configuration: configuration,
+                                                    what: "the audit log '\(path)'")
         try Self.migrate(self.pool, path: path)
     }
 
@@ -125,15 +118,7 @@ public final class SQLiteAuditLog: AuditLog {
                 var stored: [AuditLogRow] = []
                 try db.inTransaction(.immediate) {
                     let head = try Self.head(db)
-                    let rows: [AuditLogRow]
-                    do {
-                        rows = try make(head)
-                    } catch let error as StoreError {
-                        throw error
-                    } catch {
-                        throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
-                    }
-                    try head.checkContinued(by: rows)
+                    let rows = try head.rows(from: make)
                     try Self.insert(rows, db)
                     stored = rows
                     return .commit

@@ -16,14 +16,22 @@ public final class SQLiteRecordStore: RecordStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "pii-guard"
-        do {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            self.pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError(.unavailable, "cannot open the database '\(path)': \(Self.describe(error))")
-        }
+        self.pool = try Self.openPool(path: path, configuration: configuration, what: "the database '\(path)'")
         try Self.migrate(self.pool, path: path)
+    }
+
+    /// Opens (creating its folder if needed) a WAL pool on the file at `path`; shared by every SQLite file the guard
+    /// keeps. `what` names the file in the error.
+    static func openPool(path: String, configuration: Configuration, what: String) throws(StoreError) -> DatabasePool {
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            return try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.unavailable, "cannot open \(what): \(Self.describe(error))")
+        }
     }
 
     /// The schema, one migration per change; identifiers are never renamed or reordered.
@@ -56,10 +64,7 @@ public final class SQLiteRecordStore: RecordStore {
             let superseded = try pool.read { try migrator.hasBeenSuperseded($0) }
             if superseded {
                 let applied = try pool.read { try migrator.appliedIdentifiers($0) }
-                throw StoreError(.schemaTooNew, "\(what) was written by a newer pii-guard "
-                    + "(it has schema steps this version does not know: "
-                    + applied.subtracting(migrator.migrations).sorted().joined(separator: ", ")
-                    + "); run the newer version, or restore a backup made before the upgrade")
+                throw StoreError.schemaTooNew(what, unknownSteps: applied.subtracting(migrator.migrations))
             }
             try migrator.migrate(pool)
         } catch let error as StoreError {

@@ -89,15 +89,7 @@ public final class PostgresAuditLog: AuditLog {
         return try await self.database.transaction(Self.what) { connection in
             try await connection.query(AdvisoryLock.auditHead.query, logger: logger)
             let head = try await Self.head(connection, logger: logger)
-            let rows: [AuditLogRow]
-            do {
-                rows = try make(head)
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                throw StoreError(.failed, "the audit records to append could not be prepared: \(error)")
-            }
-            try head.checkContinued(by: rows)
+            let rows = try head.rows(from: make)
             try await Self.insert(rows, connection, logger: logger)
             return rows
         }

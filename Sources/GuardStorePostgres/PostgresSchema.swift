@@ -43,9 +43,7 @@ struct PostgresSchema: Sendable {
             for try await step in rows.decode(String.self) { applied.insert(step) }
             let unknown = applied.subtracting(steps.map(\.name))
             guard unknown.isEmpty else {
-                throw StoreError(.schemaTooNew, "\(what) in \(target) was written by a newer pii-guard (it has schema "
-                    + "steps this version does not know: \(unknown.sorted().joined(separator: ", "))); run the newer "
-                    + "version, or restore a backup made before the upgrade")
+                throw StoreError.schemaTooNew("\(what) in \(target)", unknownSteps: unknown)
             }
             for step in steps where !applied.contains(step.name) {
                 for statement in step.statements {

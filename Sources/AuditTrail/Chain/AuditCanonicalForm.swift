@@ -142,7 +142,7 @@ public enum AuditCanonicalForm {
     /// `2026-11-23T07:04:05.123Z` for a millisecond count (UTC, years 0000–9999).
     public static func timestamp(milliseconds: Int64) -> String {
         let (days, inDay) = Self.floorDivide(milliseconds, 86_400_000)
-        let (year, month, day) = self.civil(fromDays: days)
+        let (year, month, day) = CivilDays.civil(days: days)
         var out: [UInt8] = []
         out.reserveCapacity(24)
         func digits(_ value: Int64, _ count: Int) {
@@ -189,7 +189,7 @@ public enum AuditCanonicalForm {
             let minute = number(14..<16), let second = number(17..<19), let millisecond = number(20..<23),
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
         else { return nil }
-        let days = self.days(fromCivil: year, month, day)
+        let days = CivilDays.days(year: year, month: month, day: day)
         let value = days * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + millisecond
         // Strict: only the exact text this form writes (separators, no 31 February).
         return self.timestamp(milliseconds: value) == timestamp ? value : nil
@@ -198,28 +198,6 @@ public enum AuditCanonicalForm {
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
         return (quotient, value - quotient * divisor)
-    }
-
-    /// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let year = month <= 2 ? year - 1 : year
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     // MARK: - Writing

@@ -107,24 +107,12 @@ public struct CalendarDay: Sendable, Hashable, Comparable, Codable, CustomString
     }
 
     static func ordinal(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int(CivilDays.days(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     static func civil(fromOrdinal ordinal: Int) -> (Int, Int, Int) {
-        let z = ordinal + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let (year, month, day) = CivilDays.civil(days: Int64(ordinal))
+        return (Int(year), Int(month), Int(day))
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {
