@@ -405,6 +405,19 @@ struct HTMLCore {
             table.rowHeaders.reserveCapacity(16)
             return table
         }
+
+        /// Back to a new table's state, keeping the header arrays' storage.
+        mutating func clear() {
+            self.columnHeaders.removeAll(keepingCapacity: true)
+            self.rowHeaders.removeAll(keepingCapacity: true)
+            self.nextColumn = 0
+            self.inRow = false
+            self.rowHasData = false
+            self.rowLabel = nil
+            self.inHead = false
+            self.cell = .none
+            self.cellLabel = nil
+        }
     }
 
     private enum Capture {
@@ -442,8 +455,13 @@ struct HTMLCore {
     private var javaScript: JavaScriptCore
 
     // Labels.
-    private var tables: [Table] = []
-    private var tableOverflow = 0
+    /// The innermost open table, kept out of `outerTables` so that the cells' bookkeeping reaches it directly (no
+    /// array access, no copy-on-write check per cell). Meaningful while `tableDepth` is `1...maxTableDepth`.
+    private var table = Table.new()
+    /// The open tables around `table`, outermost first.
+    private var outerTables: [Table] = []
+    /// Open tables; those past `maxTableDepth` are only counted (and the structure is not followed inside them).
+    private var tableDepth = 0
     private var capture: Capture?
     private var captureText: [UInt8] = []
     private var termLabel: String?
@@ -506,30 +524,13 @@ struct HTMLCore {
             }
             switch self.state {
             case .data:
-                let stop = self.dataStops.firstStop(in: bytes, from: index, end: count)
-                if stop > index && self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
-                    // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
-                    // with nothing to mask not even copied yet (it joins the pending input).
-                    let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    let label = self.runLabel(text)
-                    let detections = verbatimDetections(text, masker: self.masker, label: label)
-                    if detections.isEmpty {
-                        self.addPending(text, into: &output)
-                    } else {
-                        self.flushPending(into: &output)
-                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
-                                       tally: &tally, into: &output)
-                    }
-                    index = stop
+                let next = self.dataRun(bytes, from: index, into: &output, tally: &tally)
+                if next != index {
+                    index = next
                     continue
                 }
+                // At a `<` that `fastTag` left to the state machine, or a `&`.
                 if byte != UInt8(ascii: "<") { self.flushPending(into: &output) }
-                if stop > index {
-                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
-                    self.cutUnitIfLong(into: &output, tally: &tally)
-                    index = stop
-                    continue
-                }
                 index += 1
                 if byte == UInt8(ascii: "<") {
                     self.state = .tagOpen
@@ -766,6 +767,56 @@ struct HTMLCore {
                 index += self.rawTextStep(bytes, from: index, into: &output, tally: &tally)
             }
         }
+    }
+
+    /// The data state's common path: text runs and whole tags one after the other without going back to the state
+    /// switch (a page is mostly these, and a turn of the switch per `<`, per name and per run cost more than the
+    /// tags themselves). Returns where the state machine takes over: the end of the chunk, a `&`, a `<` that
+    /// `fastTag` leaves to it, or the state a tag entered (raw text); the start index when it took nothing.
+    private mutating func dataRun(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
+                                  tally: inout MaskTally) -> Int {
+        let count = bytes.count
+        var index = start
+        while index < count {
+            let stop = self.dataStops.firstStop(in: bytes, from: index, end: count)
+            if stop > index {
+                if self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
+                    // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
+                    // with nothing to mask not even copied yet (it joins the pending input).
+                    let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    let label = self.runLabel(text)
+                    let detections = verbatimDetections(text, masker: self.masker, label: label)
+                    if detections.isEmpty {
+                        self.addPending(text, into: &output)
+                    } else {
+                        self.flushPending(into: &output)
+                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
+                                       tally: &tally, into: &output)
+                    }
+                } else {
+                    self.flushPending(into: &output)
+                    self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
+                    self.cutUnitIfLong(into: &output, tally: &tally)
+                }
+                index = stop
+                guard index < count else { return index }
+            }
+            // A `<` (else a `&`, left to the state machine) that starts a tag `fastTag` reads whole.
+            guard bytes[index] == UInt8(ascii: "<") else { return index }
+            var nameStart = index + 1
+            guard nameStart < count else { return index }
+            let isEnd = bytes[nameStart] == UInt8(ascii: "/")
+            if isEnd {
+                nameStart += 1
+                guard nameStart < count else { return index }
+            }
+            guard ByteClass.isASCIILetter(bytes[nameStart]),
+                let end = self.fastTag(bytes, nameStart: nameStart, isEnd: isEnd, into: &output, tally: &tally)
+            else { return index }
+            index = end
+            guard case .data = self.state else { return index }
+        }
+        return index
     }
 
     // MARK: pending input
@@ -1215,32 +1266,40 @@ struct HTMLCore {
         }
         switch self.tag.element {
         case .table:
-            if self.tables.count < Self.maxTableDepth { self.tables.append(Table.new()) } else { self.tableOverflow += 1 }
+            if self.tableDepth == 0 {
+                self.table.clear()
+            } else if self.tableDepth < Self.maxTableDepth {
+                self.outerTables.append(self.table)
+                self.table = Table.new()
+            }
+            self.tableDepth += 1
         case .thead:
             self.endRow()
-            self.updateTable { $0.inHead = true }
+            if self.tableActive { self.table.inHead = true }
         case .tbody, .tfoot:
             self.endRow()
-            self.updateTable { $0.inHead = false }
+            if self.tableActive { self.table.inHead = false }
         case .tr:
             self.endRow()
-            self.updateTable { $0.inRow = true }
+            if self.tableActive { self.table.inRow = true }
         case .th, .td:
             self.endCell()
-            guard !self.tables.isEmpty else { return }
-            let span = self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
+            guard self.tableDepth > 0 else { return }
             let isHeader = self.tag.element == .th
-            self.updateTable { table in
-                table.inRow = true
-                let column = table.nextColumn
-                table.nextColumn += min(max(span, 1), 1000)
+            if self.tableActive {
+                let span = self.tag.known.has(.colspan)
+                    ? self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1 : 1
+                self.table.inRow = true
+                let column = self.table.nextColumn
+                self.table.nextColumn += min(max(span, 1), 1000)
                 if isHeader {
-                    table.cell = .header(column)
+                    self.table.cell = .header(column)
                 } else {
-                    table.cell = .data
-                    table.rowHasData = true
+                    self.table.cell = .data
+                    self.table.rowHasData = true
                     // The row's own header when it names a kind, else the column's.
-                    table.cellLabel = table.rowLabel ?? (column < table.columnHeaders.count ? table.columnHeaders[column] : nil)
+                    self.table.cellLabel = self.table.rowLabel
+                        ?? (column < self.table.columnHeaders.count ? self.table.columnHeaders[column] : nil)
                 }
             }
             if isHeader { self.startCapture(.header) }
@@ -1267,10 +1326,13 @@ struct HTMLCore {
             self.endRow()
         case .thead:
             self.endRow()
-            self.updateTable { $0.inHead = false }
+            if self.tableActive { self.table.inHead = false }
         case .table:
             self.endRow()
-            if self.tableOverflow > 0 { self.tableOverflow -= 1 } else if !self.tables.isEmpty { self.tables.removeLast() }
+            if self.tableDepth > 1 && self.tableDepth <= Self.maxTableDepth {
+                self.table = self.outerTables.removeLast()
+            }
+            if self.tableDepth > 0 { self.tableDepth -= 1 }
         case .dt:
             if case .term = self.capture { self.termLabel = self.finishCapture() }
         case .dd:
@@ -1287,47 +1349,44 @@ struct HTMLCore {
         }
     }
 
-    private mutating func updateTable(_ body: (inout Table) -> Void) {
-        guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
-        body(&self.tables[self.tables.count - 1])
-    }
+    /// Whether the structure of `table` is followed (a table is open, not nested too deep).
+    private var tableActive: Bool { self.tableDepth > 0 && self.tableDepth <= Self.maxTableDepth }
 
     private mutating func endCell() {
-        guard !self.tables.isEmpty, self.tableOverflow == 0 else { return }
-        let current = self.tables[self.tables.count - 1].cell
+        guard self.tableActive else { return }
         // Between cells (`</td>` then `<td>` both end the cell): nothing to reset, no write to the table.
-        if case .none = current, self.tables[self.tables.count - 1].cellLabel == nil { return }
-        if case .header(let column) = current {
+        switch self.table.cell {
+        case .none:
+            if self.table.cellLabel == nil { return }
+        case .header(let column):
             var text: String?
             if case .header = self.capture { text = self.finishCapture() }
-            self.updateTable { table in
-                if column < 1000 {
-                    while table.rowHeaders.count <= column { table.rowHeaders.append(nil) }
-                    table.rowHeaders[column] = text
-                }
-                table.rowLabel = text
+            if column < 1000 {
+                while self.table.rowHeaders.count <= column { self.table.rowHeaders.append(nil) }
+                self.table.rowHeaders[column] = text
             }
+            self.table.rowLabel = text
+        case .data:
+            break
         }
-        self.updateTable { table in
-            table.cell = .none
-            table.cellLabel = nil
-        }
+        self.table.cell = .none
+        self.table.cellLabel = nil
     }
 
     private mutating func endRow() {
         self.endCell()
-        self.updateTable { table in
-            guard table.inRow else { return }
-            if !table.rowHeaders.isEmpty && (table.inHead || !table.rowHasData) {
-                while table.columnHeaders.count < table.rowHeaders.count { table.columnHeaders.append(nil) }
-                for (column, text) in table.rowHeaders.enumerated() where text != nil { table.columnHeaders[column] = text }
+        guard self.tableActive && self.table.inRow else { return }
+        if !self.table.rowHeaders.isEmpty && (self.table.inHead || !self.table.rowHasData) {
+            while self.table.columnHeaders.count < self.table.rowHeaders.count { self.table.columnHeaders.append(nil) }
+            for column in 0..<self.table.rowHeaders.count where self.table.rowHeaders[column] != nil {
+                self.table.columnHeaders[column] = self.table.rowHeaders[column]
             }
-            table.rowHeaders.removeAll(keepingCapacity: true)
-            table.nextColumn = 0
-            table.inRow = false
-            table.rowHasData = false
-            table.rowLabel = nil
         }
+        self.table.rowHeaders.removeAll(keepingCapacity: true)
+        self.table.nextColumn = 0
+        self.table.inRow = false
+        self.table.rowHasData = false
+        self.table.rowLabel = nil
     }
 
     private mutating func startCapture(_ capture: Capture) {
@@ -1358,9 +1417,7 @@ struct HTMLCore {
             return pending
         }
         if self.inDefinition, let term = self.termLabel { return term }
-        if !self.tables.isEmpty && self.tableOverflow == 0, case .data = self.tables[self.tables.count - 1].cell {
-            return self.tables[self.tables.count - 1].cellLabel
-        }
+        if self.tableActive, case .data = self.table.cell { return self.table.cellLabel }
         return self.selectLabel
     }
 
