@@ -810,13 +810,57 @@ struct HTMLCore {
                 nameStart += 1
                 guard nameStart < count else { return index }
             }
-            guard ByteClass.isASCIILetter(bytes[nameStart]),
-                let end = self.fastTag(bytes, nameStart: nameStart, isEnd: isEnd, into: &output, tally: &tally)
-            else { return index }
+            guard ByteClass.isASCIILetter(bytes[nameStart]) else { return index }
+            if self.unit.isEmpty, let end = self.bareTag(bytes, open: index, nameStart: nameStart, isEnd: isEnd, into: &output) {
+                index = end
+                continue
+            }
+            guard let end = self.fastTag(bytes, nameStart: nameStart, isEnd: isEnd, into: &output, tally: &tally) else {
+                return index
+            }
             index = end
             guard case .data = self.state else { return index }
         }
         return index
+    }
+
+    /// A tag of only a name of up to 8 letters and digits (`<td>`, `</tr>`, `<b>`: most of a page's tags) while no
+    /// text run is held: what `fastTag` and `tagEnded` do for it, without their general steps — the structure is
+    /// updated (only for the elements that carry labels) and the tag joins the pending input. Returns the index after
+    /// the tag, or nil for any other tag (and for the start tags of raw text elements).
+    @inline(__always)
+    private mutating func bareTag(_ bytes: UnsafeBufferPointer<UInt8>, open: Int, nameStart: Int, isEnd: Bool,
+                                  into output: inout ByteOutput) -> Int? {
+        let limit = min(bytes.count, nameStart + 9)
+        var index = nameStart
+        var packed: UInt64 = 0
+        while true {
+            guard index < limit else { return nil }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ">") { break }
+            // Letters and digits only; `| 0x20` lowercases letters and keeps digits (a byte becomes a lowercase
+            // letter only if it is a letter, so packed names match `Element`'s exactly when lowercased ones do).
+            guard (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 else { return nil }
+            packed = packed << 8 | UInt64(byte | 0x20)
+            index += 1
+        }
+        let element = Element(packed: packed)
+        switch element {
+        case .other, .inline:
+            // No structure to update: `startElement` would only look at a class, `endElement` at nothing.
+            break
+        case .script, .passThrough, .textarea, .title:
+            guard isEnd else { return nil }
+            fallthrough
+        default:
+            self.tag.known.removeAll()
+            self.tag.isEnd = isEnd
+            self.tag.element = element
+            self.tag.detached = false
+            if isEnd { self.endElement() } else { self.startElement() }
+        }
+        self.addPending(UnsafeBufferPointer(rebasing: bytes[open...index]), into: &output)
+        return index + 1
     }
 
     // MARK: pending input
