@@ -469,7 +469,6 @@ struct HTMLCore {
     private var pendingLabel: String?
     private var selectLabel: String?
 
-    private static let dataStops = StopSet([UInt8(ascii: "<"), UInt8(ascii: "&")])
     private static let lessThan = StopSet([UInt8(ascii: "<")])
     private static let rcdataStops = StopSet([UInt8(ascii: "<"), UInt8(ascii: "&")])
     private static let doubleQuotedStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "&")])
@@ -481,7 +480,6 @@ struct HTMLCore {
     private static let greaterThan = StopSet([UInt8(ascii: ">")])
     // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
     // use, and the scanning loops use one per run of text, string or tag.
-    private let dataStops = HTMLCore.dataStops
     private let lessThan = HTMLCore.lessThan
     private let rcdataStops = HTMLCore.rcdataStops
     private let doubleQuotedStops = HTMLCore.doubleQuotedStops
@@ -491,6 +489,7 @@ struct HTMLCore {
     private let attributeNameStops = HTMLCore.attributeNameStops
     private let commentStops = HTMLCore.commentStops
     private let greaterThan = HTMLCore.greaterThan
+    private let tagNameBytes = TagNameBytes.shared
 
     init(masker: ScanContext) {
         self.masker = masker
@@ -776,9 +775,11 @@ struct HTMLCore {
     private mutating func dataRun(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
                                   tally: inout MaskTally) -> Int {
         let count = bytes.count
+        guard let base = bytes.baseAddress else { return start }
+        let tagNames = self.tagNameBytes
         var index = start
         while index < count {
-            let stop = self.dataStops.firstStop(in: bytes, from: index, end: count)
+            let stop = firstMarkup(base, from: index, end: count)
             if stop > index {
                 if self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
@@ -811,7 +812,9 @@ struct HTMLCore {
                 guard nameStart < count else { return index }
             }
             guard ByteClass.isASCIILetter(bytes[nameStart]) else { return index }
-            if self.unit.isEmpty, let end = self.bareTag(bytes, open: index, nameStart: nameStart, isEnd: isEnd, into: &output) {
+            if self.unit.isEmpty,
+                let end = self.bareTag(bytes, open: index, nameStart: nameStart, isEnd: isEnd, names: tagNames, into: &output)
+            {
                 index = end
                 continue
             }
@@ -830,18 +833,18 @@ struct HTMLCore {
     /// the tag, or nil for any other tag (and for the start tags of raw text elements).
     @inline(__always)
     private mutating func bareTag(_ bytes: UnsafeBufferPointer<UInt8>, open: Int, nameStart: Int, isEnd: Bool,
-                                  into output: inout ByteOutput) -> Int? {
+                                  names: TagNameBytes, into output: inout ByteOutput) -> Int? {
         let limit = min(bytes.count, nameStart + 9)
         var index = nameStart
         var packed: UInt64 = 0
         while true {
             guard index < limit else { return nil }
-            let byte = bytes[index]
-            if byte == UInt8(ascii: ">") { break }
-            // Letters and digits only; `| 0x20` lowercases letters and keeps digits (a byte becomes a lowercase
-            // letter only if it is a letter, so packed names match `Element`'s exactly when lowercased ones do).
-            guard (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 else { return nil }
-            packed = packed << 8 | UInt64(byte | 0x20)
+            let mapped = names.map(bytes[index])
+            if mapped <= TagNameBytes.end {
+                guard mapped == TagNameBytes.end else { return nil }
+                break
+            }
+            packed = packed << 8 | UInt64(mapped)
             index += 1
         }
         let element = Element(packed: packed)
@@ -1850,6 +1853,51 @@ struct HTMLCore {
         self.flushRun(into: &output, tally: &tally)
         self.state = .data
     }
+}
+
+/// Index of the first `<` or `&` in `base[from..<end]`, or `end`: the data state's scan, eight bytes at a time (a
+/// page's text is mostly Hangul, where a byte table pays a load and a branch per byte).
+@inline(__always)
+func firstMarkup(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    var index = from
+    while index + 8 <= end {
+        let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+        let lessThan = word ^ 0x3C3C_3C3C_3C3C_3C3C
+        let ampersand = word ^ 0x2626_2626_2626_2626
+        // A zero byte of `lessThan` or `ampersand` is a stop; the lowest flagged byte is always a real one (the
+        // borrow of the subtraction only flags bytes above a real zero).
+        let found = ((lessThan &- ones) & ~lessThan | (ampersand &- ones) & ~ampersand) & highs
+        if found != 0 { return index + found.trailingZeroBitCount >> 3 }
+        index += 8
+    }
+    while index < end && base[index] != UInt8(ascii: "<") && base[index] != UInt8(ascii: "&") { index += 1 }
+    return index
+}
+
+/// Tag name bytes for `HTMLCore.bareTag`, mapped in one load: letters lowercased, digits kept, `>` to `end`, every
+/// other byte to 0 (a name `bareTag` leaves to the general path). Allocated once, for the process (a plain pointer:
+/// no reference counting in the scanning loop).
+struct TagNameBytes: @unchecked Sendable {
+    static let end: UInt8 = 1
+    static let shared = TagNameBytes()
+    private let table: UnsafeMutablePointer<UInt8>
+
+    private init() {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") {
+            table[Int(byte)] = byte
+            table[Int(byte - 0x20)] = byte
+        }
+        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = byte }
+        table[Int(UInt8(ascii: ">"))] = Self.end
+        self.table = table
+    }
+
+    @inline(__always)
+    func map(_ byte: UInt8) -> UInt8 { self.table[Int(byte)] }
 }
 
 /// The part of the chunk being fed that `HTMLCore` has decided to release as it is (text runs with nothing to mask
