@@ -352,6 +352,30 @@ struct HTMLScannerTests {
         }
     }
 
+    @Test func javaScriptRegexKeywordsAgreeWithTheirList() {
+        for word in JavaScriptCore.regexKeywords {
+            #expect(JavaScriptCore.isRegexKeyword(word), "\(String(decoding: word, as: UTF8.self))")
+        }
+        for word in ["", "i", "returns", "Return", "instanceOf", "instanceofx", "doo", "awai", "x1"] {
+            #expect(JavaScriptCore.isRegexKeyword(Array(word.utf8)) == false, "\(word)")
+        }
+    }
+
+    @Test func markupScanFindsTheFirstLessThanOrAmpersand() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array("ab<&\u{00}\u{FF}".utf8) + [0x3B, 0x3D, 0x25, 0x27, 0xBC, 0xA6, 0x80]
+        for _ in 0..<2000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            let bytes = (0..<count).map { _ in alphabet.randomElement(using: &generator) ?? 0 }
+            let from = Int.random(in: 0...count, using: &generator)
+            let expected = bytes[from...].firstIndex { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") } ?? count
+            bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                #expect(firstMarkup(base, from: from, end: count) == expected, "\(bytes) from \(from)")
+            }
+        }
+    }
+
     @Test func realisticAdminPageWithNothingToMaskPassesByteForByte() throws {
         let page = Self.adminPage
         let masker = HTMLBodyMasker(masker: testMasker)

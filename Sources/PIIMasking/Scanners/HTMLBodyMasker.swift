@@ -1259,16 +1259,17 @@ struct HTMLCore {
         let kind: RawTextKind
         switch self.tag.element {
         case .script:
-            let type = self.tag.known.string(.type)?.lowercased() ?? ""
-            let essence = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            if essence.hasSuffix("json") || essence == "importmap" || essence == "speculationrules" {
+            // Most scripts have no type: JavaScript, without reading one.
+            let type = self.tag.known.has(.type) ? self.tag.known.string(.type)?.lowercased() ?? "" : ""
+            let essence = type.isEmpty ? "" : type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            if !essence.isEmpty && (essence.hasSuffix("json") || essence == "importmap" || essence == "speculationrules") {
                 kind = .json
                 self.json = JSONCore(masker: self.masker, strict: false, inScript: true)
             } else if essence.isEmpty || essence == "module" || essence.hasSuffix("javascript") || essence.hasSuffix("ecmascript")
                 || essence == "text/jscript" || essence == "text/babel" || essence == "text/jsx"
             {
                 kind = .javaScript
-                self.javaScript = JavaScriptCore(masker: self.masker)
+                self.javaScript.reset()
             } else {
                 kind = .plain
             }
@@ -1281,9 +1282,10 @@ struct HTMLCore {
         default:
             return
         }
-        self.rawTextName = self.tag.name
+        self.rawTextName.removeAll(keepingCapacity: true)
+        self.rawTextName.append(contentsOf: self.tag.name)
         self.rawTextKind = kind
-        self.endMatch.removeAll()
+        self.endMatch.removeAll(keepingCapacity: true)
         self.state = .rawText
     }
 
@@ -1741,7 +1743,8 @@ struct HTMLCore {
                 self.referenceContext = .rcdata
                 self.state = .characterReference
             } else {
-                self.endMatch = [UInt8(ascii: "<")]
+                self.endMatch.removeAll(keepingCapacity: true)
+                self.endMatch.append(UInt8(ascii: "<"))
             }
             return stop - start + 1
         }
@@ -1758,10 +1761,11 @@ struct HTMLCore {
             if ByteClass.isASCIIWhitespace(byte) || byte == UInt8(ascii: "/") || byte == UInt8(ascii: ">") {
                 self.finishRawText(into: &output, tally: &tally)
                 self.tag.reset(isEnd: true)
-                self.tag.name = self.rawTextName
-                self.tag.markup = self.endMatch
+                self.tag.name.append(contentsOf: self.rawTextName)
+                self.tag.markup.removeAll(keepingCapacity: true)
+                self.tag.markup.append(contentsOf: self.endMatch)
                 self.tag.size = self.endMatch.count
-                self.endMatch.removeAll()
+                self.endMatch.removeAll(keepingCapacity: true)
                 self.tag.detached = true
                 self.state = .beforeAttributeName
                 return 0
@@ -1772,9 +1776,12 @@ struct HTMLCore {
             self.endMatch.append(byte)
             return 1
         }
-        let held = self.endMatch
-        self.endMatch.removeAll()
+        // Not the end tag: what was held is content (the buffer swapped out while it is read, then kept).
+        var held: [UInt8] = []
+        swap(&held, &self.endMatch)
         held.withUnsafeBufferPointer { self.rawContent($0, into: &output, tally: &tally) }
+        held.removeAll(keepingCapacity: true)
+        self.endMatch = held
         return 0
     }
 

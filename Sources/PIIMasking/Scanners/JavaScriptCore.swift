@@ -49,7 +49,7 @@ struct JavaScriptCore {
     private let doubleStops = JavaScriptCore.doubleStops
     private let singleStops = JavaScriptCore.singleStops
     private let templateStops = JavaScriptCore.templateStops
-    private static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
+    static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
                                                           "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
     /// Whitespace after a possible key before it is taken for a value.
     private static let maxKeyWhitespace = 1024
@@ -319,10 +319,29 @@ struct JavaScriptCore {
         }
     }
 
+    /// Whether `word` is one of `regexKeywords` (after which `/` starts a regular expression): by packed bytes,
+    /// without hashing the word.
+    static func isRegexKeyword(_ word: [UInt8]) -> Bool {
+        switch word.count {
+        case 2...8:
+            switch packedName(word) {
+            case 0x72657475726E, 0x747970656F66, 0x63617365, 0x646F, 0x656C7365, 0x696E, 0x6F66, 0x6E6577,
+                 0x64656C657465, 0x766F6964, 0x7468726F77, 0x7969656C64, 0x6177616974:
+                return true  // return typeof case do else in of new delete void throw yield await
+            default:
+                return false
+            }
+        case 10:
+            return word.elementsEqual("instanceof".utf8)
+        default:
+            return false
+        }
+    }
+
     private mutating func endWord() {
         if self.inIdentifier {
             self.inIdentifier = false
-            if Self.regexKeywords.contains(self.identifier) {
+            if Self.isRegexKeyword(self.identifier) {
                 self.previous = UInt8(ascii: "(")
                 self.lastTokenIsWord = false
             } else {
@@ -392,7 +411,26 @@ struct JavaScriptCore {
         default:
             break
         }
-        self = JavaScriptCore(masker: self.masker)
+        self.reset()
+    }
+
+    /// Back to the state of a new scanner for the next script, keeping the buffers' storage (a page has a script
+    /// or more per record, and building a scanner anew freed and allocated every buffer each time).
+    mutating func reset() {
+        self.state = .code
+        if !self.unit.isEmpty { self.unit.removeAll() }
+        self.escape.removeAll(keepingCapacity: true)
+        self.escapeValue = 0
+        self.identifier.removeAll(keepingCapacity: true)
+        self.inIdentifier = false
+        self.inNumber = false
+        self.lastWord.removeAll(keepingCapacity: true)
+        self.lastTokenIsWord = false
+        self.label = nil
+        self.previous = 0
+        self.stringIsCandidateKey = false
+        self.stringLabel = nil
+        self.candidateWhitespace.removeAll(keepingCapacity: true)
     }
 }
 
