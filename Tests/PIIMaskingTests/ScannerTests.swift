@@ -361,6 +361,45 @@ struct HTMLScannerTests {
         }
     }
 
+    /// The validator's word-at-a-time paths against the same validator fed one byte at a time (which takes only
+    /// the byte path): same verdict, same error offset, on text mixing ASCII, Hangul and edge sequences.
+    @Test func utf8ValidatorFastPathsAgreeWithTheBytePath() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [
+            Array("a<td>".utf8), Array("홍길동".utf8), Array("한".utf8), Array("힣".utf8), Array("가".utf8),
+            [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xE0, 0xA0, 0x80], [0xE0, 0x9F, 0xBF], [0xEF, 0xBF, 0xBF],
+            [0xE1, 0x80], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xFF], [0xEA, 0xB0, 0x41], [0x20],
+        ]
+        func verdict(_ bytes: [UInt8], chunk: Int) -> String {
+            var validator = UTF8Validator()
+            do {
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + chunk)
+                    try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
+                    start = end
+                }
+                try validator.finish(format: "T")
+                return "ok"
+            } catch {
+                return "\(error)"
+            }
+        }
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                // Mostly valid pieces, now and then a broken one.
+                let piece = Int.random(in: 0..<10, using: &generator) < 8
+                    ? pieces[Int.random(in: 0..<5, using: &generator)] : pieces.randomElement(using: &generator) ?? []
+                bytes += piece
+            }
+            let expected = verdict(bytes, chunk: 1)
+            for chunk in [bytes.count + 1, 7, 13] {
+                #expect(verdict(bytes, chunk: chunk) == expected, "\(bytes) in chunks of \(chunk)")
+            }
+        }
+    }
+
     @Test func markupScanFindsTheFirstLessThanOrAmpersand() {
         var generator = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = Array("ab<&\u{00}\u{FF}".utf8) + [0x3B, 0x3D, 0x25, 0x27, 0xBC, 0xA6, 0x80]

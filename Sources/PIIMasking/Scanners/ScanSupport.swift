@@ -256,11 +256,38 @@ struct UTF8Validator {
         while index < count {
             if self.need == 0 {
                 fast: while true {
-                    // ASCII, eight bytes at a time.
+                    // Eight bytes in view: ASCII up to the first other byte in one step, then two whole
+                    // three-byte characters (Hangul) in one step, or one.
                     while index + 8 <= count {
                         let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                        if word & 0x8080_8080_8080_8080 != 0 { break }
-                        index += 8
+                        let high = word & 0x8080_8080_8080_8080
+                        if high == 0 {
+                            index += 8
+                            continue
+                        }
+                        let ascii = high.trailingZeroBitCount >> 3
+                        if ascii > 0 {
+                            index += ascii
+                            continue
+                        }
+                        let lead = UInt8(truncatingIfNeeded: word)
+                        let second = UInt8(truncatingIfNeeded: word >> 8)
+                        // Bytes 0 and 3 `1110xxxx`, bytes 1, 2, 4, 5 `10xxxxxx`: two three-byte sequences; valid
+                        // unless a lead is E0 (overlong below A0) or ED (surrogates from A0).
+                        if word & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 {
+                            let nextLead = UInt8(truncatingIfNeeded: word >> 24)
+                            let nextSecond = UInt8(truncatingIfNeeded: word >> 32)
+                            if lead != 0xE0 && nextLead != 0xE0 && (lead != 0xED || second < 0xA0)
+                                && (nextLead != 0xED || nextSecond < 0xA0)
+                            {
+                                index += 6
+                                continue
+                            }
+                        }
+                        guard lead &- 0xE1 < 15, second & 0xC0 == 0x80, UInt8(truncatingIfNeeded: word >> 16) & 0xC0 == 0x80,
+                            lead != 0xED || second < 0xA0
+                        else { break fast }
+                        index += 3
                     }
                     // Whole three-byte characters (Hangul, E1–EF leads with two continuation bytes; ED only up to
                     // 9F, no surrogates) in one step, and the ASCII between words; anything else takes the byte
