@@ -340,6 +340,11 @@ struct HTMLScannerTests {
 
     @Test func elementAndAttributeTablesAgree() {
         for name in inlineElements { #expect(Element(name: name) == .inline, "\(String(decoding: name, as: UTF8.self))") }
+        #expect(Set(Element.byName.filter { $0.element == .inline }.map { Array($0.name.utf8) }) == inlineElements)
+        for (name, element) in Element.byName { #expect(Element(name: Array(name.utf8)) == element, "\(name)") }
+        for name in ["", "div", "p", "tdd", "t", "h1", "inputs", "scrip", "noframe", "tablex", "lab", "aa", "spa"] {
+            #expect(Element(name: Array(name.utf8)) == .other, "\(name)")
+        }
         for name in ["table", "tr", "td", "th", "script", "textarea", "div", "br", "img", "spanx", "abbrx"] {
             let element = Element(name: Array(name.utf8))
             #expect((element == .inline) == false, "\(name)")

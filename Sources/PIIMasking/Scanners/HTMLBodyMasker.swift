@@ -106,40 +106,26 @@ enum Element: UInt8 {
     case other, inline, table, thead, tbody, tfoot, tr, th, td, dt, dd, dl, label, select, script, passThrough, textarea,
          title, input, button
 
-    /// By name (lowercased): a switch over packed names (`inlineElements` spelled out; a test keeps them equal).
+    /// By name (lowercased).
     init(name: [UInt8]) {
         self.init(packed: packedName(name))
     }
 
+    /// By packed lowercased name (`packedName`; 0 for names longer than 8 bytes).
     init(packed: UInt64) {
-        switch packed {
-        case 0x61, 0x61626272, 0x62, 0x626469, 0x62646F, 0x63697465, 0x636F6465, 0x64617461, 0x64666E, 0x656D, 0x666F6E74, 0x69, 0x6B6264, 0x6D61726B, 0x71, 0x73, 0x73616D70, 0x736D616C6C, 0x7370616E, 0x7374726F6E67, 0x737562, 0x737570, 0x74696D65, 0x75, 0x766172, 0x776272:
-            self = .inline  // a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup time u var wbr
-        case 0x7461626C65: self = .table  // table
-        case 0x7468656164: self = .thead  // thead
-        case 0x74626F6479: self = .tbody  // tbody
-        case 0x74666F6F74: self = .tfoot  // tfoot
-        case 0x7472: self = .tr  // tr
-        case 0x7468: self = .th  // th
-        case 0x7464: self = .td  // td
-        case 0x6474: self = .dt  // dt
-        case 0x6464: self = .dd  // dd
-        case 0x646C: self = .dl  // dl
-        case 0x6C6162656C: self = .label  // label
-        case 0x73656C656374: self = .select  // select
-        case 0x736372697074: self = .script  // script
-        case 0x7374796C65: self = .passThrough  // style
-        case 0x786D70: self = .passThrough  // xmp
-        case 0x696672616D65: self = .passThrough  // iframe
-        case 0x6E6F656D626564: self = .passThrough  // noembed
-        case 0x6E6F6672616D6573: self = .passThrough  // noframes
-        case 0x7465787461726561: self = .textarea  // textarea
-        case 0x7469746C65: self = .title  // title
-        case 0x696E707574: self = .input  // input
-        case 0x627574746F6E: self = .button  // button
-        default: self = .other
-        }
+        self = TagNameBytes.shared.element(packed)
     }
+
+    /// The elements the scanner tells apart, by name; every other name is `other`. (`inlineElements` spelled out;
+    /// a test keeps them equal.)
+    static let byName: [(name: String, element: Element)] =
+        ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q", "s",
+         "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"].map { ($0, .inline) }
+        + [("table", .table), ("thead", .thead), ("tbody", .tbody), ("tfoot", .tfoot), ("tr", .tr), ("th", .th),
+           ("td", .td), ("dt", .dt), ("dd", .dd), ("dl", .dl), ("label", .label), ("select", .select),
+           ("script", .script), ("style", .passThrough), ("xmp", .passThrough), ("iframe", .passThrough),
+           ("noembed", .passThrough), ("noframes", .passThrough), ("textarea", .textarea), ("title", .title),
+           ("input", .input), ("button", .button)]
 }
 
 /// What an attribute's value is to the scanner: not masked (and possibly needed: `name`, `id`, …), or masked with
@@ -781,7 +767,7 @@ struct HTMLCore {
         while index < count {
             let stop = firstMarkup(base, from: index, end: count)
             if stop > index {
-                if self.unit.isEmpty && stop - index < maxUnitBytes && self.endsRun(bytes, at: stop) {
+                if self.unit.isEmpty && stop - index < maxUnitBytes && Self.endsRun(bytes, at: stop, names: tagNames) {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
@@ -847,7 +833,7 @@ struct HTMLCore {
             packed = packed << 8 | UInt64(mapped)
             index += 1
         }
-        let element = Element(packed: packed)
+        let element = names.element(packed)
         switch element {
         case .other, .inline:
             // No structure to update: `startElement` would only look at a class, `endElement` at nothing.
@@ -913,7 +899,7 @@ struct HTMLCore {
             index += 1
         }
         let nameEnd = index
-        let element: Element = nameEnd - nameStart <= 8 ? Element(packed: packed) : .other
+        let element: Element = nameEnd - nameStart <= 8 ? self.tagNameBytes.element(packed) : .other
         // Values are kept straight in the tag (the state machine starts the tag afresh when this returns nil).
         self.tag.known.removeAll()
         attributes: while true {
@@ -1518,7 +1504,8 @@ struct HTMLCore {
 
     /// Whether the `<` at `index` starts markup that ends a text run (a tag that is not inline, `</…`, `<!`, `<?`),
     /// as far as this chunk shows (false when it cannot tell).
-    private func endsRun(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    /// (Static, with the tables given: a method reading `self` made the compiler copy the whole core per call.)
+    private static func endsRun(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, names: TagNameBytes) -> Bool {
         guard index < bytes.count && bytes[index] == UInt8(ascii: "<") else { return false }
         var position = index + 1
         guard position < bytes.count else { return false }
@@ -1535,12 +1522,17 @@ struct HTMLCore {
         var length = 0
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || ByteClass.isASCIIWhitespace(byte) {
-                return Element(packed: packed) != .inline
+            // Letters and digits in one load (`map` lowercases them); the other bytes as they are.
+            var mapped = names.map(byte)
+            if mapped <= TagNameBytes.end {
+                if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || ByteClass.isASCIIWhitespace(byte) {
+                    return names.element(packed) != .inline
+                }
+                mapped = byte
             }
             length += 1
             if length > 8 { return true }
-            packed = packed << 8 | UInt64(ByteClass.lowercased(byte))
+            packed = packed << 8 | UInt64(mapped)
             position += 1
         }
         return false
@@ -1883,13 +1875,20 @@ func firstMarkup(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
     return index
 }
 
-/// Tag name bytes for `HTMLCore.bareTag`, mapped in one load: letters lowercased, digits kept, `>` to `end`, every
-/// other byte to 0 (a name `bareTag` leaves to the general path). Allocated once, for the process (a plain pointer:
-/// no reference counting in the scanning loop).
+/// Tables for reading tag names fast. Allocated once, for the process (plain pointers: no reference counting, and
+/// read from a copy in `HTMLCore` so that the scanning loop pays no `swift_once` either).
+/// - Name bytes for `HTMLCore.bareTag`, mapped in one load: letters lowercased, digits kept, `>` to `end`, every
+///   other byte to 0 (a name `bareTag` leaves to the general path).
+/// - `Element`s by packed name: a multiplicative hash into 128 slots, perfect for `Element.byName` (checked when
+///   the table is built), one multiplication and one comparison instead of a search through the names.
 struct TagNameBytes: @unchecked Sendable {
     static let end: UInt8 = 1
     static let shared = TagNameBytes()
     private let table: UnsafeMutablePointer<UInt8>
+    private let elementKeys: UnsafeMutablePointer<UInt64>
+    private let elements: UnsafeMutablePointer<Element>
+    private static let multiplier: UInt64 = 0x5142_1F0C_7EB5_02ED
+    private static let slotShift: UInt64 = 57
 
     private init() {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -1901,10 +1900,33 @@ struct TagNameBytes: @unchecked Sendable {
         for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = byte }
         table[Int(UInt8(ascii: ">"))] = Self.end
         self.table = table
+        let slots = 1 << (64 - Int(Self.slotShift))
+        // Key 0 (no name) in the empty slots: `packedName` gives 0 only for names no element has.
+        self.elementKeys = .allocate(capacity: slots)
+        self.elementKeys.initialize(repeating: 0, count: slots)
+        self.elements = .allocate(capacity: slots)
+        self.elements.initialize(repeating: .other, count: slots)
+        for (name, element) in Element.byName {
+            let packed = packedName(Array(name.utf8))
+            let slot = Self.slot(packed)
+            precondition(self.elementKeys[slot] == 0, "element names collide in TagNameBytes")
+            self.elementKeys[slot] = packed
+            self.elements[slot] = element
+        }
     }
 
     @inline(__always)
+    private static func slot(_ packed: UInt64) -> Int { Int(truncatingIfNeeded: (packed &* Self.multiplier) >> Self.slotShift) }
+
+    @inline(__always)
     func map(_ byte: UInt8) -> UInt8 { self.table[Int(byte)] }
+
+    /// The element of a packed lowercased name (`other` for names it does not know).
+    @inline(__always)
+    func element(_ packed: UInt64) -> Element {
+        let slot = Self.slot(packed)
+        return self.elementKeys[slot] == packed ? self.elements[slot] : .other
+    }
 }
 
 /// The part of the chunk being fed that `HTMLCore` has decided to release as it is (text runs with nothing to mask
