@@ -264,13 +264,17 @@ struct HTMLCore {
         private var bytes: [UInt8] = []
         /// Where each role's value stands in `bytes` (start << 32 | end), by role; 0 when the tag had none.
         private var spans: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
-        private(set) var isEmpty = true
+        /// Which roles have a value, one bit per role (what most checks need, without reading `spans`).
+        private var present: UInt8 = 0
+
+        var isEmpty: Bool { self.present == 0 }
 
         private func span(_ role: AttributeRole) -> UInt64 {
             withUnsafeBytes(of: self.spans) { $0.load(fromByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
         }
 
-        func has(_ role: AttributeRole) -> Bool { self.span(role) != 0 }
+        @inline(__always)
+        func has(_ role: AttributeRole) -> Bool { self.present & (1 << role.rawValue) != 0 }
 
         /// Keeps `value` (cut to `maxLabelBytes`, as `appendLabel` cuts) for `role` unless the tag had one already.
         mutating func setIfAbsent(_ role: AttributeRole, _ value: UnsafeBufferPointer<UInt8>) {
@@ -280,7 +284,7 @@ struct HTMLCore {
             // `start + 1` so that an empty value is still "present".
             let span = UInt64(start + 1) << 32 | UInt64(self.bytes.count + 1)
             withUnsafeMutableBytes(of: &self.spans) { $0.storeBytes(of: span, toByteOffset: Int(role.rawValue) * 8, as: UInt64.self) }
-            self.isEmpty = false
+            self.present |= 1 << role.rawValue
         }
 
         /// Called for every tag and most have no such attribute: the test inline, the reset out of line.
@@ -293,12 +297,13 @@ struct HTMLCore {
         private mutating func reset() {
             self.bytes.removeAll(keepingCapacity: true)
             self.spans = (0, 0, 0, 0, 0, 0, 0, 0)
-            self.isEmpty = true
+            self.present = 0
         }
 
         /// `body` with the value of the first of `roles` the tag had, or nil when it had none of them.
         func first<R>(_ a: AttributeRole, _ b: AttributeRole? = nil, _ c: AttributeRole? = nil,
                       _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+            guard self.present != 0 else { return nil }
             var span = self.span(a)
             if span == 0, let b { span = self.span(b) }
             if span == 0, let c { span = self.span(c) }
@@ -1426,7 +1431,7 @@ struct HTMLCore {
 
     private mutating func startCapture(_ capture: Capture) {
         self.capture = capture
-        self.captureText.removeAll(keepingCapacity: true)
+        if !self.captureText.isEmpty { self.captureText.removeAll(keepingCapacity: true) }
     }
 
     /// The captured label text, as an effective label.
