@@ -1283,36 +1283,10 @@ struct HTMLCore {
     // MARK: structure and labels
 
     private mutating func startElement() {
-        // Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
-        // names a kind labels the element's text, as a <label> would.
-        // Tokens are looked up in place: most tags have a class, most class tokens are remembered keys.
-        if self.tag.known.has(.klass) {
-            let masker = self.masker
-            let label: String? = self.tag.known.first(.klass) { klass -> String? in
-                var start = 0
-                while start < klass.count {
-                    var end = start
-                    while end < klass.count && klass[end] != 0x20 && klass[end] != 0x09 && klass[end] != 0x0A { end += 1 }
-                    if end > start && end - start <= 64,
-                        let label = masker.label(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
-                    {
-                        return label
-                    }
-                    start = end + 1
-                }
-                return nil
-            } ?? nil
-            if let label { self.pendingLabel = label }
-        }
+        if self.tag.known.has(.klass) { self.classLabel() }
         switch self.tag.element {
         case .table:
-            if self.tableDepth == 0 {
-                self.table.clear()
-            } else if self.tableDepth < Self.maxTableDepth {
-                self.outerTables.append(self.table)
-                self.table = Table.new()
-            }
-            self.tableDepth += 1
+            self.startTable()
         case .thead:
             self.endRow()
             if self.tableActive { self.table.inHead = true }
@@ -1327,11 +1301,10 @@ struct HTMLCore {
             guard self.tableDepth > 0 else { return }
             let isHeader = self.tag.element == .th
             if self.tableActive {
-                let span = self.tag.known.has(.colspan)
-                    ? self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1 : 1
+                let span = self.tag.known.has(.colspan) ? self.columnSpan() : 1
                 self.table.inRow = true
                 let column = self.table.nextColumn
-                self.table.nextColumn += min(max(span, 1), 1000)
+                self.table.nextColumn += span
                 if isHeader {
                     self.table.cell = .header(column)
                 } else {
@@ -1352,10 +1325,59 @@ struct HTMLCore {
         case .label:
             self.startCapture(.label)
         case .select:
-            self.selectLabel = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
+            self.selectLabel = self.selectFieldLabel()
         default:
             break
         }
+    }
+
+    // The rarer steps of `startElement`, out of line: they need closures and strings, and inlined they made every
+    // call pay a larger frame.
+
+    @inline(never)
+    private mutating func startTable() {
+        if self.tableDepth == 0 {
+            self.table.clear()
+        } else if self.tableDepth < Self.maxTableDepth {
+            self.outerTables.append(self.table)
+            self.table = Table.new()
+        }
+        self.tableDepth += 1
+    }
+
+    /// A cell's `colspan`, 1 to 1000.
+    @inline(never)
+    private func columnSpan() -> Int {
+        let span = self.tag.known.string(.colspan).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
+        return min(max(span, 1), 1000)
+    }
+
+    @inline(never)
+    private func selectFieldLabel() -> String? {
+        self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
+    }
+
+    /// Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
+    /// names a kind labels the element's text, as a <label> would.
+    /// Tokens are looked up in place: most tags have a class, most class tokens are remembered keys.
+    @inline(never)
+    private mutating func classLabel() {
+        let masker = self.masker
+        let label: String? = self.tag.known.first(.klass) { klass -> String? in
+            var start = 0
+            while start < klass.count {
+                var end = start
+                while end < klass.count && klass[end] != 0x20 && klass[end] != 0x09 && klass[end] != 0x0A { end += 1 }
+                if end > start && end - start <= 64,
+                    let label = masker.label(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
+                {
+                    return label
+                }
+                start = end + 1
+            }
+            return nil
+        } ?? nil
+        if let label { self.pendingLabel = label }
     }
 
     private mutating func endElement() {
