@@ -1414,6 +1414,8 @@ struct HTMLCore {
     /// Whether the structure of `table` is followed (a table is open, not nested too deep).
     private var tableActive: Bool { self.tableDepth > 0 && self.tableDepth <= Self.maxTableDepth }
 
+    /// Called for every cell tag: the checks inline, the header's bookkeeping out of line.
+    @inline(__always)
     private mutating func endCell() {
         guard self.tableActive else { return }
         // Between cells (`</td>` then `<td>` both end the cell): nothing to reset, no write to the table.
@@ -1421,18 +1423,23 @@ struct HTMLCore {
         case .none:
             if self.table.cellLabel == nil { return }
         case .header(let column):
-            var text: String?
-            if case .header = self.capture { text = self.finishCapture() }
-            if column < 1000 {
-                while self.table.rowHeaders.count <= column { self.table.rowHeaders.append(nil) }
-                self.table.rowHeaders[column] = text
-            }
-            self.table.rowLabel = text
+            self.endHeaderCell(column)
         case .data:
             break
         }
         self.table.cell = .none
         self.table.cellLabel = nil
+    }
+
+    @inline(never)
+    private mutating func endHeaderCell(_ column: Int) {
+        var text: String?
+        if case .header = self.capture { text = self.finishCapture() }
+        if column < 1000 {
+            while self.table.rowHeaders.count <= column { self.table.rowHeaders.append(nil) }
+            self.table.rowHeaders[column] = text
+        }
+        self.table.rowLabel = text
     }
 
     private mutating func endRow() {
