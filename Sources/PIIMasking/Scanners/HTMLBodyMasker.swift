@@ -776,8 +776,15 @@ struct HTMLCore {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    let label = self.runLabel(text)
-                    let detections = verbatimDetections(text, masker: self.masker, label: label)
+                    // `runLabel` and `verbatimDetections` in one, the text's check made once.
+                    let mayHoldValue = TextUnit.mayHoldValue(text)
+                    var label: String? = nil
+                    if self.capture != nil {
+                        self.captureLabelText(text)
+                    } else if mayHoldValue {
+                        label = self.contextLabel(consume: true)
+                    }
+                    let detections = mayHoldValue ? self.masker.detections(in: text, label: label) : []
                     if detections.isEmpty {
                         self.addPending(text, into: &output)
                     } else {
