@@ -399,8 +399,8 @@ struct HTMLCore {
 
         /// Back to a new table's state, keeping the header arrays' storage.
         mutating func clear() {
-            self.columnHeaders.removeAll(keepingCapacity: true)
-            self.rowHeaders.removeAll(keepingCapacity: true)
+            if !self.columnHeaders.isEmpty { self.columnHeaders.removeAll(keepingCapacity: true) }
+            if !self.rowHeaders.isEmpty { self.rowHeaders.removeAll(keepingCapacity: true) }
             self.nextColumn = 0
             self.inRow = false
             self.rowHasData = false
@@ -1280,10 +1280,10 @@ struct HTMLCore {
         default:
             return
         }
-        self.rawTextName.removeAll(keepingCapacity: true)
+        if !self.rawTextName.isEmpty { self.rawTextName.removeAll(keepingCapacity: true) }
         self.rawTextName.append(contentsOf: self.tag.name)
         self.rawTextKind = kind
-        self.endMatch.removeAll(keepingCapacity: true)
+        if !self.endMatch.isEmpty { self.endMatch.removeAll(keepingCapacity: true) }
         self.state = .rawText
     }
 
@@ -1458,7 +1458,7 @@ struct HTMLCore {
                 self.table.columnHeaders[column] = self.table.rowHeaders[column]
             }
         }
-        self.table.rowHeaders.removeAll(keepingCapacity: true)
+        if !self.table.rowHeaders.isEmpty { self.table.rowHeaders.removeAll(keepingCapacity: true) }
         self.table.nextColumn = 0
         self.table.inRow = false
         self.table.rowHasData = false

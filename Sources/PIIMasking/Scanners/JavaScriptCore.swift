@@ -419,18 +419,18 @@ struct JavaScriptCore {
     mutating func reset() {
         self.state = .code
         if !self.unit.isEmpty { self.unit.removeAll() }
-        self.escape.removeAll(keepingCapacity: true)
+        if !self.escape.isEmpty { self.escape.removeAll(keepingCapacity: true) }
         self.escapeValue = 0
-        self.identifier.removeAll(keepingCapacity: true)
+        if !self.identifier.isEmpty { self.identifier.removeAll(keepingCapacity: true) }
         self.inIdentifier = false
         self.inNumber = false
-        self.lastWord.removeAll(keepingCapacity: true)
+        if !self.lastWord.isEmpty { self.lastWord.removeAll(keepingCapacity: true) }
         self.lastTokenIsWord = false
         self.label = nil
         self.previous = 0
         self.stringIsCandidateKey = false
         self.stringLabel = nil
-        self.candidateWhitespace.removeAll(keepingCapacity: true)
+        if !self.candidateWhitespace.isEmpty { self.candidateWhitespace.removeAll(keepingCapacity: true) }
     }
 }
 
