@@ -264,6 +264,8 @@ struct DigitGroups {
 /// words' first three bytes before comparing whole words. ASCII letters compare case-insensitively.
 struct Keywords: Sendable {
     private let words: [[UInt8]]
+    /// The length of the shortest word: a window shorter than that holds none.
+    private let shortest: Int
     private let keys: [UInt32]
     /// One bit per key hash: most characters in a window are rejected by one test.
     private let filter: UInt64
@@ -271,6 +273,7 @@ struct Keywords: Sendable {
     init(_ words: [String]) {
         self.words = words.map { Array($0.utf8).map(Bytes.lowercased) }
         precondition(self.words.allSatisfy { $0.count >= 3 }, "context words are at least three bytes")
+        self.shortest = self.words.map(\.count).min() ?? 0
         self.keys = self.words.map { UInt32($0[0]) | UInt32($0[1]) << 8 | UInt32($0[2]) << 16 }
         self.filter = self.keys.reduce(0) { $0 | Self.bit($1) }
     }
@@ -295,6 +298,7 @@ struct Keywords: Sendable {
 
     /// Whether one of the words ends exactly at `end` (and starts at or after `start`).
     func end(in text: UnsafeBufferPointer<UInt8>, at end: Int, notBefore start: Int) -> Bool {
+        guard end - self.shortest >= start else { return false }
         for word in self.words where end - word.count >= start {
             var matched = true
             for (offset, byte) in word.enumerated() where Bytes.lowercased(text[end - word.count + offset]) != byte {

@@ -305,14 +305,21 @@ struct NameScan {
         while lineStart < n {
             var k = lineStart
             while k < n, text[k] == 0x20 || text[k] == 0x09 || text[k] == 0x0D { k += 1 }
-            let runEnd = Text.runEnd(text, from: k, limit: 9)
-            let count = (runEnd - k) / 3
-            if count >= 3 {
-                for length in NameLengths.introduction where length < count {
-                    let restStart = k + length * 3
-                    if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
-                        self.emit(k, restStart, "name.intro")
-                        break
+            // The copula starts after the name's two, three or four syllables: where none of those three places holds
+            // a copula's first syllable (most lines), the line has no introduction and its run is not read.
+            let starts = Lexicon.formalCopulaStarts
+            if starts.contains(Text.syllable(text, k + 6)) || starts.contains(Text.syllable(text, k + 9))
+                || starts.contains(Text.syllable(text, k + 12))
+            {
+                let runEnd = Text.runEnd(text, from: k, limit: 9)
+                let count = (runEnd - k) / 3
+                if count >= 3 {
+                    for length in NameLengths.introduction where length < count {
+                        let restStart = k + length * 3
+                        if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
+                            self.emit(k, restStart, "name.intro")
+                            break
+                        }
                     }
                 }
             }
