@@ -106,6 +106,40 @@ extension AddressDetector {
 
         enum RegionRole: Equatable { case province(short: Bool), district(known: Bool), township, neighbourhood }
 
+        /// The region tokens before a road or 동/리 token, in the order `address` finds them (walking backwards): at
+        /// most four and a province before them. On the stack: an array cost an allocation per candidate address.
+        struct RegionTokens {
+            typealias Token = (start: Int, role: RegionRole)
+            private var tokens: (Token, Token, Token, Token, Token) = ((0, .township), (0, .township), (0, .township),
+                                                                       (0, .township), (0, .township))
+            private(set) var count = 0
+
+            var isEmpty: Bool { self.count == 0 }
+            var last: Token? { self.count > 0 ? self[self.count - 1] : nil }
+
+            mutating func append(_ token: Token) {
+                precondition(self.count < 5, "at most five region tokens")
+                switch self.count {
+                case 0: self.tokens.0 = token
+                case 1: self.tokens.1 = token
+                case 2: self.tokens.2 = token
+                case 3: self.tokens.3 = token
+                default: self.tokens.4 = token
+                }
+                self.count += 1
+            }
+
+            subscript(_ index: Int) -> Token {
+                switch index {
+                case 0: self.tokens.0
+                case 1: self.tokens.1
+                case 2: self.tokens.2
+                case 3: self.tokens.3
+                default: self.tokens.4
+                }
+            }
+        }
+
         /// The address whose road or 동/리 token ends at `anchorEnd` (a space follows it, then the number).
         static func address(_ text: UnsafeBufferPointer<UInt8>, anchorEnd: Int, kind: AddressKind) -> Detection? {
             let n = text.count
@@ -125,8 +159,7 @@ extension AddressDetector {
             guard syllables >= 2, Text.syllable(text, tokenStart) >= 0 else { return nil }
 
             // The region before it, walked backwards: [시/도] [시/군/구 …] [읍/면 or 동].
-            var roles: [(start: Int, role: RegionRole)] = []
-            roles.reserveCapacity(5)  // at most four tokens and a province before them: one allocation, not three
+            var roles = RegionTokens()
             var position = tokenStart
             while roles.count < 4 {
                 guard position > 0, text[position - 1] == 0x20 else { break }
@@ -169,22 +202,25 @@ extension AddressDetector {
                     }
                 }
             }
-            // The earliest token that can start an address: a 시/도, or a known 시/군/구.
-            roles.reverse()
+            // The earliest token that can start an address: a 시/도, or a known 시/군/구 (the tokens were found walking
+            // backwards, so the earliest is the last found; the one after a token in the text is the one found before).
             var regionStart: Int? = nil
-            for (index, token) in roles.enumerated() {
+            var index = roles.count - 1
+            while index >= 0 {
+                let token = roles[index]
                 switch token.role {
                 case .province(short: false), .district(known: true):
                     regionStart = token.start
                 case .province(short: true):
                     let followedByDistrict: Bool
-                    if index + 1 < roles.count, case .district = roles[index + 1].role { followedByDistrict = true }
+                    if index >= 1, case .district = roles[index - 1].role { followedByDistrict = true }
                     else { followedByDistrict = false }
                     if followedByDistrict || Text.matches(text, at: token.start, sejong) { regionStart = token.start }
                 default:
                     break
                 }
                 if regionStart != nil { break }
+                index -= 1
             }
             guard let start = regionStart else { return nil }
 
@@ -393,9 +429,15 @@ extension AddressDetector {
             var best: Int? = nil
             var k = start
             while k + 3 <= end {
-                if text[k] >= 0xE0, self.buildingWordHeads.contains(Self.head(text, k)) {
-                    for word in self.buildingWords where k + word.count <= end && Text.matches(text, at: k, word) {
-                        best = max(best ?? 0, k + word.count)
+                if text[k] >= 0xE0 {
+                    let head = Self.head(text, k)
+                    if self.buildingWordHeads.contains(head) {
+                        // Only the words with this head are compared (one integer compare for each of the others).
+                        let heads = self.buildingWordHeadList
+                        for index in heads.indices where heads[index] == head {
+                            let word = self.buildingWords[index]
+                            if k + word.count <= end && Text.matches(text, at: k, word) { best = max(best ?? 0, k + word.count) }
+                        }
                     }
                 }
                 k += 1
@@ -407,6 +449,9 @@ extension AddressDetector {
         @inline(__always) static func head(_ bytes: UnsafeBufferPointer<UInt8>, _ k: Int) -> UInt64 {
             UInt64(bytes[k]) << 16 | UInt64(bytes[k + 1]) << 8 | UInt64(bytes[k + 2])
         }
+
+        /// The first three bytes of each of `buildingWords`, in their order.
+        static let buildingWordHeadList: [UInt64] = Self.buildingWords.map { word in word.withUnsafeBufferPointer { Self.head($0, 0) } }
 
         static let buildingWordHeads: KeySet = {
             precondition(Self.buildingWords.allSatisfy { $0.count >= 3 && $0[0] >= 0xE0 && $0[0] < 0xF0 },

@@ -31,13 +31,18 @@ public struct BirthDateDetector: Detector {
     static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, hint: PIIKind?,
                     into detections: inout [Detection]) -> Int {
         let labelled = hint == .birthDate
-        guard end - start == 4 || end - start == 8, !Bytes.isGluedBefore(text, start),
-            let valueEnd = Self.date(text, start: start, runEnd: end)
-        else { return end }
+        guard end - start == 4 || end - start == 8, !Bytes.isGluedBefore(text, start) else { return end }
+        // Every date here starts with a year of 1900–2099 (`date`); then the context words: most dates have none, and
+        // then the rest of the date need not be read. Going on from `end` rather than from the date's end skips
+        // nothing this detector would take: the rest of a date is its month and day, runs of one or two digits, and
+        // it only looks at runs of four or eight.
+        let year = Bytes.number(text, start, start + 4)
+        guard year >= 1900 && year <= 2099 else { return end }
         if !labelled {
             let from = Bytes.windowStart(in: text, before: start, characters: Self.window)
-            guard Self.contextWords.occur(in: text, from: from, to: start) else { return valueEnd }
+            guard Self.contextWords.occur(in: text, from: from, to: start) else { return end }
         }
+        guard let valueEnd = Self.date(text, start: start, runEnd: end) else { return end }
         detections.append(Detection(start: start, end: valueEnd, kind: .birthDate, detector: "birth_date"))
         return valueEnd
     }

@@ -83,10 +83,24 @@ enum Bytes {
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// End of the run of ASCII digits starting at `start`.
+    /// End of the run of ASCII digits starting at `start`. Eight bytes at a time: order numbers, card and account
+    /// numbers are long runs, and every number detector reads them.
     @inline(__always) static func digitRunEnd(in text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var index = start
-        while index < text.count && isDigit(text[index]) { index += 1 }
+        let count = text.count
+        if index >= 0, let base = text.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            while index &+ 8 <= count {
+                // Per byte t = byte ^ 0x30 (a digit is 0...9): the high bit of ((t & 0x7F) + 0x76) | t is set exactly
+                // where t > 9, with no carry between bytes.
+                let t = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) ^ (ones &* 0x30)
+                let other = (((t & (ones &* 0x7F)) &+ ones &* 0x76) | t) & (ones &* 0x80)
+                if other != 0 { return index &+ other.trailingZeroBitCount >> 3 }
+                index &+= 8
+            }
+        }
+        while index < count && isDigit(text[index]) { index += 1 }
         return index
     }
 
@@ -187,6 +201,7 @@ struct DigitGroups {
 
     /// Reads groups from `start` (a digit): a digit run, then while there is room, one byte of `separators` (bit `b`
     /// set for byte `b` < 64) followed by a digit starts the next group.
+    @inline(__always)
     init(_ text: UnsafeBufferPointer<UInt8>, from start: Int, separators allowed: UInt64, limit: Int = capacity) {
         var position = start
         let limit = min(limit, Self.capacity)
@@ -249,6 +264,8 @@ struct DigitGroups {
 /// words' first three bytes before comparing whole words. ASCII letters compare case-insensitively.
 struct Keywords: Sendable {
     private let words: [[UInt8]]
+    /// The length of the shortest word: a window shorter than that holds none.
+    private let shortest: Int
     private let keys: [UInt32]
     /// One bit per key hash: most characters in a window are rejected by one test.
     private let filter: UInt64
@@ -256,6 +273,7 @@ struct Keywords: Sendable {
     init(_ words: [String]) {
         self.words = words.map { Array($0.utf8).map(Bytes.lowercased) }
         precondition(self.words.allSatisfy { $0.count >= 3 }, "context words are at least three bytes")
+        self.shortest = self.words.map(\.count).min() ?? 0
         self.keys = self.words.map { UInt32($0[0]) | UInt32($0[1]) << 8 | UInt32($0[2]) << 16 }
         self.filter = self.keys.reduce(0) { $0 | Self.bit($1) }
     }
@@ -280,6 +298,7 @@ struct Keywords: Sendable {
 
     /// Whether one of the words ends exactly at `end` (and starts at or after `start`).
     func end(in text: UnsafeBufferPointer<UInt8>, at end: Int, notBefore start: Int) -> Bool {
+        guard end - self.shortest >= start else { return false }
         for word in self.words where end - word.count >= start {
             var matched = true
             for (offset, byte) in word.enumerated() where Bytes.lowercased(text[end - word.count + offset]) != byte {

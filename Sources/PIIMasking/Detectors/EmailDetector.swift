@@ -16,6 +16,18 @@ public struct EmailDetector: Detector {
     static let fileExtensions: Set<[UInt8]> = Set(
         ["png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "css", "js", "mjs", "map", "json", "html",
          "htm", "xml", "pdf", "txt", "woff", "woff2", "ttf"].map { Array($0.utf8) })
+    /// `fileExtensions` packed as `packedExtension` packs a TLD: asked for every address found, without allocating.
+    static let packedExtensions = KeySet(Self.fileExtensions.map { bytes in
+        bytes.withUnsafeBufferPointer { Self.packedExtension($0) ?? 0 }
+    })
+
+    /// A name of up to seven bytes, lowercased, with its length, in one word (nil when longer).
+    static func packedExtension(_ name: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard name.count <= 7 else { return nil }
+        var packed = UInt64(name.count) << 56
+        for (index, byte) in name.enumerated() { packed |= UInt64(Bytes.lowercased(byte)) << UInt64(index * 8) }
+        return packed
+    }
 
     /// An address has its `@`.
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.atSign) }
@@ -77,7 +89,7 @@ public struct EmailDetector: Detector {
         let punycode = tld.count > 4 && tld[0] | 0x20 == 0x78 && tld[1] | 0x20 == 0x6E && tld[2] == Bytes.hyphen
             && tld[3] == Bytes.hyphen
         guard punycode || (tld.count >= 2 && tld.allSatisfy(Bytes.isLetter)) else { return nil }
-        guard !self.fileExtensions.contains(tld.map(Bytes.lowercased)) else { return nil }
+        if let packed = Self.packedExtension(tld), self.packedExtensions.contains(packed) { return nil }
         // `_` glued to the end: an identifier, not an address.
         guard Bytes.at(text, position) != 0x5F else { return nil }
         return position

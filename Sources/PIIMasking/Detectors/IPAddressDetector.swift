@@ -42,6 +42,7 @@ public struct IPAddressDetector: Detector {
     }
 
     func detectIPv6(_ text: UnsafeBufferPointer<UInt8>, into detections: inout [Detection]) {
+        guard Self.mayHoldIPv6(text) else { return }
         var from = 0
         while true {
             let colon = Bytes.first(Bytes.colon, in: text, from: from)
@@ -59,6 +60,21 @@ public struct IPAddressDetector: Detector {
             var next = colon + 1
             while next < text.count && (Bytes.isHexDigit(text[next]) || text[next] == Bytes.colon) { next += 1 }
             from = next
+        }
+    }
+
+    /// Whether `text` has a `::` or at least seven colons: an IPv6 address (`ipv6`) has one or the other, and the units
+    /// with colons are mostly times (`15:01:57`), which have neither — they skip the search.
+    static func mayHoldIPv6(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var colons = 0
+        var from = 0
+        while true {
+            let colon = Bytes.first(Bytes.colon, in: text, from: from)
+            guard colon < text.count else { return false }
+            if Bytes.at(text, colon + 1) == Bytes.colon { return true }
+            colons += 1
+            if colons >= 7 { return true }
+            from = colon + 1
         }
     }
 

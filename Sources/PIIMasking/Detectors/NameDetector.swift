@@ -305,14 +305,21 @@ struct NameScan {
         while lineStart < n {
             var k = lineStart
             while k < n, text[k] == 0x20 || text[k] == 0x09 || text[k] == 0x0D { k += 1 }
-            let runEnd = Text.runEnd(text, from: k, limit: 9)
-            let count = (runEnd - k) / 3
-            if count >= 3 {
-                for length in NameLengths.introduction where length < count {
-                    let restStart = k + length * 3
-                    if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
-                        self.emit(k, restStart, "name.intro")
-                        break
+            // The copula starts after the name's two, three or four syllables: where none of those three places holds
+            // a copula's first syllable (most lines), the line has no introduction and its run is not read.
+            let starts = Lexicon.formalCopulaStarts
+            if starts.contains(Text.syllable(text, k + 6)) || starts.contains(Text.syllable(text, k + 9))
+                || starts.contains(Text.syllable(text, k + 12))
+            {
+                let runEnd = Text.runEnd(text, from: k, limit: 9)
+                let count = (runEnd - k) / 3
+                if count >= 3 {
+                    for length in NameLengths.introduction where length < count {
+                        let restStart = k + length * 3
+                        if self.startsWithFormalCopula(restStart, count - length), self.plausible(k, length) {
+                            self.emit(k, restStart, "name.intro")
+                            break
+                        }
                     }
                 }
             }
@@ -344,7 +351,11 @@ struct NameScan {
     }
 
     /// 입니다, 이에요, 예요, 이라고: the copulas a self-introduction uses (not 야, 인데, 이고, which follow nouns too).
+    ///
+    /// Most runs asked about start with no copula's first syllable: that one test answers them (the word lists are
+    /// only asked where it passes).
     func startsWithFormalCopula(_ start: Int, _ count: Int) -> Bool {
+        guard count >= 2, Lexicon.formalCopulaStarts.contains(Text.syllable(self.text, start)) else { return false }
         for length in 2...3 where length <= count {
             if Lexicon.formalCopulas.contains(Text.key(self.text, start: start, count: length)) { return true }
         }
@@ -352,6 +363,7 @@ struct NameScan {
     }
 
     func startsWithCopula(_ start: Int, _ count: Int) -> Bool {
+        guard count >= 1, Lexicon.copulaStarts.contains(Text.syllable(self.text, start)) else { return false }
         for length in 1...3 where length <= count {
             if Lexicon.copulas.contains(Text.key(self.text, start: start, count: length)) { return true }
         }
@@ -359,8 +371,34 @@ struct NameScan {
     }
 
     /// Is `text[start..]` (`count` syllables) a name: surname, length, no grammar syllables, no common word?
+    ///
+    /// The candidate's syllables are decoded once (`CandidateSyllables`) and every word-list key is built from them:
+    /// asking the surname, grammar, stop-word, stop-prefix and verb-ending lists decoded the same syllables a dozen
+    /// times per candidate, and name fields ask for every value.
     func plausible(_ start: Int, _ count: Int, beforeTitle: Bool = false) -> Bool {
         guard count >= 2, count <= 5 else { return false }
+        guard let syllables = CandidateSyllables(self.text, start: start, count: count) else {
+            return self.plausibleDecoding(start, count, beforeTitle: beforeTitle)
+        }
+        let first = syllables[0]
+        var reading = false
+        if count <= 4, Surnames.isSingle(first), syllables.givenNameOK(from: 1) { reading = true }
+        if !reading, count >= 3, Surnames.isDouble(first, syllables[1]), syllables.givenNameOK(from: 2) { reading = true }
+        guard reading else { return false }
+        if count <= 4, Lexicon.stopWords.contains(syllables.key(count)) { return false }
+        // Before a title, four syllables are more often two words run together (도서산간 고객님, 정기구독 회원) than a
+        // one-syllable surname with a three-syllable given name: the first two must not be a word.
+        if beforeTitle, count >= 4, Lexicon.stopWords.contains(syllables.key(2)) { return false }
+        for length in 2...min(count, 4) where Lexicon.stopPrefixes.contains(syllables.key(length)) {
+            return false
+        }
+        if count >= 3, Lexicon.verbEndings.contains(syllables.lastTwoKey) { return false }
+        return true
+    }
+
+    /// `plausible` decoding as it goes: for a candidate with a position that is not a syllable (callers pass runs of
+    /// syllables, so in practice never), where the answer must be the same as before.
+    func plausibleDecoding(_ start: Int, _ count: Int, beforeTitle: Bool) -> Bool {
         let text = self.text
         let first = Text.syllable(text, start)
         let second = Text.syllable(text, start + 3)
@@ -369,8 +407,6 @@ struct NameScan {
         if !reading, count >= 3, Surnames.isDouble(first, second), self.givenNameOK(start, from: 2, count) { reading = true }
         guard reading else { return false }
         if count <= 4, Lexicon.stopWords.contains(Text.key(text, start: start, count: count)) { return false }
-        // Before a title, four syllables are more often two words run together (도서산간 고객님, 정기구독 회원) than a
-        // one-syllable surname with a three-syllable given name: the first two must not be a word.
         if beforeTitle, count >= 4, Lexicon.stopWords.contains(Text.key(text, start: start, count: 2)) { return false }
         for length in 2...min(count, 4) where Lexicon.stopPrefixes.contains(Text.key(text, start: start, count: length)) {
             return false
@@ -590,12 +626,17 @@ enum NameLexicon {
     static let wordTails = KeySet(Self.nameTailKeys.subtracting([Text.key("은"), Text.key("이")]))
 
     /// Copulas and quotatives after a name in a self-introduction (이하은입니다, 김지우예요, 홍길동이라고).
-    static let formalCopulas = KeySet(["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
-        .map { Text.key(Text.syllables($0).prefix(4)) })
-    static let copulas = KeySet([
+    static let formalCopulas = KeySet(Self.formalCopulaWords.map { Text.key(Text.syllables($0).prefix(4)) })
+    static let copulas = KeySet(Self.copulaWords.map { Text.key(Text.syllables($0).prefix(4)) })
+    static let formalCopulaWords = ["입니다", "입니당", "이에요", "이예요", "예요", "이라고", "라고"]
+    static let copulaWords = [
         "입니다", "입니당", "임다", "이에요", "이예요", "예요", "에요", "이고요", "이구요", "이고", "이라고", "라고", "이라구", "라구",
         "인데요", "인데", "이요", "이야", "야", "이랍니다", "랍니다", "입니다만", "이에여", "예여",
-    ].map { Text.key(Text.syllables($0).prefix(4)) })
+    ]
+    /// The first syllables of `formalCopulas` and `copulas`: a run starting with none of them starts with no copula.
+    static let formalCopulaStarts = SyllableSet(syllables: Self.formalCopulaWords.map { Text.syllables($0)[0] })
+    static let copulaStarts = SyllableSet(syllables: Self.copulaWords.map { Text.syllables($0)[0] })
+
 
     /// Syllables that grammar and loanwords use and given names do not.
     static let grammarSyllables = SyllableSet(
@@ -766,5 +807,58 @@ enum NameLexicon {
     static func isTrimmable(_ text: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
         let byte = text[i]
         return byte == 0x20 || byte == 0x09 || byte == 0x0D || (byte == 0xC2 && i + 1 < text.count && text[i + 1] == 0xA0)
+    }
+}
+
+/// The two to five syllables of a name candidate, decoded once, with the word-list keys of its prefixes and its last
+/// two syllables built from them (the same keys `NameAddressText.key` builds from the bytes).
+struct CandidateSyllables {
+    private let s0: Int, s1: Int, s2: Int, s3: Int, s4: Int
+    let count: Int
+    /// The first four syllables packed as `NameAddressText.key` packs them (zeros past `count`), without the count.
+    private let packed: UInt64
+
+    /// Nil when a position of the candidate holds no syllable.
+    @inline(__always)
+    init?(_ text: UnsafeBufferPointer<UInt8>, start: Int, count: Int) {
+        let s0 = NameAddressText.syllable(text, start)
+        let s1 = NameAddressText.syllable(text, start + 3)
+        let s2 = count > 2 ? NameAddressText.syllable(text, start + 6) : 0
+        let s3 = count > 3 ? NameAddressText.syllable(text, start + 9) : 0
+        let s4 = count > 4 ? NameAddressText.syllable(text, start + 12) : 0
+        guard s0 >= 0, s1 >= 0, s2 >= 0, s3 >= 0, s4 >= 0 else { return nil }
+        (self.s0, self.s1, self.s2, self.s3, self.s4) = (s0, s1, s2, s3, s4)
+        self.count = count
+        self.packed = UInt64(s0) << 42 | UInt64(s1) << 28 | UInt64(s2) << 14 | UInt64(s3)
+    }
+
+    @inline(__always)
+    subscript(_ index: Int) -> Int {
+        switch index {
+        case 0: self.s0
+        case 1: self.s1
+        case 2: self.s2
+        case 3: self.s3
+        default: self.s4
+        }
+    }
+
+    /// The key of the first `length` (1...4) syllables.
+    @inline(__always)
+    func key(_ length: Int) -> UInt64 {
+        let kept: UInt64 = ((1 << 56) - 1) & ~((1 << UInt64(56 - 14 * length)) - 1)
+        return UInt64(length) << 56 | self.packed & kept
+    }
+
+    /// The key of the last two syllables.
+    var lastTwoKey: UInt64 {
+        UInt64(2) << 56 | UInt64(self[self.count - 2]) << 42 | UInt64(self[self.count - 1]) << 28
+    }
+
+    /// No grammar syllable from `index` on, and a last syllable that can end a given name.
+    @inline(__always)
+    func givenNameOK(from index: Int) -> Bool {
+        for k in index..<self.count where NameLexicon.grammarSyllables.contains(self[k]) { return false }
+        return !NameLexicon.grammarFinals.contains(self[self.count - 1])
     }
 }
