@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Masks a JSON response body (RFC 8259, also a whitespace-separated sequence of JSON values: JSON Lines / NDJSON)
 /// as it streams.
 ///
@@ -53,9 +59,9 @@ public final class JSONBodyMasker: BodyMasker {
 struct JSONCore {
     private struct Frame {
         var isArray: Bool
-        /// Objects: the current key's effective label. Arrays: the label their elements get (that of the key the
-        /// array is the value of).
-        var label: String?
+        /// Objects: the kind the current key names (nil: none). Arrays: the kind their elements get (that of the key
+        /// the array is the value of).
+        var hint: PIIKind?
     }
 
     private enum NumberState { case minus, zero, integer, dot, fraction, exponentMark, exponentSign, exponent }
@@ -143,9 +149,7 @@ struct JSONCore {
                     && stop - index < maxUnitBytes
                 {
                     // The whole string in this chunk, without escapes: straight from the input.
-                    renderVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]), masker: self.masker,
-                                   label: self.currentLabel, escaping: .json(inScript: self.inScript), tally: &tally,
-                                   into: &output)
+                    self.renderValue(UnsafeBufferPointer(rebasing: bytes[index..<stop]), tally: &tally, into: &output)
                     output.append(UInt8(ascii: "\""))
                     self.valueCompleted()
                     index = stop + 1
@@ -158,7 +162,8 @@ struct JSONCore {
                     if !self.frames.isEmpty {
                         var end = min(stop, index + maxLabelBytes)
                         if end < stop { while end > index && bytes[end] & 0xC0 == 0x80 { end -= 1 } }
-                        self.frames[self.frames.count - 1].label = self.masker.label(forKey: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                        self.frames[self.frames.count - 1].hint = self.masker.hint(
+                            forKey: UnsafeBufferPointer(rebasing: bytes[index..<end]), readable: count - index)
                     }
                     self.state = .colon
                     index = stop + 1
@@ -179,7 +184,11 @@ struct JSONCore {
                 if byte == UInt8(ascii: "\"") {
                     if isKey {
                         output.append(byte)
-                        if !self.frames.isEmpty { self.frames[self.frames.count - 1].label = self.masker.label(forKey: self.key) }
+                        if !self.frames.isEmpty {
+                            self.frames[self.frames.count - 1].hint = self.key.withUnsafeBufferPointer {
+                                self.masker.hint(forKey: $0, readable: $0.count)
+                            }
+                        }
                         self.state = .colon
                     } else {
                         self.flushUnit(into: &output, tally: &tally)
@@ -360,6 +369,11 @@ struct JSONCore {
                 self.state = matched == 1 ? .byteOrderMark(2) : .top
 
             case .top, .value, .valueOrClose, .keyOrClose, .key, .colon, .afterValue:
+                let next = self.runStructure(bytes, from: index, tally: &tally, into: &output)
+                if next > index {
+                    index = next
+                    continue
+                }
                 if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
                     var end = index + 1
                     while end < count, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end += 1 }
@@ -382,6 +396,154 @@ struct JSONCore {
             }
         }
         return nil
+    }
+
+    /// The common run of a document in one loop: whitespace, structure, keys and string values whole in the chunk
+    /// without escapes, integers and literals, from `start` in one of the structural states. Returns where it
+    /// stopped (the state there set): at the end of the chunk, or at a byte it leaves to the byte-by-byte machine
+    /// above (a string or number not whole in the chunk, an escape, anything malformed), which takes it in the same
+    /// state as if this loop had never run.
+    ///
+    /// Why: a dense body is short keys and values; taking each structural byte, key and value through the state
+    /// machine and appending each piece to the output cost more than detecting the values. Here everything released
+    /// as it came (structure, keys, numbers, values with nothing to mask) is appended as one run, when something
+    /// else must be written or the loop stops.
+    private mutating func runStructure(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, tally: inout MaskTally,
+                                       into output: inout ByteOutput) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let count = bytes.count
+        var index = start
+        /// Input before it has been released (or replaced by what was released for it).
+        var released = start
+        var state = self.state
+        scan: while index < count {
+            let byte = base[index]
+            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                index += 1
+                continue
+            }
+            switch state {
+            case .key, .keyOrClose:
+                if byte == UInt8(ascii: "\"") {
+                    let keyStart = index + 1
+                    let stop = Self.stringStop(base, from: keyStart, end: count)
+                    guard stop < count, base[stop] == UInt8(ascii: "\"") else { break scan }
+                    if !self.frames.isEmpty {
+                        // The label is cut as `appendLabel` cuts it.
+                        var end = min(stop, keyStart + maxLabelBytes)
+                        if end < stop { while end > keyStart && base[end] & 0xC0 == 0x80 { end -= 1 } }
+                        self.frames[self.frames.count - 1].hint = self.masker.hint(
+                            forKey: UnsafeBufferPointer(start: base + keyStart, count: end - keyStart),
+                            readable: count - keyStart)
+                    }
+                    state = .colon
+                    index = stop + 1
+                } else if byte == UInt8(ascii: "}"), case .keyOrClose = state {
+                    self.frames.removeLast()
+                    state = self.frames.isEmpty ? .top : .afterValue
+                    index += 1
+                } else {
+                    break scan
+                }
+            case .colon:
+                guard byte == UInt8(ascii: ":") else { break scan }
+                state = .value
+                index += 1
+            case .afterValue:
+                let isArray = self.frames[self.frames.count - 1].isArray
+                if byte == UInt8(ascii: ",") {
+                    state = isArray ? .value : .key
+                } else if byte == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) {
+                    self.frames.removeLast()
+                    state = self.frames.isEmpty ? .top : .afterValue
+                } else {
+                    break scan
+                }
+                index += 1
+            case .value, .valueOrClose, .top:
+                switch byte {
+                case UInt8(ascii: "\""):
+                    let valueStart = index + 1
+                    let stop = Self.stringStop(base, from: valueStart, end: count)
+                    guard stop < count, base[stop] == UInt8(ascii: "\""), stop - valueStart < maxUnitBytes else { break scan }
+                    let text = UnsafeBufferPointer(start: base + valueStart, count: stop - valueStart)
+                    if TextUnit.mayHoldValue(text) {
+                        let detections = self.masker.detections(in: text, hint: self.currentHint)
+                        if !detections.isEmpty {
+                            output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+                            renderVerbatim(text, detections: detections, masker: self.masker,
+                                           escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+                            released = stop
+                        }
+                    }
+                    index = stop + 1
+                case 0x2D, 0x30...0x39:
+                    // A number whose end is in the chunk, with no fraction or exponent.
+                    var end = byte == 0x2D ? index + 1 : index
+                    guard end < count else { break scan }
+                    if base[end] == 0x30 {
+                        end += 1
+                    } else if base[end] &- 0x31 < 9 {
+                        end += 1
+                        while end < count && base[end] &- 0x30 < 10 { end += 1 }
+                    } else {
+                        break scan
+                    }
+                    guard end < count else { break scan }
+                    let after = base[end]
+                    guard after &- 0x30 >= 10, after != UInt8(ascii: "."), after | 0x20 != UInt8(ascii: "e") else { break scan }
+                    index = end
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    guard self.frames.count < Self.maxDepth else { break scan }
+                    let isArray = byte == UInt8(ascii: "[")
+                    self.frames.append(Frame(isArray: isArray, hint: isArray ? self.currentHint : nil))
+                    index += 1
+                    state = isArray ? .valueOrClose : .keyOrClose
+                    continue scan
+                case UInt8(ascii: "]"):
+                    guard case .valueOrClose = state else { break scan }
+                    self.frames.removeLast()
+                    index += 1
+                case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                    let literal: StaticString = byte == UInt8(ascii: "t") ? "true" : byte == UInt8(ascii: "f") ? "false" : "null"
+                    let length = literal.utf8CodeUnitCount
+                    guard index + length <= count, memcmp(base + index, literal.utf8Start, length) == 0 else { break scan }
+                    index += length
+                default:
+                    break scan
+                }
+                state = self.frames.isEmpty ? .top : .afterValue
+            default:
+                break scan
+            }
+        }
+        output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: index - released))
+        self.state = state
+        return index
+    }
+
+    /// The first `"`, `\\` or control character in `from..<end`, or `end`: eight bytes at a time (`StopSet` went
+    /// byte by byte through a table).
+    @inline(__always)
+    static func stringStop(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var index = from
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // Zero bytes of `quote`/`backslash` and bytes below 0x20 of `word`: the lowest flagged byte is exact.
+            let found = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & high
+            if found != 0 { return index + found.trailingZeroBitCount / 8 }
+            index += 8
+        }
+        while index < end {
+            let byte = base[index]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 { return index }
+            index += 1
+        }
+        return end
     }
 
     /// One structural byte outside strings and numbers. Returns a lenient failure index.
@@ -421,7 +583,7 @@ struct JSONCore {
                     return self.fail(at: index)
                 }
                 let isArray = byte == UInt8(ascii: "[")
-                self.frames.append(Frame(isArray: isArray, label: isArray ? self.currentLabel : nil))
+                self.frames.append(Frame(isArray: isArray, hint: isArray ? self.currentHint : nil))
                 self.state = isArray ? .valueOrClose : .keyOrClose
             case UInt8(ascii: "\""):
                 self.state = .string(isKey: false)
@@ -480,7 +642,7 @@ struct JSONCore {
         self.state = self.frames.isEmpty ? .top : .afterValue
     }
 
-    private var currentLabel: String? { self.frames.last?.label ?? nil }
+    private var currentHint: PIIKind? { self.frames.last?.hint ?? nil }
 
     private mutating func fail(at index: Int) -> Int {
         self.state = .top
@@ -548,17 +710,39 @@ struct JSONCore {
     private mutating func cutIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
-            let label = self.currentLabel
-            head.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+            self.render(head, tally: &tally, into: &output)
         }
     }
 
     private mutating func flushUnit(into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(into: &output, tally: &tally)
-        let label = self.currentLabel
-        self.unit.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+        self.render(self.unit, tally: &tally, into: &output)
         self.unit.removeAll()
+    }
+
+    /// A collected string value (or a cut piece of one), labelled by the current key's kind.
+    private func render(_ unit: TextUnit, tally: inout MaskTally, into output: inout ByteOutput) {
+        let hint = self.currentHint
+        let detections = unit.withText { text in
+            TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: hint) : []
+        }
+        unit.render(masker: self.masker, label: nil, escaping: .json(inScript: self.inScript), tally: &tally,
+                    into: &output, detections: detections)
+    }
+
+    /// A whole string value without escapes, straight from the input (the bytes between its quotes).
+    @inline(__always)
+    private func renderValue(_ text: UnsafeBufferPointer<UInt8>, tally: inout MaskTally, into output: inout ByteOutput) {
+        if TextUnit.mayHoldValue(text) {
+            let detections = self.masker.detections(in: text, hint: self.currentHint)
+            if !detections.isEmpty {
+                renderVerbatim(text, detections: detections, masker: self.masker,
+                               escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+                return
+            }
+        }
+        output.append(contentsOf: text)
     }
 
     /// The end of the input. Strict: anything left open is malformed. Lenient: what is held is released.

@@ -70,6 +70,19 @@ final class ScanContext {
         return label
     }
 
+    /// Keys seen lately and the kind each names, by their bytes (see `KeyHints`).
+    private let keyHints = KeyHints()
+
+    /// The kind a key names (a JSON key as written, already cut to `maxLabelBytes`): what `label(forKey:)` followed
+    /// by the label's kind gives, remembered per key without making a `String` or an array for it.
+    @inline(__always)
+    func hint(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
+        if let known = self.keyHints.lookup(bytes, readable: readable) { return known }
+        let hint = self.textMasker.kind(forLabel: labelString(Array(bytes)))
+        self.keyHints.store(bytes, readable: readable, hint)
+        return hint
+    }
+
     /// Labels resolved lately, by identity: units come column by column and key by key, and the scanners hand over
     /// the very `String` they resolved for the column or key, so most units find their label here without hashing
     /// its bytes.
@@ -92,11 +105,6 @@ final class ScanContext {
 
     /// Detections in a unit; `label` is an effective label (see `effective`). Also collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
-        if !self.textMasker.subjectRules.isEmpty {
-            for rule in self.textMasker.subjectRules {
-                for key in rule.keys(in: text) { self.subjects.add(key) }
-            }
-        }
         var hint: PIIKind? = nil
         if let label {
             if let known = self.labelsByIdentity.hint(label) {
@@ -106,11 +114,24 @@ final class ScanContext {
                 self.labelsByIdentity.store(label, hint)
             }
         }
+        return self.detections(in: text, hint: hint)
+    }
+
+    /// Detections in a unit whose label was resolved to the kind it names (`hint(forKey:)`; nil: none). Also
+    /// collects the unit's subject keys.
+    func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
+        if !self.textMasker.subjectRules.isEmpty {
+            for rule in self.textMasker.subjectRules {
+                for key in rule.keys(in: text) { self.subjects.add(key) }
+            }
+        }
         // The same array unit after unit: callers are done with the previous answer when they ask again, so its
-        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either.
+        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either; the
+        // others had one or two, removed one by one (`removeAll(keepingCapacity:)` goes through the general
+        // `replaceSubrange`, several times the cost).
         var found = self.found
         self.found = []
-        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
+        while !found.isEmpty { found.removeLast() }
         self.textMasker.detections(in: text, hint: hint, into: &found)
         self.found = found
         return found
@@ -178,6 +199,76 @@ final class LabelIdentityCache {
         self.labels[slot] = label
         self.words[slot] = words
         self.hints[slot] = hint
+    }
+}
+
+/// Keys of up to 24 bytes and the kind each names, direct-mapped by a hash of their bytes held in three words.
+///
+/// Why: a JSON body repeats the same few keys row after row, and resolving a key through `label(forKey:)` cost a
+/// byte-by-byte hash, an array compare and a `String` per look-up. Here a key is three word loads (or, near the end of
+/// a buffer, a byte loop), a multiply and a compare of four words. Longer keys are not stored (they resolve each
+/// time). Owned by one `ScanContext`, used by it alone.
+final class KeyHints {
+    struct Entry {
+        var words: (UInt64, UInt64, UInt64)
+        /// -1: empty slot.
+        var length: Int
+        var hint: PIIKind?
+    }
+
+    static let count = 1024
+    static let maxKeyBytes = 24
+    private let entries: UnsafeMutablePointer<Entry>
+
+    init() {
+        self.entries = .allocate(capacity: Self.count)
+        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
+    }
+
+    deinit { self.entries.deallocate() }
+
+    /// The key's bytes as three little-endian words, zero past its end. `readable`: how many bytes from the key's
+    /// start may be read (at least its length); with 24 or more, three loads.
+    @inline(__always)
+    static func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
+        let length = bytes.count
+        guard let base = bytes.baseAddress, length > 0 else { return (0, 0, 0) }
+        if readable >= 24 {
+            let raw = UnsafeRawPointer(base)
+            @inline(__always) func mask(_ valid: Int) -> UInt64 {
+                valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
+            }
+            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & mask(length),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask(length - 8),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & mask(length - 16))
+        }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { words in
+            for index in 0..<length { words[index] = base[index] }
+        }
+        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2))
+    }
+
+    @inline(__always)
+    private static func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
+        let mixed = ((words.0 &* 0x9E37_79B9_7F4A_7C15) ^ words.1 ^ (words.2 &* 31) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 54)  // 1024 slots
+    }
+
+    /// The stored answer (`.some(nil)`: the key names no kind), or nil when not stored.
+    @inline(__always)
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
+        guard bytes.count <= Self.maxKeyBytes else { return nil }
+        let words = Self.words(bytes, readable: readable)
+        let entry = self.entries[Self.slot(words, bytes.count)]
+        guard entry.length == bytes.count, entry.words == words else { return nil }
+        return .some(entry.hint)
+    }
+
+    func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
+        guard bytes.count <= Self.maxKeyBytes else { return }
+        let words = Self.words(bytes, readable: readable)
+        self.entries[Self.slot(words, bytes.count)] = Entry(words: words, length: bytes.count, hint: hint)
     }
 }
 
