@@ -12,8 +12,16 @@ extension MaskStyle {
     /// mask character is outside the fast path.
     func appendMasked(_ value: UnsafeBufferPointer<UInt8>, as kind: PIIKind, into output: inout ByteOutput) -> Bool {
         guard let mask = self.maskByte else { return false }
-        if let done = ASCIIMask.appendMasked(value, as: kind, mask: mask, into: &output) { return done }
-        if kind == .name && HangulNameMask.appendMasked(value, mask: mask, into: &output) { return true }
+        switch kind {
+        case .name:
+            if HangulNameMask.appendMasked(value, mask: mask, into: &output) { return true }
+        case .address:
+            if HangulAddressMask.appendMasked(value, mask: mask, into: &output) { return true }
+        case .ipAddress:
+            break
+        default:
+            if let done = ASCIIMask.appendMasked(value, as: kind, mask: mask, into: &output) { return done }
+        }
         return ScalarText.with(value) { text -> Bool in
             guard let text else { return false }
             switch kind {
@@ -157,72 +165,87 @@ struct ScalarText {
         return Self.maskPhone(ascii: self.bytes, mask: mask, into: &output)
     }
 
-    /// `maskPhone` for an ASCII value (scalar i is byte i).
+    /// `maskPhone` for an ASCII value (scalar i is byte i), in two passes over the bytes: the digit groups and the
+    /// first four digits (all the rules look at), then, only for a number written without three groups, where its
+    /// hidden digits start and end. No scratch memory.
     static func maskPhone(ascii bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
-        // Digit positions in scratch memory, the last two digit groups as they go by.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: bytes.count + 1) { positions in
-            var digitCount = 0
-            var groupCount = 0
-            var groupStart = 0
-            var lastGroup = 0..<0
-            var groupBefore = 0..<0
-            var inGroup = false
-            for index in 0..<bytes.count {
-                let isDigit = bytes[index] &- 0x30 < 10
-                if isDigit {
-                    positions[digitCount] = index
-                    digitCount += 1
-                    if !inGroup { groupStart = index }
-                } else if inGroup {
-                    groupBefore = lastGroup
-                    lastGroup = groupStart..<index
-                    groupCount += 1
-                }
-                inGroup = isDigit
+        var digitCount = 0
+        var leading: UInt32 = 0  // the first four digits, one per byte, the first lowest
+        var groupCount = 0
+        // The last digit group and the one before it, as start and end offsets.
+        var lastStart = 0
+        var lastEnd = 0
+        var beforeStart = 0
+        var beforeEnd = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            guard bytes[index] &- 0x30 < 10 else {
+                index += 1
+                continue
             }
-            if inGroup {
-                groupBefore = lastGroup
-                lastGroup = groupStart..<bytes.count
-                groupCount += 1
+            let groupStart = index
+            repeat {
+                if digitCount < 4 { leading |= UInt32(bytes[index]) << UInt32(digitCount &* 8) }
+                digitCount += 1
+                index += 1
+            } while index < count && bytes[index] &- 0x30 < 10
+            beforeStart = lastStart
+            beforeEnd = lastEnd
+            lastStart = groupStart
+            lastEnd = index
+            groupCount += 1
+        }
+        /// Digit `n` (0…3) of the number.
+        @inline(__always) func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: leading >> UInt32(n * 8)) }
+        // Business numbers 15xx/16xx/18xx (eight digits) and 080 are not personal.
+        if (digitCount >= 3 && digit(0) == 0x30 && digit(1) == 0x38 && digit(2) == 0x30)
+            || (digitCount == 8 && digit(0) == 0x31 && (digit(1) == 0x35 || digit(1) == 0x36 || digit(1) == 0x38))
+        {
+            output.append(contentsOf: bytes)
+            return true
+        }
+        let hide: Range<Int>
+        if groupCount >= 3 {
+            hide = beforeStart..<beforeEnd
+        } else {
+            var first = 0
+            while first < bytes.count && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
+            let international = (bytes.count - first >= 3 && bytes[first] == 0x2B && bytes[first + 1] == 0x38
+                && bytes[first + 2] == 0x32) || (digitCount >= 11 && digit(0) == 0x38 && digit(1) == 0x32)
+            // The national number: "0" then the digits after "82" when international, else the digits.
+            @inline(__always) func national(_ n: Int) -> UInt8? {
+                if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
+                return n < digitCount ? digit(n) : nil
             }
-            @inline(__always) func digit(_ n: Int) -> UInt8 { bytes[positions[n]] }
-            // Business numbers 15xx/16xx/18xx (eight digits) and 080 are not personal.
-            if (digitCount >= 3 && digit(0) == 0x30 && digit(1) == 0x38 && digit(2) == 0x30)
-                || (digitCount == 8 && digit(0) == 0x31 && (digit(1) == 0x35 || digit(1) == 0x36 || digit(1) == 0x38))
-            {
+            let prefixLength: Int
+            if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
+            else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
+            else { prefixLength = 3 }
+            let firstHidden = prefixLength + (international ? 1 : 0)
+            let lastHidden = digitCount - 4
+            guard firstHidden < lastHidden else {
                 output.append(contentsOf: bytes)
                 return true
             }
-            let hide: Range<Int>
-            if groupCount >= 3 {
-                hide = groupBefore
-            } else {
-                var first = 0
-                while first < bytes.count && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-                let international = (bytes.count - first >= 3 && bytes[first] == 0x2B && bytes[first + 1] == 0x38
-                    && bytes[first + 2] == 0x32) || (digitCount >= 11 && digit(0) == 0x38 && digit(1) == 0x32)
-                // The national number: "0" then the digits after "82" when international, else the digits.
-                @inline(__always) func national(_ n: Int) -> UInt8? {
-                    if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
-                    return n < digitCount ? digit(n) : nil
+            // Byte positions of digit `firstHidden` and digit `lastHidden - 1`.
+            var lower = 0
+            var upper = 0
+            var seen = 0
+            for index in 0..<bytes.count where bytes[index] &- 0x30 < 10 {
+                if seen == firstHidden { lower = index }
+                if seen == lastHidden - 1 {
+                    upper = index + 1
+                    break
                 }
-                let prefixLength: Int
-                if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
-                else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
-                else { prefixLength = 3 }
-                let firstHidden = prefixLength + (international ? 1 : 0)
-                let lastHidden = digitCount - 4
-                guard firstHidden < lastHidden else {
-                    output.append(contentsOf: bytes)
-                    return true
-                }
-                hide = positions[firstHidden]..<(positions[lastHidden - 1] + 1)
+                seen += 1
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<hide.lowerBound]))
-            for index in hide { output.append(bytes[index] &- 0x30 < 10 ? mask : bytes[index]) }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[hide.upperBound...]))
-            return true
+            hide = lower..<upper
         }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<hide.lowerBound]))
+        for index in hide { output.append(bytes[index] &- 0x30 < 10 ? mask : bytes[index]) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[hide.upperBound...]))
+        return true
     }
 
     func maskAddress(mask: UInt8, into output: inout ByteOutput) {
@@ -465,5 +488,174 @@ enum HangulNameMask {
             output.append(contentsOf: syllable(count - 1))
         }
         return true
+    }
+}
+
+/// Addresses written in ASCII and precomposed Hangul syllables (almost every address a detector reports), masked
+/// straight on the bytes. Same result as `ScalarText.maskAddress`, which it mirrors (and `MaskStyle.address` in the
+/// end), without a scalar and an offset per character in scratch memory: tokens are byte ranges between spaces, found
+/// (and checked) only as far as the rules read them; the few scalars the rules look at (the last syllable of a word,
+/// the first of a branch's tail) are decoded where they stand; the visible tokens are one run of the value (single
+/// spaces between tokens), and everything after them is masked byte by byte in one pass.
+enum HangulAddressMask {
+    /// Appends the masked address and returns true; false (and `output` untouched) when `value` has a character
+    /// outside ASCII (other than CR) and Hangul syllables.
+    static func appendMasked(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
+        guard let base = value.baseAddress else { return false }
+        let count = value.count
+        // How many tokens (split at single spaces) stay visible, and where the last of them ends.
+        var keepCount = 0
+        var keptEnd = 0
+        var tokenIndex = 0
+        guard var token = Self.token(base, from: 0, count: count) else { return false }
+        while true {
+            let word = Self.trimmed(base, token)
+            if Self.isRoadName(base, word) {
+                keepCount = tokenIndex + 1
+                keptEnd = token.upperBound
+                if token.upperBound < count {
+                    guard let next = Self.token(base, from: token.upperBound + 1, count: count) else { return false }
+                    if Self.isRoadBranch(base, Self.trimmed(base, next)) {
+                        keepCount = tokenIndex + 2
+                        keptEnd = next.upperBound
+                    }
+                }
+                break
+            }
+            if Self.isNeighbourhood(base, word) {
+                keepCount = tokenIndex + 1
+                keptEnd = token.upperBound
+            }
+            if !word.isEmpty && base[word.lowerBound] &- 0x30 < 10 { break }
+            guard token.upperBound < count else { break }
+            guard let next = Self.token(base, from: token.upperBound + 1, count: count) else { return false }
+            token = next
+            tokenIndex += 1
+        }
+        if keepCount == 0 {
+            guard var token = Self.token(base, from: 0, count: count) else { return false }
+            while true {
+                let word = Self.trimmed(base, token)
+                let name = String(decoding: UnsafeBufferPointer(start: base + word.lowerBound, count: word.count), as: UTF8.self)
+                guard !Gazetteer.lookup(name).isEmpty else { break }
+                keptEnd = token.upperBound
+                guard token.upperBound < count else { break }
+                guard let next = Self.token(base, from: token.upperBound + 1, count: count) else { return false }
+                token = next
+            }
+        }
+        // The visible tokens as written; after them every character but `-,()` and space becomes one mask byte (the
+        // characters there are checked here: on one outside the fast path, what was appended is taken back).
+        let start = output.count
+        output.append(contentsOf: UnsafeBufferPointer(start: base, count: keptEnd))
+        output.reserveCapacity(output.count + count - keptEnd)
+        var index = keptEnd
+        while index < count {
+            let byte = base[index]
+            if byte < 0x80 {
+                switch byte {
+                case 0x2D, 0x2C, 0x28, 0x29, 0x20: output.append(byte)
+                case 0x0D:
+                    output.removeLast(output.count - start)
+                    return false
+                default: output.append(mask)
+                }
+                index += 1
+            } else {
+                guard Self.isSyllable(base, at: index, count: count) else {
+                    output.removeLast(output.count - start)
+                    return false
+                }
+                output.append(mask)
+                index += 3
+            }
+        }
+        return true
+    }
+
+    /// Whether a precomposed Hangul syllable (U+AC00…U+D7A3) starts at `index` (the text is valid UTF-8).
+    @inline(__always)
+    static func isSyllable(_ base: UnsafePointer<UInt8>, at index: Int, count: Int) -> Bool {
+        let lead = base[index]
+        guard lead &- 0xEA < 4, index + 2 < count else { return false }
+        let scalar = Self.syllable(base + index)
+        return scalar >= 0xAC00 && scalar <= 0xD7A3
+    }
+
+    /// The syllable whose three bytes start at `bytes`.
+    @inline(__always)
+    static func syllable(_ bytes: UnsafePointer<UInt8>) -> UInt32 {
+        (UInt32(bytes[0] & 0x0F) << 12) | (UInt32(bytes[1] & 0x3F) << 6) | UInt32(bytes[2] & 0x3F)
+    }
+
+    /// The token starting at `start` (up to the next space or the end), or nil when it has a character outside the
+    /// fast path.
+    @inline(__always)
+    static func token(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Range<Int>? {
+        var end = start
+        while end < count {
+            let byte = base[end]
+            if byte < 0x80 {
+                if byte == 0x20 { break }
+                if byte == 0x0D { return nil }
+                end += 1
+            } else {
+                guard Self.isSyllable(base, at: end, count: count) else { return nil }
+                end += 3
+            }
+        }
+        return start..<end
+    }
+
+    /// The token without leading and trailing ASCII punctuation (a syllable's bytes are never punctuation).
+    @inline(__always)
+    static func trimmed(_ base: UnsafePointer<UInt8>, _ token: Range<Int>) -> Range<Int> {
+        var lower = token.lowerBound
+        var upper = token.upperBound
+        while lower < upper && ScalarText.isPunctuation(UInt32(base[lower])) { lower += 1 }
+        while upper > lower && ScalarText.isPunctuation(UInt32(base[upper - 1])) { upper -= 1 }
+        return lower..<upper
+    }
+
+    /// The last syllable of a word, or nil when it ends in ASCII.
+    @inline(__always)
+    static func lastSyllable(_ base: UnsafePointer<UInt8>, _ word: Range<Int>) -> UInt32? {
+        guard word.count >= 3, base[word.upperBound - 1] >= 0x80 else { return nil }
+        return Self.syllable(base + word.upperBound - 3)
+    }
+
+    /// `ScalarText.isRoadName`: two characters or more, the last 로 or 길 (itself a syllable).
+    @inline(__always)
+    static func isRoadName(_ base: UnsafePointer<UInt8>, _ word: Range<Int>) -> Bool {
+        guard word.count >= 4, let last = Self.lastSyllable(base, word) else { return false }
+        return last == ScalarText.ro || last == ScalarText.gil
+    }
+
+    /// `ScalarText.isRoadBranch`: digits, then 길, 번길 or 가길.
+    static func isRoadBranch(_ base: UnsafePointer<UInt8>, _ word: Range<Int>) -> Bool {
+        guard !word.isEmpty, base[word.lowerBound] &- 0x30 < 10, Self.lastSyllable(base, word) == ScalarText.gil
+        else { return false }
+        var rest = word.lowerBound
+        while rest < word.upperBound && base[rest] &- 0x30 < 10 { rest += 1 }
+        var characters = 0
+        for position in rest..<word.upperBound where base[position] & 0xC0 != 0x80 { characters += 1 }
+        switch characters {
+        case 1: return true  // 길
+        case 2:
+            guard base[rest] >= 0x80 else { return false }
+            let first = Self.syllable(base + rest)
+            return first == ScalarText.beon || first == ScalarText.ga
+        default: return false
+        }
+    }
+
+    /// `ScalarText.isNeighbourhood`: the last syllable 동, 리 or 가, with a syllable before it.
+    @inline(__always)
+    static func isNeighbourhood(_ base: UnsafePointer<UInt8>, _ word: Range<Int>) -> Bool {
+        guard word.count >= 4, let last = Self.lastSyllable(base, word),
+            last == ScalarText.dong || last == ScalarText.ri || last == ScalarText.ga
+        else { return false }
+        for position in word.lowerBound..<(word.upperBound - 3) where base[position] >= 0x80 { return true }
+        return false
     }
 }

@@ -471,8 +471,10 @@ struct JSONCore {
                         let detections = self.masker.detections(in: text, hint: self.currentHint)
                         if !detections.isEmpty {
                             output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+                            // Read up to the first `"`, `\\` or control character: nothing JSON escapes but `<`.
                             renderVerbatim(text, detections: detections, masker: self.masker,
-                                           escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+                                           escaping: .json(inScript: self.inScript), plain: !self.inScript,
+                                           tally: &tally, into: &output)
                             released = stop
                         }
                     }
@@ -731,14 +733,16 @@ struct JSONCore {
                     into: &output, detections: detections)
     }
 
-    /// A whole string value without escapes, straight from the input (the bytes between its quotes).
+    /// A whole string value without escapes, straight from the input (the bytes between its quotes, read up to the
+    /// first `"`, `\\` or control character).
     @inline(__always)
     private func renderValue(_ text: UnsafeBufferPointer<UInt8>, tally: inout MaskTally, into output: inout ByteOutput) {
         if TextUnit.mayHoldValue(text) {
             let detections = self.masker.detections(in: text, hint: self.currentHint)
             if !detections.isEmpty {
                 renderVerbatim(text, detections: detections, masker: self.masker,
-                               escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+                               escaping: .json(inScript: self.inScript), plain: !self.inScript, tally: &tally,
+                               into: &output)
                 return
             }
         }

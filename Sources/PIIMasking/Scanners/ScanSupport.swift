@@ -93,6 +93,12 @@ final class ScanContext {
     private let recentLabels = Slots<(label: String, hint: PIIKind?)>(count: ScanContext.recentLabelCount)
     static let recentLabelCount = 64
 
+    /// Whether `escaping` rewrites a byte of the mask character.
+    func maskIsRewritten(by escaping: Escaping) -> Bool {
+        if let byte = self.textMasker.style.maskByte { return escaping.rewrites(byte) }
+        return self.textMasker.style.maskCharacter.utf8.contains(where: escaping.rewrites)
+    }
+
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
 
@@ -871,8 +877,13 @@ func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext,
 }
 
 /// `renderVerbatim` with its detections found (not empty).
+///
+/// `plain`: the caller knows `escaping` rewrites no byte of `text` (a JSON string read up to its first `"`, `\\` or
+/// control character). A masked form is made of the value's own characters and the mask character, so then it
+/// needs escaping only when the mask character does, and the check of every masked value is skipped.
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
-                    escaping: Escaping, tally: inout MaskTally, into output: inout ByteOutput) {
+                    escaping: Escaping, plain: Bool = false, tally: inout MaskTally, into output: inout ByteOutput) {
+    let escaping = plain && !masker.maskIsRewritten(by: escaping) ? .none : escaping
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
