@@ -410,12 +410,14 @@ struct JSONCore {
     /// else must be written or the loop stops.
     private mutating func runStructure(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, tally: inout MaskTally,
                                        into output: inout ByteOutput) -> Int {
-        guard let base = bytes.baseAddress else { return start }
+        guard let base = bytes.baseAddress, var state = Structure(self.state) else { return start }
         let count = bytes.count
         var index = start
         /// Input before it has been released (or replaced by what was released for it).
         var released = start
-        var state = self.state
+        // The innermost frame, as the loop reads it (written to `frames` where it changes).
+        var isArray = self.frames.last?.isArray ?? false
+        var hint = self.currentHint
         scan: while index < count {
             let byte = base[index]
             if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
@@ -428,38 +430,33 @@ struct JSONCore {
                     let keyStart = index + 1
                     let stop = Self.stringStop(base, from: keyStart, end: count)
                     guard stop < count, base[stop] == UInt8(ascii: "\"") else { break scan }
-                    if !self.frames.isEmpty {
-                        // The label is cut as `appendLabel` cuts it.
-                        var end = min(stop, keyStart + maxLabelBytes)
-                        if end < stop { while end > keyStart && base[end] & 0xC0 == 0x80 { end -= 1 } }
-                        self.frames[self.frames.count - 1].hint = self.masker.hint(
-                            forKey: UnsafeBufferPointer(start: base + keyStart, count: end - keyStart),
-                            readable: count - keyStart)
-                    }
+                    // The label is cut as `appendLabel` cuts it.
+                    var end = min(stop, keyStart + maxLabelBytes)
+                    if end < stop { while end > keyStart && base[end] & 0xC0 == 0x80 { end -= 1 } }
+                    hint = self.masker.hint(forKey: UnsafeBufferPointer(start: base + keyStart, count: end - keyStart),
+                                            readable: count - keyStart)
+                    self.frames[self.frames.count - 1].hint = hint
                     state = .colon
                     index = stop + 1
-                } else if byte == UInt8(ascii: "}"), case .keyOrClose = state {
-                    self.frames.removeLast()
-                    state = self.frames.isEmpty ? .top : .afterValue
-                    index += 1
-                } else {
-                    break scan
+                    continue scan
                 }
+                guard byte == UInt8(ascii: "}"), state == .keyOrClose else { break scan }
+                index += 1
             case .colon:
                 guard byte == UInt8(ascii: ":") else { break scan }
                 state = .value
                 index += 1
+                continue scan
             case .afterValue:
-                let isArray = self.frames[self.frames.count - 1].isArray
+                index += 1
                 if byte == UInt8(ascii: ",") {
                     state = isArray ? .value : .key
-                } else if byte == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) {
-                    self.frames.removeLast()
-                    state = self.frames.isEmpty ? .top : .afterValue
-                } else {
+                    continue scan
+                }
+                guard byte == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) else {
+                    index -= 1
                     break scan
                 }
-                index += 1
             case .value, .valueOrClose, .top:
                 switch byte {
                 case UInt8(ascii: "\""):
@@ -468,7 +465,7 @@ struct JSONCore {
                     guard stop < count, base[stop] == UInt8(ascii: "\""), stop - valueStart < maxUnitBytes else { break scan }
                     let text = UnsafeBufferPointer(start: base + valueStart, count: stop - valueStart)
                     if TextUnit.mayHoldValue(text) {
-                        let detections = self.masker.detections(in: text, hint: self.currentHint)
+                        let detections = self.masker.detections(in: text, hint: hint)
                         if !detections.isEmpty {
                             output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
                             // Read up to the first `"`, `\\` or control character: nothing JSON escapes but `<`.
@@ -497,15 +494,18 @@ struct JSONCore {
                     index = end
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     guard self.frames.count < Self.maxDepth else { break scan }
-                    let isArray = byte == UInt8(ascii: "[")
-                    self.frames.append(Frame(isArray: isArray, hint: isArray ? self.currentHint : nil))
+                    isArray = byte == UInt8(ascii: "[")
+                    if !isArray { hint = nil }
+                    self.frames.append(Frame(isArray: isArray, hint: hint))
                     index += 1
                     state = isArray ? .valueOrClose : .keyOrClose
                     continue scan
                 case UInt8(ascii: "]"):
-                    guard case .valueOrClose = state else { break scan }
-                    self.frames.removeLast()
+                    guard state == .valueOrClose else { break scan }
                     index += 1
+                    self.closeFrame(isArray: &isArray, hint: &hint)
+                    state = self.frames.isEmpty ? .top : .afterValue
+                    continue scan
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                     let literal: StaticString = byte == UInt8(ascii: "t") ? "true" : byte == UInt8(ascii: "f") ? "false" : "null"
                     let length = literal.utf8CodeUnitCount
@@ -515,13 +515,53 @@ struct JSONCore {
                     break scan
                 }
                 state = self.frames.isEmpty ? .top : .afterValue
-            default:
-                break scan
+                continue scan
             }
+            // `}` or `]` closing the innermost container (`index` is past it).
+            self.closeFrame(isArray: &isArray, hint: &hint)
+            state = self.frames.isEmpty ? .top : .afterValue
         }
         output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: index - released))
-        self.state = state
+        self.state = state.state
         return index
+    }
+
+    /// Pops the innermost frame; `isArray` and `hint` become those of the one around it.
+    @inline(__always)
+    private mutating func closeFrame(isArray: inout Bool, hint: inout PIIKind?) {
+        self.frames.removeLast()
+        isArray = self.frames.last?.isArray ?? false
+        hint = self.currentHint
+    }
+
+    /// The states `runStructure` works in, as one byte (the `State` enum with payloads switched slowly).
+    private enum Structure: UInt8 {
+        case top, value, valueOrClose, key, keyOrClose, colon, afterValue
+
+        init?(_ state: State) {
+            switch state {
+            case .top: self = .top
+            case .value: self = .value
+            case .valueOrClose: self = .valueOrClose
+            case .key: self = .key
+            case .keyOrClose: self = .keyOrClose
+            case .colon: self = .colon
+            case .afterValue: self = .afterValue
+            default: return nil
+            }
+        }
+
+        var state: State {
+            switch self {
+            case .top: .top
+            case .value: .value
+            case .valueOrClose: .valueOrClose
+            case .key: .key
+            case .keyOrClose: .keyOrClose
+            case .colon: .colon
+            case .afterValue: .afterValue
+            }
+        }
     }
 
     /// The first `"`, `\\` or control character in `from..<end`, or `end`: eight bytes at a time (`StopSet` went
