@@ -462,6 +462,14 @@ struct JSONCore {
                 case UInt8(ascii: "\""):
                     let valueStart = index + 1
                     let stop = Self.stringStop(base, from: valueStart, end: count)
+                    if stop < count && base[stop] == UInt8(ascii: "\\") {
+                        guard let end = self.escapedValue(base, from: valueStart, firstEscape: stop, count: count,
+                                                          hint: hint, released: &released, tally: &tally,
+                                                          into: &output)
+                        else { break scan }
+                        index = end + 1
+                        break
+                    }
                     guard stop < count, base[stop] == UInt8(ascii: "\""), stop - valueStart < maxUnitBytes else { break scan }
                     let text = UnsafeBufferPointer(start: base + valueStart, count: stop - valueStart)
                     if TextUnit.mayHoldValue(text) {
@@ -524,6 +532,108 @@ struct JSONCore {
         output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: index - released))
         self.state = state.state
         return index
+    }
+
+    /// Longest string with escapes `escapedValue` takes (raw bytes between the quotes); longer ones, far below
+    /// `maxUnitBytes`, are collected in the `TextUnit`.
+    static let maxEscapedValue = 1024
+
+    /// A string value with escapes whole in the chunk (`\\uXXXX` other than surrogates, and the one-letter escapes),
+    /// decoded into scratch memory, detected and released as `flushUnit` releases the `TextUnit` the byte-by-byte
+    /// machine would have collected for it: untouched when nothing is masked (then it stays in the run of released
+    /// input), else with each value's raw bytes replaced by its masked form, JSON-escaped. Returns the index of the
+    /// closing quote, or nil (nothing done) for anything else: the machine takes the string then.
+    ///
+    /// Why: many encoders write all non-ASCII as `\\uXXXX`; such values went through the state machine, three
+    /// arrays of the unit and its general rendering.
+    private func escapedValue(_ base: UnsafePointer<UInt8>, from valueStart: Int, firstEscape: Int, count: Int,
+                              hint: PIIKind?, released: inout Int, tally: inout MaskTally,
+                              into output: inout ByteOutput) -> Int? {
+        let limit = min(count, valueStart + Self.maxEscapedValue)
+        guard firstEscape < limit else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxEscapedValue) { decoded -> Int? in
+            withUnsafeTemporaryAllocation(of: EscapeSpan.self, capacity: Self.maxEscapedValue / 2) { spans -> Int? in
+                guard let decodedBase = decoded.baseAddress else { return nil }
+                var index = firstEscape
+                var decodedCount = firstEscape - valueStart
+                decodedBase.update(from: base + valueStart, count: decodedCount)
+                var spanCount = 0
+                while true {
+                    guard index < limit else { return nil }
+                    let byte = base[index]
+                    if byte == UInt8(ascii: "\"") { break }
+                    if byte != UInt8(ascii: "\\") {
+                        guard byte >= 0x20 else { return nil }
+                        let stop = Self.stringStop(base, from: index, end: limit)
+                        (decodedBase + decodedCount).update(from: base + index, count: stop - index)
+                        decodedCount += stop - index
+                        index = stop
+                        continue
+                    }
+                    guard index + 1 < limit else { return nil }
+                    let decodedStart = decodedCount
+                    var rawLength = 2
+                    switch base[index + 1] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+                        decodedBase[decodedCount] = base[index + 1]
+                        decodedCount += 1
+                    case UInt8(ascii: "b"): decodedBase[decodedCount] = 0x08; decodedCount += 1
+                    case UInt8(ascii: "f"): decodedBase[decodedCount] = 0x0C; decodedCount += 1
+                    case UInt8(ascii: "n"): decodedBase[decodedCount] = 0x0A; decodedCount += 1
+                    case UInt8(ascii: "r"): decodedBase[decodedCount] = 0x0D; decodedCount += 1
+                    case UInt8(ascii: "t"): decodedBase[decodedCount] = 0x09; decodedCount += 1
+                    case UInt8(ascii: "u"):
+                        guard index + 6 <= limit, let h0 = ByteClass.hexValue(base[index + 2]),
+                            let h1 = ByteClass.hexValue(base[index + 3]), let h2 = ByteClass.hexValue(base[index + 4]),
+                            let h3 = ByteClass.hexValue(base[index + 5])
+                        else { return nil }
+                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+                        if scalar >= 0xD800 && scalar <= 0xDFFF { return nil }  // pairs: left to the machine
+                        if scalar < 0x80 {
+                            decodedBase[decodedCount] = UInt8(scalar)
+                            decodedCount += 1
+                        } else if scalar < 0x800 {
+                            decodedBase[decodedCount] = UInt8(0xC0 | (scalar >> 6))
+                            decodedBase[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 2
+                        } else {
+                            decodedBase[decodedCount] = UInt8(0xE0 | (scalar >> 12))
+                            decodedBase[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                            decodedBase[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 3
+                        }
+                        rawLength = 6
+                    default:
+                        return nil
+                    }
+                    spans[spanCount] = EscapeSpan(rawStart: index - valueStart, rawEnd: index - valueStart + rawLength,
+                                                  decodedStart: decodedStart, decodedEnd: decodedCount)
+                    spanCount += 1
+                    index += rawLength
+                }
+                let text = UnsafeBufferPointer(start: decodedBase, count: decodedCount)
+                guard TextUnit.mayHoldValue(text) else { return index }
+                let detections = self.masker.detections(in: text, hint: hint)
+                guard !detections.isEmpty else { return index }
+                let escapes = UnsafeBufferPointer(rebasing: spans[0..<spanCount])
+                let raw = UnsafeBufferPointer(start: base + valueStart, count: index - valueStart)
+                output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+                var rawPosition = 0
+                for detection in detections {
+                    let start = EscapeSpan.rawStart(forDecoded: detection.start, escapes)
+                    let end = EscapeSpan.rawEnd(forDecoded: detection.end, escapes)
+                    guard start >= rawPosition, end >= start else { continue }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
+                    tally.add(detection.kind)
+                    appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
+                                 masker: self.masker, escaping: .json(inScript: self.inScript), into: &output)
+                    rawPosition = end
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition...]))
+                released = index
+                return index
+            }
+        }
     }
 
     /// Pops the innermost frame; `isArray` and `hint` become those of the one around it.
@@ -811,5 +921,46 @@ struct JSONCore {
         self.escape.removeAll()
         self.state = .top
         self.frames.removeAll()
+    }
+}
+
+/// One escape of a string value in `JSONCore.escapedValue`: where it is in the raw bytes and what it decoded to,
+/// offsets from the value's start. Maps detections on the decoded text back to raw bytes as `TextUnit` does.
+struct EscapeSpan {
+    var rawStart: Int
+    var rawEnd: Int
+    var decodedStart: Int
+    var decodedEnd: Int
+
+    /// `TextUnit.rawStart(forDecoded:)`: where a value starting at decoded offset `d` starts in the raw bytes (an
+    /// offset inside an escape rounds down to the escape's start).
+    static func rawStart(forDecoded d: Int, _ spans: UnsafeBufferPointer<EscapeSpan>) -> Int {
+        // Number of spans with decodedEnd <= d.
+        var low = 0
+        var high = spans.count
+        while low < high {
+            let mid = (low + high) / 2
+            if spans[mid].decodedEnd <= d { low = mid + 1 } else { high = mid }
+        }
+        if low < spans.count && spans[low].decodedStart < d { return spans[low].rawStart }
+        if low == 0 { return d }
+        let previous = spans[low - 1]
+        return previous.rawEnd + (d - previous.decodedEnd)
+    }
+
+    /// `TextUnit.rawEnd(forDecoded:)`: where a value ending at decoded offset `d` ends in the raw bytes (an offset
+    /// inside an escape rounds up to the escape's end).
+    static func rawEnd(forDecoded d: Int, _ spans: UnsafeBufferPointer<EscapeSpan>) -> Int {
+        // Number of spans with decodedStart < d.
+        var low = 0
+        var high = spans.count
+        while low < high {
+            let mid = (low + high) / 2
+            if spans[mid].decodedStart < d { low = mid + 1 } else { high = mid }
+        }
+        if low == 0 { return d }
+        let previous = spans[low - 1]
+        if previous.decodedEnd > d { return previous.rawEnd }
+        return previous.rawEnd + (d - previous.decodedEnd)
     }
 }
