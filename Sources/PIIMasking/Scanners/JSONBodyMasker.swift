@@ -415,9 +415,11 @@ struct JSONCore {
         var index = start
         /// Input before it has been released (or replaced by what was released for it).
         var released = start
-        // The innermost frame, as the loop reads it (written to `frames` where it changes).
+        // The innermost frame, as the loop reads it (its hint written to `frames` when a frame opens inside it and
+        // when the loop stops).
         var isArray = self.frames.last?.isArray ?? false
         var hint = self.currentHint
+        let keyHints = self.masker.keyHints
         scan: while index < count {
             let byte = base[index]
             if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
@@ -433,9 +435,13 @@ struct JSONCore {
                     // The label is cut as `appendLabel` cuts it.
                     var end = min(stop, keyStart + maxLabelBytes)
                     if end < stop { while end > keyStart && base[end] & 0xC0 == 0x80 { end -= 1 } }
-                    hint = self.masker.hint(forKey: UnsafeBufferPointer(start: base + keyStart, count: end - keyStart),
-                                            readable: count - keyStart)
-                    self.frames[self.frames.count - 1].hint = hint
+                    // Written to the frame when another opens inside it or the loop stops.
+                    let key = UnsafeBufferPointer(start: base + keyStart, count: end - keyStart)
+                    if let known = keyHints.lookup(key, readable: count - keyStart) {
+                        hint = known
+                    } else {
+                        hint = self.masker.resolveHint(forKey: key, readable: count - keyStart)
+                    }
                     state = .colon
                     index = stop + 1
                     continue scan
@@ -502,6 +508,7 @@ struct JSONCore {
                     index = end
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     guard self.frames.count < Self.maxDepth else { break scan }
+                    if !self.frames.isEmpty { self.frames[self.frames.count - 1].hint = hint }
                     isArray = byte == UInt8(ascii: "[")
                     if !isArray { hint = nil }
                     self.frames.append(Frame(isArray: isArray, hint: hint))
@@ -530,6 +537,7 @@ struct JSONCore {
             state = self.frames.isEmpty ? .top : .afterValue
         }
         output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: index - released))
+        if !self.frames.isEmpty { self.frames[self.frames.count - 1].hint = hint }
         self.state = state.state
         return index
     }

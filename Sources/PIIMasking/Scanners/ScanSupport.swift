@@ -71,13 +71,20 @@ final class ScanContext {
     }
 
     /// Keys seen lately and the kind each names, by their bytes (see `KeyHints`).
-    private let keyHints = KeyHints()
+    let keyHints = KeyHints()
 
     /// The kind a key names (a JSON key as written, already cut to `maxLabelBytes`): what `label(forKey:)` followed
     /// by the label's kind gives, remembered per key without making a `String` or an array for it.
     @inline(__always)
     func hint(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
         if let known = self.keyHints.lookup(bytes, readable: readable) { return known }
+        return self.resolveHint(forKey: bytes, readable: readable)
+    }
+
+    /// `hint(forKey:readable:)` for a key not remembered (scanning loops look `keyHints` up themselves, then call
+    /// this).
+    @inline(never)
+    func resolveHint(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
         let hint = self.textMasker.kind(forLabel: labelString(Array(bytes)))
         self.keyHints.store(bytes, readable: readable, hint)
         return hint
