@@ -548,38 +548,50 @@ enum HangulAddressMask {
         // characters there are checked here: on one outside the fast path, what was appended is taken back).
         let start = output.count
         output.append(contentsOf: UnsafeBufferPointer(start: base, count: keptEnd))
-        output.reserveCapacity(output.count + count - keptEnd)
-        var index = keptEnd
-        while index < count {
-            let byte = base[index]
-            if byte < 0x80 {
-                switch byte {
-                case 0x2D, 0x2C, 0x28, 0x29, 0x20: output.append(byte)
-                case 0x0D:
-                    output.removeLast(output.count - start)
-                    return false
-                default: output.append(mask)
+        var fits = true
+        output.append(upTo: count - keptEnd) { out in
+            var written = 0
+            var index = keptEnd
+            while index < count {
+                let byte = base[index]
+                if byte < 0x80 {
+                    switch byte {
+                    case 0x2D, 0x2C, 0x28, 0x29, 0x20: out[written] = byte
+                    case 0x0D:
+                        fits = false
+                        return 0
+                    default: out[written] = mask
+                    }
+                    index += 1
+                } else {
+                    guard Self.isSyllable(base, at: index, count: count) else {
+                        fits = false
+                        return 0
+                    }
+                    out[written] = mask
+                    index += 3
                 }
-                index += 1
-            } else {
-                guard Self.isSyllable(base, at: index, count: count) else {
-                    output.removeLast(output.count - start)
-                    return false
-                }
-                output.append(mask)
-                index += 3
+                written += 1
             }
+            return written
         }
-        return true
+        if !fits { output.removeLast(output.count - start) }
+        return fits
     }
 
-    /// Whether a precomposed Hangul syllable (U+AC00…U+D7A3) starts at `index` (the text is valid UTF-8).
+    /// Whether a precomposed Hangul syllable (U+AC00…U+D7A3) starts at `index` (the text is valid UTF-8, so the
+    /// lead and second byte tell, but for the last few syllables in ED 9E).
     @inline(__always)
     static func isSyllable(_ base: UnsafePointer<UInt8>, at index: Int, count: Int) -> Bool {
         let lead = base[index]
         guard lead &- 0xEA < 4, index + 2 < count else { return false }
-        let scalar = Self.syllable(base + index)
-        return scalar >= 0xAC00 && scalar <= 0xD7A3
+        switch lead {
+        case 0xEA: return base[index + 1] >= 0xB0  // from U+AC00
+        case 0xED:  // up to U+D7A3
+            let second = base[index + 1]
+            return second < 0x9E || (second == 0x9E && base[index + 2] <= 0xA3)
+        default: return true  // EB, EC: U+B000…U+CFFF
+        }
     }
 
     /// The syllable whose three bytes start at `bytes`.
