@@ -165,87 +165,9 @@ struct ScalarText {
         return Self.maskPhone(ascii: self.bytes, mask: mask, into: &output)
     }
 
-    /// `maskPhone` for an ASCII value (scalar i is byte i), in two passes over the bytes: the digit groups and the
-    /// first four digits (all the rules look at), then, only for a number written without three groups, where its
-    /// hidden digits start and end. No scratch memory.
+    /// `maskPhone` for an ASCII value (scalar i is byte i).
     static func maskPhone(ascii bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
-        var digitCount = 0
-        var leading: UInt32 = 0  // the first four digits, one per byte, the first lowest
-        var groupCount = 0
-        // The last digit group and the one before it, as start and end offsets.
-        var lastStart = 0
-        var lastEnd = 0
-        var beforeStart = 0
-        var beforeEnd = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            guard bytes[index] &- 0x30 < 10 else {
-                index += 1
-                continue
-            }
-            let groupStart = index
-            repeat {
-                if digitCount < 4 { leading |= UInt32(bytes[index]) << UInt32(digitCount &* 8) }
-                digitCount += 1
-                index += 1
-            } while index < count && bytes[index] &- 0x30 < 10
-            beforeStart = lastStart
-            beforeEnd = lastEnd
-            lastStart = groupStart
-            lastEnd = index
-            groupCount += 1
-        }
-        /// Digit `n` (0…3) of the number.
-        @inline(__always) func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: leading >> UInt32(n * 8)) }
-        // Business numbers 15xx/16xx/18xx (eight digits) and 080 are not personal.
-        if (digitCount >= 3 && digit(0) == 0x30 && digit(1) == 0x38 && digit(2) == 0x30)
-            || (digitCount == 8 && digit(0) == 0x31 && (digit(1) == 0x35 || digit(1) == 0x36 || digit(1) == 0x38))
-        {
-            output.append(contentsOf: bytes)
-            return true
-        }
-        let hide: Range<Int>
-        if groupCount >= 3 {
-            hide = beforeStart..<beforeEnd
-        } else {
-            var first = 0
-            while first < bytes.count && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-            let international = (bytes.count - first >= 3 && bytes[first] == 0x2B && bytes[first + 1] == 0x38
-                && bytes[first + 2] == 0x32) || (digitCount >= 11 && digit(0) == 0x38 && digit(1) == 0x32)
-            // The national number: "0" then the digits after "82" when international, else the digits.
-            @inline(__always) func national(_ n: Int) -> UInt8? {
-                if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
-                return n < digitCount ? digit(n) : nil
-            }
-            let prefixLength: Int
-            if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
-            else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
-            else { prefixLength = 3 }
-            let firstHidden = prefixLength + (international ? 1 : 0)
-            let lastHidden = digitCount - 4
-            guard firstHidden < lastHidden else {
-                output.append(contentsOf: bytes)
-                return true
-            }
-            // Byte positions of digit `firstHidden` and digit `lastHidden - 1`.
-            var lower = 0
-            var upper = 0
-            var seen = 0
-            for index in 0..<bytes.count where bytes[index] &- 0x30 < 10 {
-                if seen == firstHidden { lower = index }
-                if seen == lastHidden - 1 {
-                    upper = index + 1
-                    break
-                }
-                seen += 1
-            }
-            hide = lower..<upper
-        }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<hide.lowerBound]))
-        for index in hide { output.append(bytes[index] &- 0x30 < 10 ? mask : bytes[index]) }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[hide.upperBound...]))
-        return true
+        ASCIIMask.maskPhone(bytes, mask: mask, into: &output)
     }
 
     func maskAddress(mask: UInt8, into output: inout ByteOutput) {
@@ -408,15 +330,115 @@ enum ASCIIMask {
         case .name, .address, .ipAddress: return nil
         default: break
         }
+        if kind == .phone {
+            // Checks its bytes in its own first pass.
+            return Self.maskPhone(value, mask: mask, into: &output) ? true : nil
+        }
         for byte in value where byte >= 0x80 || byte == 0x0D { return nil }
         switch kind {
-        case .phone: return ScalarText.maskPhone(ascii: value, mask: mask, into: &output)
+        case .phone: return self.maskPhone(value, mask: mask, into: &output)
         case .email: self.maskEmail(value, mask: mask, into: &output)
         case .residentNumber: self.keepingDigits(value, mask: mask, into: &output) { index, _ in index < 7 }
         case .cardNumber: self.keepingDigits(value, mask: mask, into: &output) { index, count in index < 6 || index >= count - 4 }
         case .bankAccount: self.keepingDigits(value, mask: mask, into: &output) { index, count in index >= count - 4 }
         case .birthDate: self.keepingDigits(value, mask: mask, into: &output) { index, _ in index < 4 }
         case .name, .address, .ipAddress: return nil
+        }
+        return true
+    }
+
+    /// `ScalarText.maskPhone` on ASCII bytes; false (`output` untouched) when a byte is not ASCII or is CR. Two
+    /// passes: the digit groups and the first four digits (all the rules look at), then the output, written straight
+    /// into its room with the hidden digits masked. For a number written without three groups, where its hidden
+    /// digits start and end is found on the way (by digit count). No scratch memory.
+    static func maskPhone(_ bytes: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
+        guard let base = bytes.baseAddress else {
+            return true  // nothing to mask, nothing to write
+        }
+        let count = bytes.count
+        var digitCount = 0
+        var leading: UInt32 = 0  // the first four digits, one per byte, the first lowest
+        var groupCount = 0
+        // The last digit group and the one before it, as start and end offsets.
+        var lastStart = 0
+        var lastEnd = 0
+        var beforeStart = 0
+        var beforeEnd = 0
+        var index = 0
+        while index < count {
+            let byte = base[index]
+            guard byte &- 0x30 < 10 else {
+                if byte >= 0x80 || byte == 0x0D { return false }
+                index &+= 1
+                continue
+            }
+            let groupStart = index
+            repeat {
+                if digitCount < 4 { leading |= UInt32(base[index]) << UInt32(truncatingIfNeeded: digitCount &* 8) }
+                digitCount &+= 1
+                index &+= 1
+            } while index < count && base[index] &- 0x30 < 10
+            beforeStart = lastStart
+            beforeEnd = lastEnd
+            lastStart = groupStart
+            lastEnd = index
+            groupCount &+= 1
+        }
+        /// Digit `n` (0…3) of the number.
+        @inline(__always) func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: leading >> UInt32(n * 8)) }
+        // Business numbers 15xx/16xx/18xx (eight digits) and 080 are not personal.
+        if (digitCount >= 3 && digit(0) == 0x30 && digit(1) == 0x38 && digit(2) == 0x30)
+            || (digitCount == 8 && digit(0) == 0x31 && (digit(1) == 0x35 || digit(1) == 0x36 || digit(1) == 0x38))
+        {
+            output.append(contentsOf: bytes)
+            return true
+        }
+        // What is hidden: a range of bytes (groupCount >= 3), or the digits from digit `firstHidden` to digit
+        // `lastHidden - 1` by their count.
+        var hideStart = 0
+        var hideEnd = 0
+        var firstHidden = 0
+        var lastHidden = 0
+        if groupCount >= 3 {
+            hideStart = beforeStart
+            hideEnd = beforeEnd
+        } else {
+            var first = 0
+            while first < count && (base[first] == 0x20 || base[first] == 0x09) { first += 1 }
+            let international = (count - first >= 3 && base[first] == 0x2B && base[first + 1] == 0x38
+                && base[first + 2] == 0x32) || (digitCount >= 11 && digit(0) == 0x38 && digit(1) == 0x32)
+            // The national number: "0" then the digits after "82" when international, else the digits.
+            @inline(__always) func national(_ n: Int) -> UInt8? {
+                if international { return n == 0 ? 0x30 : (n + 1 < digitCount ? digit(n + 1) : nil) }
+                return n < digitCount ? digit(n) : nil
+            }
+            let prefixLength: Int
+            if national(0) == 0x30 && national(1) == 0x32 { prefixLength = 2 }
+            else if national(0) == 0x30 && national(1) == 0x35 && national(2) == 0x30 { prefixLength = 4 }
+            else { prefixLength = 3 }
+            firstHidden = prefixLength + (international ? 1 : 0)
+            lastHidden = digitCount - 4
+            guard firstHidden < lastHidden else {
+                output.append(contentsOf: bytes)
+                return true
+            }
+        }
+        output.append(upTo: count) { out in
+            out.update(from: base, count: count)
+            if groupCount >= 3 {
+                // A digit group: digits only.
+                for position in hideStart..<hideEnd { out[position] = mask }
+            } else {
+                var seen = 0
+                for position in 0..<count where base[position] &- 0x30 < 10 {
+                    if seen >= firstHidden {
+                        guard seen < lastHidden else { break }
+                        out[position] = mask
+                    }
+                    seen &+= 1
+                }
+            }
+            return count
         }
         return true
     }
