@@ -18,7 +18,7 @@ extension MaskStyle {
         case .address:
             if HangulAddressMask.appendMasked(value, mask: mask, into: &output) { return true }
         case .ipAddress:
-            break
+            if ASCIIMask.maskIPAddress(value, mask: mask, into: &output) { return true }
         default:
             if let done = ASCIIMask.appendMasked(value, as: kind, mask: mask, into: &output) { return done }
         }
@@ -443,6 +443,46 @@ enum ASCIIMask {
         return true
     }
 
+    /// `ScalarText.maskIPAddress` on ASCII bytes; false (`output` untouched) when a byte is not ASCII or is CR.
+    static func maskIPAddress(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
+        for byte in value where byte >= 0x80 || byte == 0x0D { return false }
+        self.maskIPAddress(value, 0..<value.count, mask: mask, into: &output)
+        return true
+    }
+
+    /// IPv4: the third octet becomes three mask characters; IPv6: the final group four (an IPv4 tail as IPv4).
+    private static func maskIPAddress(_ value: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, mask: UInt8,
+                                      into output: inout ByteOutput) {
+        if let colon = range.last(where: { value[$0] == 0x3A }) {
+            let last = (colon + 1)..<range.upperBound
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: value[range.lowerBound..<(colon + 1)]))
+            if last.contains(where: { value[$0] == 0x2E }) {
+                self.maskIPAddress(value, last, mask: mask, into: &output)
+                return
+            }
+            if !last.isEmpty { for _ in 0..<4 { output.append(mask) } }
+            return
+        }
+        var dots = (0, 0, 0)
+        var dotCount = 0
+        for position in range where value[position] == 0x2E {
+            switch dotCount {
+            case 0: dots.0 = position
+            case 1: dots.1 = position
+            case 2: dots.2 = position
+            default: break
+            }
+            dotCount += 1
+        }
+        guard dotCount == 3 else {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: value[range]))
+            return
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: value[range.lowerBound..<(dots.1 + 1)]))
+        for _ in 0..<3 { output.append(mask) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: value[dots.2..<range.upperBound]))
+    }
+
     @inline(__always)
     static func keepingDigits(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput,
                               keep: (Int, Int) -> Bool) {
@@ -478,36 +518,40 @@ enum HangulNameMask {
     /// Appends the masked name and returns true; false (and `output` untouched) when `value` is not syllables only.
     static func appendMasked(_ value: UnsafeBufferPointer<UInt8>, mask: UInt8, into output: inout ByteOutput) -> Bool {
         let length = value.count
-        guard length >= 3, length % 3 == 0 else { return false }
-        // The syllables as `ScalarText.with` decodes them (the text is valid UTF-8 already).
-        var first: UInt32 = 0
-        var second: UInt32 = 0
+        guard length >= 3, length % 3 == 0, let base = value.baseAddress else { return false }
+        // Syllables only (the text is valid UTF-8 already: a syllable's lead every three bytes says it all).
         var index = 0
         while index < length {
-            let byte = value[index]
-            guard byte >= 0xEA && byte <= 0xED else { return false }
-            let scalar = (UInt32(byte & 0x0F) << 12) | (UInt32(value[index + 1] & 0x3F) << 6) | UInt32(value[index + 2] & 0x3F)
-            guard scalar >= 0xAC00 && scalar <= 0xD7A3 else { return false }
-            if index == 0 { first = scalar } else if index == 3 { second = scalar }
+            guard HangulAddressMask.isSyllable(base, at: index, count: length) else { return false }
             index += 3
         }
         let count = length / 3
-        let syllable = { (position: Int) in UnsafeBufferPointer(rebasing: value[(position * 3)..<(position * 3 + 3)]) }
         switch count {
         case 1:
             output.append(contentsOf: value)
         case 2:
-            output.append(contentsOf: syllable(0))
-            output.append(mask)
+            output.append(upTo: 4) { out in
+                out.update(from: base, count: 3)
+                out[3] = mask
+                return 4
+            }
         case 3:
-            output.append(contentsOf: syllable(0))
-            output.append(mask)
-            output.append(contentsOf: syllable(2))
+            output.append(upTo: 7) { out in
+                out.update(from: base, count: 3)
+                out[3] = mask
+                (out + 4).update(from: base + 6, count: 3)
+                return 7
+            }
         default:
-            let surnameLength = ScalarText.twoSyllableSurnames.contains { $0 == (first, second) } ? 2 : 1
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: value[0..<(surnameLength * 3)]))
-            for _ in 0..<(count - surnameLength - 1) { output.append(mask) }
-            output.append(contentsOf: syllable(count - 1))
+            let pair = (HangulAddressMask.syllable(base), HangulAddressMask.syllable(base + 3))
+            let surnameLength = ScalarText.twoSyllableSurnames.contains { $0 == pair } ? 2 : 1
+            let hidden = count - surnameLength - 1
+            output.append(upTo: surnameLength * 3 + hidden + 3) { out in
+                out.update(from: base, count: surnameLength * 3)
+                for position in 0..<hidden { out[surnameLength * 3 + position] = mask }
+                (out + surnameLength * 3 + hidden).update(from: base + length - 3, count: 3)
+                return surnameLength * 3 + hidden + 3
+            }
         }
         return true
     }
