@@ -42,9 +42,9 @@ final class ScanContext {
         self.namesKind(label) ? label : nil
     }
 
-    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
-    /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
-    /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
+    /// Recent keys and their effective labels, by a cheap hash (keys repeat row after row), two ways per set. 1024
+    /// slots: with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth
+    /// of the look-ups missed and resolved their label again; direct-mapped in 1024, still one in twelve.
     private let keySlots = Slots<(key: [UInt8], label: String?)>(count: ScanContext.keySlotCount)
     static let keySlotCount = 1024
 
@@ -64,8 +64,15 @@ final class ScanContext {
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
         if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return entry.label }
+        // Two ways per set: a key also looks in its neighbour, where the key it displaced went (direct-mapped, a
+        // page's keys that shared a slot pushed each other out and resolved their label again and again).
+        let neighbour = slot ^ 1
+        if let entry = self.keySlots.entries[neighbour], sameBytes(entry.key, bytes) { return entry.label }
         let key = array ?? Array(bytes)
-        let label = self.effective(labelString(key))
+        // The label when it names a kind (what `effective` gives), found through the byte-keyed kinds: no
+        // dictionary look-up by `String`, and no `String` at all for the many keys that name none.
+        let label = self.hint(forKey: bytes, readable: bytes.count) == nil ? nil : labelString(key)
+        self.keySlots.entries[neighbour] = self.keySlots.entries[slot]
         self.keySlots.entries[slot] = (key, label)
         return label
     }
@@ -215,7 +222,7 @@ final class LabelIdentityCache {
     }
 }
 
-/// Keys of up to 24 bytes and the kind each names, direct-mapped by a hash of their bytes held in three words.
+/// Keys of up to 24 bytes and the kind each names, by a hash of their bytes held in three words (two ways per set).
 ///
 /// Why: a JSON body repeats the same few keys row after row, and resolving a key through `label(forKey:)` cost a
 /// byte-by-byte hash, an array compare and a `String` per look-up. Here a key is three word loads (or, near the end of
@@ -273,15 +280,22 @@ final class KeyHints {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
         guard bytes.count <= Self.maxKeyBytes else { return nil }
         let words = Self.words(bytes, readable: readable)
-        let entry = self.entries[Self.slot(words, bytes.count)]
-        guard entry.length == bytes.count, entry.words == words else { return nil }
-        return .some(entry.hint)
+        let slot = Self.slot(words, bytes.count)
+        let entry = self.entries[slot]
+        if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
+        // The other way of the set (see `store`).
+        let other = self.entries[slot ^ 1]
+        if other.length == bytes.count && other.words == words { return .some(other.hint) }
+        return nil
     }
 
+    /// Stores in the key's slot; what was there moves to the neighbouring slot (two ways per set, the latest first).
     func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
         guard bytes.count <= Self.maxKeyBytes else { return }
         let words = Self.words(bytes, readable: readable)
-        self.entries[Self.slot(words, bytes.count)] = Entry(words: words, length: bytes.count, hint: hint)
+        let slot = Self.slot(words, bytes.count)
+        self.entries[slot ^ 1] = self.entries[slot]
+        self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
     }
 }
 
