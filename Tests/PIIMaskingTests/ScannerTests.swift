@@ -540,6 +540,43 @@ struct JSONScannerTests {
         let deep = String(repeating: "[", count: JSONCore.maxDepth + 1)
         #expect(throws: MaskingError.self) { try mask(.json, deep) }
     }
+
+    /// Keys are remembered by their bytes (`KeyHints`): keys sharing their first words, keys of 24 bytes and longer
+    /// (not remembered), keys near the end of a chunk, and keys with escapes label their values as the key text does.
+    @Test func keysLabelTheirValuesWhateverTheirLengthAndChunking() throws {
+        let input = """
+            {"shippingName":"김철수","shippingNote":"김철수","primaryAccountHolderName":"김철수",\
+            "primaryAccountHolderNames":["김철수"],"aVeryLongKeyThatIsPastTheCacheLimitName":"김철수",\
+            "aVeryLongKeyThatIsPastTheCacheLimitNote":"김철수","sh\\u0069ppingName":"김철수","x":[{"name":"김철수"},"김철수"]}
+            """
+        let expected = """
+            {"shippingName":"김*수","shippingNote":"김철수","primaryAccountHolderName":"김*수",\
+            "primaryAccountHolderNames":["김*수"],"aVeryLongKeyThatIsPastTheCacheLimitName":"김*수",\
+            "aVeryLongKeyThatIsPastTheCacheLimitNote":"김철수","sh\\u0069ppingName":"김*수","x":[{"name":"김*수"},"김철수"]}
+            """
+        for sizes in [[Int.max], [1], [5], [23], [64, 7]] {
+            #expect(try mask(.json, input, sizes: sizes) == expected, "chunks \(sizes)")
+        }
+    }
+
+    /// String values with escapes whole in a chunk are decoded in scratch memory; split over chunks, or longer than
+    /// that memory, they go through the unit: the same output either way.
+    @Test func escapedValuesTheSameInOneChunkOrMany() throws {
+        let long = String(repeating: "\\uAC00 ", count: 200)  // over 1 KiB of escapes
+        let input = """
+            {"name":"\\uae40\\ucca0\\uc218","memo":"NAME \\ud64d\\uae38\\ub3d9 \\"VIP\\"\\t010-1234-5678",\
+            "note":"\\uD83D\\uDE00 \\ud64d\\uae38\\ub3d9","long":"\(long)\\ud64d\\uae38\\ub3d9"}
+            """
+        let whole = try mask(.json, input)
+        // A masked value is written as its masked form (decoded); the bytes around it stay as they came.
+        #expect(whole.contains(#""name":"김*수""#))
+        #expect(whole.contains(#""memo":"NAME 홍*동 \"VIP\"\t010-****-5678""#))
+        #expect(whole.contains(#""note":"\uD83D\uDE00 홍*동""#))
+        #expect(whole.hasSuffix(#"\uAC00 홍*동"}"#))
+        for sizes in [[1], [3], [7], [100, 13]] {
+            #expect(try mask(.json, input, sizes: sizes) == whole, "chunks \(sizes)")
+        }
+    }
 }
 
 // MARK: CSV / TSV
@@ -570,6 +607,14 @@ struct DelimitedScannerTests {
         let masker = TextMasker(profile: MaskingProfile(maskCharacter: ","), detectors: [TestNameDetector()])
         let output = try run(DelimitedBodyMasker(masker: masker, separator: UInt8(ascii: ",")), Array("h\n홍길동\n\"홍길동\"\n".utf8))
         #expect(String(decoding: output, as: UTF8.self) == "h\n\"홍,동\"\n\"홍,동\"\n")
+    }
+
+    @Test func aMaskedCellThatHadAQuoteIsQuotedIfItsQuotesChanged() throws {
+        // The value swallows the cell's quote: the masked cell has fewer quotes and now needs quoting.
+        let masker = TextMasker(profile: MaskingProfile(), detectors: [TestLabelledNameDetector()])
+        let output = try run(DelimitedBodyMasker(masker: masker, separator: UInt8(ascii: ",")),
+                             Array("이름,x\n김\"철수,1\n김철수,2\n".utf8))
+        #expect(String(decoding: output, as: UTF8.self) == "이름,x\n\"김**수\",1\n김*수,2\n")
     }
 
     @Test func tsv() throws {

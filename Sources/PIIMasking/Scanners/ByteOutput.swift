@@ -50,6 +50,17 @@ struct ByteOutput: ~Copyable {
         self.count += length
     }
 
+    /// Appends what `body` writes straight into the buffer: room for `maximum` bytes at the pointer it is given; it
+    /// returns how many it wrote. For loops that write byte by byte (masked values): one capacity check, not one
+    /// per byte.
+    @inline(__always)
+    mutating func append(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if self.capacity - self.count < maximum { self.grow(maximum) }
+        let written = body(self.base + self.count)
+        precondition(written >= 0 && written <= maximum, "ByteOutput.append(upTo:) wrote beyond its room")
+        self.count += written
+    }
+
     mutating func append(contentsOf bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { self.append(contentsOf: $0) }
     }

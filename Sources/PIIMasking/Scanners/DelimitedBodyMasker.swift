@@ -65,6 +65,10 @@ struct DelimitedCore {
     private var column = 0
     /// Effective labels of the columns (nil where the header names no kind).
     private var headers: [String?] = []
+    /// The kinds those labels name, by column (what each whole cell is detected with).
+    private var headerHints: [PIIKind?] = []
+    /// Whether the mask character has a byte that makes an unquoted cell need quotes (`"`, the separator, CR, LF).
+    private let maskNeedsQuotes: Bool
     private var unit = TextUnit()
     /// The current cell was cut (it is longer than `maxUnitBytes`): parts are released as they come.
     private var cellWasCut = false
@@ -81,6 +85,9 @@ struct DelimitedCore {
     init(masker: ScanContext, separator: UInt8) {
         self.masker = masker
         self.separator = separator
+        self.maskNeedsQuotes = masker.textMasker.style.maskCharacter.utf8.contains {
+            $0 == UInt8(ascii: "\"") || $0 == separator || $0 == 0x0A || $0 == 0x0D
+        }
     }
 
     var heldBytes: Int { self.unit.rawCount + self.byteOrderMark.count }
@@ -145,12 +152,11 @@ struct DelimitedCore {
                 if self.row > 0 && self.unit.isEmpty && stop < count && stop - index < maxUnitBytes {
                     // A whole cell in this chunk: detected straight on the input, copied only if masked.
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, label: self.label) : []
+                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: self.hint) : []
                     if detections.isEmpty {
                         output.append(contentsOf: text)
                     } else {
-                        self.unit.appendVerbatim(text)
-                        self.endCell(quoted: false, into: &output, tally: &tally, detections: detections)
+                        self.renderCell(text, detections: detections, tally: &tally, into: &output)
                     }
                     self.delimiter(bytes[stop], into: &output)
                     index = stop + 1
@@ -171,9 +177,16 @@ struct DelimitedCore {
                 if self.row > 0 && self.unit.isEmpty && stop + 1 < count && self.isDelimiterByte(bytes[stop + 1])
                     && stop - index < maxUnitBytes
                 {
-                    // A whole quoted cell without doubled quotes in this chunk: straight from the input.
-                    renderVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]), masker: self.masker, label: self.label,
-                                   escaping: .csvQuoted, tally: &tally, into: &output)
+                    // A whole quoted cell without doubled quotes in this chunk: straight from the input (no `"` in it,
+                    // so nothing to escape but what the mask character brings).
+                    let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
+                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: self.hint) : []
+                    if detections.isEmpty {
+                        output.append(contentsOf: text)
+                    } else {
+                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .csvQuoted, plain: true,
+                                       tally: &tally, into: &output)
+                    }
                     output.append(UInt8(ascii: "\""))
                     self.delimiter(bytes[stop + 1], into: &output)
                     index = stop + 2
@@ -233,6 +246,28 @@ struct DelimitedCore {
         self.row > 0 && self.column < self.headers.count ? self.headers[self.column] : nil
     }
 
+    /// The kind the current column's label names (`label` resolved once per column, not per cell).
+    private var hint: PIIKind? {
+        self.row > 0 && self.column < self.headerHints.count ? self.headerHints[self.column] : nil
+    }
+
+    /// A whole unquoted cell with something to mask, straight from the input: what `endCell` does with it collected
+    /// in the unit, without collecting it. Quoted only if its masked form needs it: it can only when the cell had a
+    /// `"` (a masked value may drop one) or the mask character brings one of the bytes that need quotes.
+    private func renderCell(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], tally: inout MaskTally,
+                            into output: inout ByteOutput) {
+        let start = output.count
+        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .none, tally: &tally, into: &output)
+        guard self.maskNeedsQuotes || text.contains(UInt8(ascii: "\"")),
+            output.withUnsafeBufferPointer({ self.needsQuotes(UnsafeBufferPointer(rebasing: $0[start...]), original: text) })
+        else { return }
+        let rendered = output.bytes(from: start)
+        output.removeLast(output.count - start)
+        output.append(UInt8(ascii: "\""))
+        Escaping.csvQuoted.append(rendered, into: &output)
+        output.append(UInt8(ascii: "\""))
+    }
+
     private mutating func captureHeader(_ part: TextUnit) {
         guard self.row == 0, self.headerCapture == nil else { return }
         self.headerCapture = part.textPrefix(maxLabelBytes)
@@ -251,8 +286,7 @@ struct DelimitedCore {
         }
     }
 
-    private mutating func endCell(quoted: Bool, into output: inout ByteOutput, tally: inout MaskTally,
-                                  detections: [Detection]? = nil) {
+    private mutating func endCell(quoted: Bool, into output: inout ByteOutput, tally: inout MaskTally) {
         self.cutIfLong(quoted: quoted, into: &output, tally: &tally)
         defer {
             self.unit.removeAll()
@@ -263,8 +297,15 @@ struct DelimitedCore {
             self.unit.appendRaw(to: &output)
             // Labels for the first `maxColumns` columns (a header row of any width streams in flat memory).
             if self.column < Self.maxColumns {
-                while self.headers.count < self.column { self.headers.append(nil) }
-                if self.headers.count == self.column { self.headers.append(self.masker.effective(labelString(self.headerCapture ?? []))) }
+                while self.headers.count < self.column {
+                    self.headers.append(nil)
+                    self.headerHints.append(nil)
+                }
+                if self.headers.count == self.column {
+                    let label = self.masker.effective(labelString(self.headerCapture ?? []))
+                    self.headers.append(label)
+                    self.headerHints.append(label.flatMap { self.masker.textMasker.kind(forLabel: $0) })
+                }
             }
             self.headerCapture = nil
             return
@@ -277,10 +318,10 @@ struct DelimitedCore {
         // Rendered straight into the output; in the rare case that the masked cell now needs quotes, moved out and
         // appended quoted (no temporary array per cell).
         let start = output.count
-        let masked = self.unit.render(masker: self.masker, label: self.label, escaping: .none, tally: &tally, into: &output,
-                                      detections: detections)
-        guard masked, output.withUnsafeBufferPointer({ self.needsQuotes(UnsafeBufferPointer(rebasing: $0[start...])) })
-        else { return }
+        let masked = self.unit.render(masker: self.masker, label: self.label, escaping: .none, tally: &tally, into: &output)
+        guard masked, output.withUnsafeBufferPointer({ cell in
+            self.unit.withText { self.needsQuotes(UnsafeBufferPointer(rebasing: cell[start...]), original: $0) }
+        }) else { return }
         let rendered = output.bytes(from: start)
         output.removeLast(output.count - start)
         output.append(UInt8(ascii: "\""))
@@ -288,10 +329,10 @@ struct DelimitedCore {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Whether a masked unquoted cell would now read as more than one cell.
-    private func needsQuotes(_ cell: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether a masked unquoted cell would now read as more than one cell (`original`: the cell's text before).
+    private func needsQuotes(_ cell: UnsafeBufferPointer<UInt8>, original: UnsafeBufferPointer<UInt8>) -> Bool {
         var originalQuotes = 0
-        self.unit.withText { text in for byte in text where byte == UInt8(ascii: "\"") { originalQuotes += 1 } }
+        for byte in original where byte == UInt8(ascii: "\"") { originalQuotes += 1 }
         var quotes = 0
         for byte in cell {
             if byte == self.separator || byte == 0x0A || byte == 0x0D { return true }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Masks a JSON response body (RFC 8259, also a whitespace-separated sequence of JSON values: JSON Lines / NDJSON)
 /// as it streams.
 ///
@@ -53,9 +59,9 @@ public final class JSONBodyMasker: BodyMasker {
 struct JSONCore {
     private struct Frame {
         var isArray: Bool
-        /// Objects: the current key's effective label. Arrays: the label their elements get (that of the key the
-        /// array is the value of).
-        var label: String?
+        /// Objects: the kind the current key names (nil: none). Arrays: the kind their elements get (that of the key
+        /// the array is the value of).
+        var hint: PIIKind?
     }
 
     private enum NumberState { case minus, zero, integer, dot, fraction, exponentMark, exponentSign, exponent }
@@ -143,9 +149,7 @@ struct JSONCore {
                     && stop - index < maxUnitBytes
                 {
                     // The whole string in this chunk, without escapes: straight from the input.
-                    renderVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]), masker: self.masker,
-                                   label: self.currentLabel, escaping: .json(inScript: self.inScript), tally: &tally,
-                                   into: &output)
+                    self.renderValue(UnsafeBufferPointer(rebasing: bytes[index..<stop]), tally: &tally, into: &output)
                     output.append(UInt8(ascii: "\""))
                     self.valueCompleted()
                     index = stop + 1
@@ -158,7 +162,8 @@ struct JSONCore {
                     if !self.frames.isEmpty {
                         var end = min(stop, index + maxLabelBytes)
                         if end < stop { while end > index && bytes[end] & 0xC0 == 0x80 { end -= 1 } }
-                        self.frames[self.frames.count - 1].label = self.masker.label(forKey: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                        self.frames[self.frames.count - 1].hint = self.masker.hint(
+                            forKey: UnsafeBufferPointer(rebasing: bytes[index..<end]), readable: count - index)
                     }
                     self.state = .colon
                     index = stop + 1
@@ -179,7 +184,11 @@ struct JSONCore {
                 if byte == UInt8(ascii: "\"") {
                     if isKey {
                         output.append(byte)
-                        if !self.frames.isEmpty { self.frames[self.frames.count - 1].label = self.masker.label(forKey: self.key) }
+                        if !self.frames.isEmpty {
+                            self.frames[self.frames.count - 1].hint = self.key.withUnsafeBufferPointer {
+                                self.masker.hint(forKey: $0, readable: $0.count)
+                            }
+                        }
                         self.state = .colon
                     } else {
                         self.flushUnit(into: &output, tally: &tally)
@@ -360,6 +369,11 @@ struct JSONCore {
                 self.state = matched == 1 ? .byteOrderMark(2) : .top
 
             case .top, .value, .valueOrClose, .keyOrClose, .key, .colon, .afterValue:
+                let next = self.runStructure(bytes, from: index, tally: &tally, into: &output)
+                if next > index {
+                    index = next
+                    continue
+                }
                 if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
                     var end = index + 1
                     while end < count, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end += 1 }
@@ -382,6 +396,314 @@ struct JSONCore {
             }
         }
         return nil
+    }
+
+    /// The common run of a document in one loop: whitespace, structure, keys and string values whole in the chunk
+    /// without escapes, integers and literals, from `start` in one of the structural states. Returns where it
+    /// stopped (the state there set): at the end of the chunk, or at a byte it leaves to the byte-by-byte machine
+    /// above (a string or number not whole in the chunk, an escape, anything malformed), which takes it in the same
+    /// state as if this loop had never run.
+    ///
+    /// Why: a dense body is short keys and values; taking each structural byte, key and value through the state
+    /// machine and appending each piece to the output cost more than detecting the values. Here everything released
+    /// as it came (structure, keys, numbers, values with nothing to mask) is appended as one run, when something
+    /// else must be written or the loop stops.
+    private mutating func runStructure(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, tally: inout MaskTally,
+                                       into output: inout ByteOutput) -> Int {
+        guard let base = bytes.baseAddress, var state = Structure(self.state) else { return start }
+        let count = bytes.count
+        var index = start
+        /// Input before it has been released (or replaced by what was released for it).
+        var released = start
+        // The innermost frame, as the loop reads it (its hint written to `frames` when a frame opens inside it and
+        // when the loop stops).
+        var isArray = self.frames.last?.isArray ?? false
+        var hint = self.currentHint
+        let keyHints = self.masker.keyHints
+        scan: while index < count {
+            let byte = base[index]
+            if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                index += 1
+                continue
+            }
+            switch state {
+            case .key, .keyOrClose:
+                if byte == UInt8(ascii: "\"") {
+                    let keyStart = index + 1
+                    let stop = Self.stringStop(base, from: keyStart, end: count)
+                    guard stop < count, base[stop] == UInt8(ascii: "\"") else { break scan }
+                    // The label is cut as `appendLabel` cuts it.
+                    var end = min(stop, keyStart + maxLabelBytes)
+                    if end < stop { while end > keyStart && base[end] & 0xC0 == 0x80 { end -= 1 } }
+                    // Written to the frame when another opens inside it or the loop stops.
+                    let key = UnsafeBufferPointer(start: base + keyStart, count: end - keyStart)
+                    if let known = keyHints.lookup(key, readable: count - keyStart) {
+                        hint = known
+                    } else {
+                        hint = self.masker.resolveHint(forKey: key, readable: count - keyStart)
+                    }
+                    state = .colon
+                    index = stop + 1
+                    continue scan
+                }
+                guard byte == UInt8(ascii: "}"), state == .keyOrClose else { break scan }
+                index += 1
+            case .colon:
+                guard byte == UInt8(ascii: ":") else { break scan }
+                state = .value
+                index += 1
+                continue scan
+            case .afterValue:
+                index += 1
+                if byte == UInt8(ascii: ",") {
+                    state = isArray ? .value : .key
+                    continue scan
+                }
+                guard byte == (isArray ? UInt8(ascii: "]") : UInt8(ascii: "}")) else {
+                    index -= 1
+                    break scan
+                }
+            case .value, .valueOrClose, .top:
+                switch byte {
+                case UInt8(ascii: "\""):
+                    let valueStart = index + 1
+                    let stop = Self.stringStop(base, from: valueStart, end: count)
+                    if stop < count && base[stop] == UInt8(ascii: "\\") {
+                        guard let end = self.escapedValue(base, from: valueStart, firstEscape: stop, count: count,
+                                                          hint: hint, released: &released, tally: &tally,
+                                                          into: &output)
+                        else { break scan }
+                        index = end + 1
+                        break
+                    }
+                    guard stop < count, base[stop] == UInt8(ascii: "\""), stop - valueStart < maxUnitBytes else { break scan }
+                    let text = UnsafeBufferPointer(start: base + valueStart, count: stop - valueStart)
+                    if TextUnit.mayHoldValue(text) {
+                        let detections = self.masker.detections(in: text, hint: hint)
+                        if !detections.isEmpty {
+                            output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+                            // Read up to the first `"`, `\\` or control character: nothing JSON escapes but `<`.
+                            renderVerbatim(text, detections: detections, masker: self.masker,
+                                           escaping: .json(inScript: self.inScript), plain: !self.inScript,
+                                           tally: &tally, into: &output)
+                            released = stop
+                        }
+                    }
+                    index = stop + 1
+                case 0x2D, 0x30...0x39:
+                    // A number whose end is in the chunk, with no fraction or exponent.
+                    var end = byte == 0x2D ? index + 1 : index
+                    guard end < count else { break scan }
+                    if base[end] == 0x30 {
+                        end += 1
+                    } else if base[end] &- 0x31 < 9 {
+                        end += 1
+                        while end < count && base[end] &- 0x30 < 10 { end += 1 }
+                    } else {
+                        break scan
+                    }
+                    guard end < count else { break scan }
+                    let after = base[end]
+                    guard after &- 0x30 >= 10, after != UInt8(ascii: "."), after | 0x20 != UInt8(ascii: "e") else { break scan }
+                    index = end
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    guard self.frames.count < Self.maxDepth else { break scan }
+                    if !self.frames.isEmpty { self.frames[self.frames.count - 1].hint = hint }
+                    isArray = byte == UInt8(ascii: "[")
+                    if !isArray { hint = nil }
+                    self.frames.append(Frame(isArray: isArray, hint: hint))
+                    index += 1
+                    state = isArray ? .valueOrClose : .keyOrClose
+                    continue scan
+                case UInt8(ascii: "]"):
+                    guard state == .valueOrClose else { break scan }
+                    index += 1
+                    self.closeFrame(isArray: &isArray, hint: &hint)
+                    state = self.frames.isEmpty ? .top : .afterValue
+                    continue scan
+                case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                    let literal: StaticString = byte == UInt8(ascii: "t") ? "true" : byte == UInt8(ascii: "f") ? "false" : "null"
+                    let length = literal.utf8CodeUnitCount
+                    guard index + length <= count, memcmp(base + index, literal.utf8Start, length) == 0 else { break scan }
+                    index += length
+                default:
+                    break scan
+                }
+                state = self.frames.isEmpty ? .top : .afterValue
+                continue scan
+            }
+            // `}` or `]` closing the innermost container (`index` is past it).
+            self.closeFrame(isArray: &isArray, hint: &hint)
+            state = self.frames.isEmpty ? .top : .afterValue
+        }
+        output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: index - released))
+        if !self.frames.isEmpty { self.frames[self.frames.count - 1].hint = hint }
+        self.state = state.state
+        return index
+    }
+
+    /// Longest string with escapes `escapedValue` takes (raw bytes between the quotes); longer ones, far below
+    /// `maxUnitBytes`, are collected in the `TextUnit`.
+    static let maxEscapedValue = 1024
+
+    /// A string value with escapes whole in the chunk (`\\uXXXX` other than surrogates, and the one-letter escapes),
+    /// decoded into scratch memory, detected and released as `flushUnit` releases the `TextUnit` the byte-by-byte
+    /// machine would have collected for it: untouched when nothing is masked (then it stays in the run of released
+    /// input), else with each value's raw bytes replaced by its masked form, JSON-escaped. Returns the index of the
+    /// closing quote, or nil (nothing done) for anything else: the machine takes the string then.
+    ///
+    /// Why: many encoders write all non-ASCII as `\\uXXXX`; such values went through the state machine, three
+    /// arrays of the unit and its general rendering.
+    private func escapedValue(_ base: UnsafePointer<UInt8>, from valueStart: Int, firstEscape: Int, count: Int,
+                              hint: PIIKind?, released: inout Int, tally: inout MaskTally,
+                              into output: inout ByteOutput) -> Int? {
+        let limit = min(count, valueStart + Self.maxEscapedValue)
+        guard firstEscape < limit else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxEscapedValue) { decoded -> Int? in
+            withUnsafeTemporaryAllocation(of: EscapeSpan.self, capacity: Self.maxEscapedValue / 2) { spans -> Int? in
+                guard let decodedBase = decoded.baseAddress else { return nil }
+                var index = firstEscape
+                var decodedCount = firstEscape - valueStart
+                decodedBase.update(from: base + valueStart, count: decodedCount)
+                var spanCount = 0
+                while true {
+                    guard index < limit else { return nil }
+                    let byte = base[index]
+                    if byte == UInt8(ascii: "\"") { break }
+                    if byte != UInt8(ascii: "\\") {
+                        guard byte >= 0x20 else { return nil }
+                        let stop = Self.stringStop(base, from: index, end: limit)
+                        (decodedBase + decodedCount).update(from: base + index, count: stop - index)
+                        decodedCount += stop - index
+                        index = stop
+                        continue
+                    }
+                    guard index + 1 < limit else { return nil }
+                    let decodedStart = decodedCount
+                    var rawLength = 2
+                    switch base[index + 1] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+                        decodedBase[decodedCount] = base[index + 1]
+                        decodedCount += 1
+                    case UInt8(ascii: "b"): decodedBase[decodedCount] = 0x08; decodedCount += 1
+                    case UInt8(ascii: "f"): decodedBase[decodedCount] = 0x0C; decodedCount += 1
+                    case UInt8(ascii: "n"): decodedBase[decodedCount] = 0x0A; decodedCount += 1
+                    case UInt8(ascii: "r"): decodedBase[decodedCount] = 0x0D; decodedCount += 1
+                    case UInt8(ascii: "t"): decodedBase[decodedCount] = 0x09; decodedCount += 1
+                    case UInt8(ascii: "u"):
+                        guard index + 6 <= limit, let h0 = ByteClass.hexValue(base[index + 2]),
+                            let h1 = ByteClass.hexValue(base[index + 3]), let h2 = ByteClass.hexValue(base[index + 4]),
+                            let h3 = ByteClass.hexValue(base[index + 5])
+                        else { return nil }
+                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+                        if scalar >= 0xD800 && scalar <= 0xDFFF { return nil }  // pairs: left to the machine
+                        if scalar < 0x80 {
+                            decodedBase[decodedCount] = UInt8(scalar)
+                            decodedCount += 1
+                        } else if scalar < 0x800 {
+                            decodedBase[decodedCount] = UInt8(0xC0 | (scalar >> 6))
+                            decodedBase[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 2
+                        } else {
+                            decodedBase[decodedCount] = UInt8(0xE0 | (scalar >> 12))
+                            decodedBase[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                            decodedBase[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
+                            decodedCount += 3
+                        }
+                        rawLength = 6
+                    default:
+                        return nil
+                    }
+                    spans[spanCount] = EscapeSpan(rawStart: index - valueStart, rawEnd: index - valueStart + rawLength,
+                                                  decodedStart: decodedStart, decodedEnd: decodedCount)
+                    spanCount += 1
+                    index += rawLength
+                }
+                let text = UnsafeBufferPointer(start: decodedBase, count: decodedCount)
+                guard TextUnit.mayHoldValue(text) else { return index }
+                let detections = self.masker.detections(in: text, hint: hint)
+                guard !detections.isEmpty else { return index }
+                let escapes = UnsafeBufferPointer(rebasing: spans[0..<spanCount])
+                let raw = UnsafeBufferPointer(start: base + valueStart, count: index - valueStart)
+                output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+                var rawPosition = 0
+                for detection in detections {
+                    let start = EscapeSpan.rawStart(forDecoded: detection.start, escapes)
+                    let end = EscapeSpan.rawEnd(forDecoded: detection.end, escapes)
+                    guard start >= rawPosition, end >= start else { continue }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
+                    tally.add(detection.kind)
+                    appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
+                                 masker: self.masker, escaping: .json(inScript: self.inScript), into: &output)
+                    rawPosition = end
+                }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition...]))
+                released = index
+                return index
+            }
+        }
+    }
+
+    /// Pops the innermost frame; `isArray` and `hint` become those of the one around it.
+    @inline(__always)
+    private mutating func closeFrame(isArray: inout Bool, hint: inout PIIKind?) {
+        self.frames.removeLast()
+        isArray = self.frames.last?.isArray ?? false
+        hint = self.currentHint
+    }
+
+    /// The states `runStructure` works in, as one byte (the `State` enum with payloads switched slowly).
+    private enum Structure: UInt8 {
+        case top, value, valueOrClose, key, keyOrClose, colon, afterValue
+
+        init?(_ state: State) {
+            switch state {
+            case .top: self = .top
+            case .value: self = .value
+            case .valueOrClose: self = .valueOrClose
+            case .key: self = .key
+            case .keyOrClose: self = .keyOrClose
+            case .colon: self = .colon
+            case .afterValue: self = .afterValue
+            default: return nil
+            }
+        }
+
+        var state: State {
+            switch self {
+            case .top: .top
+            case .value: .value
+            case .valueOrClose: .valueOrClose
+            case .key: .key
+            case .keyOrClose: .keyOrClose
+            case .colon: .colon
+            case .afterValue: .afterValue
+            }
+        }
+    }
+
+    /// The first `"`, `\\` or control character in `from..<end`, or `end`: eight bytes at a time (`StopSet` went
+    /// byte by byte through a table).
+    @inline(__always)
+    static func stringStop(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var index = from
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // Zero bytes of `quote`/`backslash` and bytes below 0x20 of `word`: the lowest flagged byte is exact.
+            let found = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & high
+            if found != 0 { return index + found.trailingZeroBitCount / 8 }
+            index += 8
+        }
+        while index < end {
+            let byte = base[index]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 { return index }
+            index += 1
+        }
+        return end
     }
 
     /// One structural byte outside strings and numbers. Returns a lenient failure index.
@@ -421,7 +743,7 @@ struct JSONCore {
                     return self.fail(at: index)
                 }
                 let isArray = byte == UInt8(ascii: "[")
-                self.frames.append(Frame(isArray: isArray, label: isArray ? self.currentLabel : nil))
+                self.frames.append(Frame(isArray: isArray, hint: isArray ? self.currentHint : nil))
                 self.state = isArray ? .valueOrClose : .keyOrClose
             case UInt8(ascii: "\""):
                 self.state = .string(isKey: false)
@@ -480,7 +802,7 @@ struct JSONCore {
         self.state = self.frames.isEmpty ? .top : .afterValue
     }
 
-    private var currentLabel: String? { self.frames.last?.label ?? nil }
+    private var currentHint: PIIKind? { self.frames.last?.hint ?? nil }
 
     private mutating func fail(at index: Int) -> Int {
         self.state = .top
@@ -548,17 +870,41 @@ struct JSONCore {
     private mutating func cutIfLong(into output: inout ByteOutput, tally: inout MaskTally) {
         while self.unit.rawCount >= maxUnitBytes {
             let head = self.unit.cut(limit: maxUnitBytes)
-            let label = self.currentLabel
-            head.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+            self.render(head, tally: &tally, into: &output)
         }
     }
 
     private mutating func flushUnit(into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(into: &output, tally: &tally)
-        let label = self.currentLabel
-        self.unit.render(masker: self.masker, label: label, escaping: .json(inScript: self.inScript), tally: &tally, into: &output)
+        self.render(self.unit, tally: &tally, into: &output)
         self.unit.removeAll()
+    }
+
+    /// A collected string value (or a cut piece of one), labelled by the current key's kind.
+    private func render(_ unit: TextUnit, tally: inout MaskTally, into output: inout ByteOutput) {
+        let hint = self.currentHint
+        let detections = unit.withText { text in
+            TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: hint) : []
+        }
+        unit.render(masker: self.masker, label: nil, escaping: .json(inScript: self.inScript), tally: &tally,
+                    into: &output, detections: detections)
+    }
+
+    /// A whole string value without escapes, straight from the input (the bytes between its quotes, read up to the
+    /// first `"`, `\\` or control character).
+    @inline(__always)
+    private func renderValue(_ text: UnsafeBufferPointer<UInt8>, tally: inout MaskTally, into output: inout ByteOutput) {
+        if TextUnit.mayHoldValue(text) {
+            let detections = self.masker.detections(in: text, hint: self.currentHint)
+            if !detections.isEmpty {
+                renderVerbatim(text, detections: detections, masker: self.masker,
+                               escaping: .json(inScript: self.inScript), plain: !self.inScript, tally: &tally,
+                               into: &output)
+                return
+            }
+        }
+        output.append(contentsOf: text)
     }
 
     /// The end of the input. Strict: anything left open is malformed. Lenient: what is held is released.
@@ -583,5 +929,46 @@ struct JSONCore {
         self.escape.removeAll()
         self.state = .top
         self.frames.removeAll()
+    }
+}
+
+/// One escape of a string value in `JSONCore.escapedValue`: where it is in the raw bytes and what it decoded to,
+/// offsets from the value's start. Maps detections on the decoded text back to raw bytes as `TextUnit` does.
+struct EscapeSpan {
+    var rawStart: Int
+    var rawEnd: Int
+    var decodedStart: Int
+    var decodedEnd: Int
+
+    /// `TextUnit.rawStart(forDecoded:)`: where a value starting at decoded offset `d` starts in the raw bytes (an
+    /// offset inside an escape rounds down to the escape's start).
+    static func rawStart(forDecoded d: Int, _ spans: UnsafeBufferPointer<EscapeSpan>) -> Int {
+        // Number of spans with decodedEnd <= d.
+        var low = 0
+        var high = spans.count
+        while low < high {
+            let mid = (low + high) / 2
+            if spans[mid].decodedEnd <= d { low = mid + 1 } else { high = mid }
+        }
+        if low < spans.count && spans[low].decodedStart < d { return spans[low].rawStart }
+        if low == 0 { return d }
+        let previous = spans[low - 1]
+        return previous.rawEnd + (d - previous.decodedEnd)
+    }
+
+    /// `TextUnit.rawEnd(forDecoded:)`: where a value ending at decoded offset `d` ends in the raw bytes (an offset
+    /// inside an escape rounds up to the escape's end).
+    static func rawEnd(forDecoded d: Int, _ spans: UnsafeBufferPointer<EscapeSpan>) -> Int {
+        // Number of spans with decodedStart < d.
+        var low = 0
+        var high = spans.count
+        while low < high {
+            let mid = (low + high) / 2
+            if spans[mid].decodedStart < d { low = mid + 1 } else { high = mid }
+        }
+        if low == 0 { return d }
+        let previous = spans[low - 1]
+        if previous.decodedEnd > d { return previous.rawEnd }
+        return previous.rawEnd + (d - previous.decodedEnd)
     }
 }

@@ -42,9 +42,9 @@ final class ScanContext {
         self.namesKind(label) ? label : nil
     }
 
-    /// Recent keys and their effective labels, direct-mapped by a cheap hash (keys repeat row after row). 1024 slots:
-    /// with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth of the
-    /// look-ups missed and resolved their label again (a `String` and a dictionary look-up each).
+    /// Recent keys and their effective labels, by a cheap hash (keys repeat row after row), two ways per set. 1024
+    /// slots: with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth
+    /// of the look-ups missed and resolved their label again; direct-mapped in 1024, still one in twelve.
     private let keySlots = Slots<(key: [UInt8], label: String?)>(count: ScanContext.keySlotCount)
     static let keySlotCount = 1024
 
@@ -64,10 +64,37 @@ final class ScanContext {
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
         if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return entry.label }
+        // Two ways per set: a key also looks in its neighbour, where the key it displaced went (direct-mapped, a
+        // page's keys that shared a slot pushed each other out and resolved their label again and again).
+        let neighbour = slot ^ 1
+        if let entry = self.keySlots.entries[neighbour], sameBytes(entry.key, bytes) { return entry.label }
         let key = array ?? Array(bytes)
-        let label = self.effective(labelString(key))
+        // The label when it names a kind (what `effective` gives), found through the byte-keyed kinds: no
+        // dictionary look-up by `String`, and no `String` at all for the many keys that name none.
+        let label = self.hint(forKey: bytes, readable: bytes.count) == nil ? nil : labelString(key)
+        self.keySlots.entries[neighbour] = self.keySlots.entries[slot]
         self.keySlots.entries[slot] = (key, label)
         return label
+    }
+
+    /// Keys seen lately and the kind each names, by their bytes (see `KeyHints`).
+    let keyHints = KeyHints()
+
+    /// The kind a key names (a JSON key as written, already cut to `maxLabelBytes`): what `label(forKey:)` followed
+    /// by the label's kind gives, remembered per key without making a `String` or an array for it.
+    @inline(__always)
+    func hint(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
+        if let known = self.keyHints.lookup(bytes, readable: readable) { return known }
+        return self.resolveHint(forKey: bytes, readable: readable)
+    }
+
+    /// `hint(forKey:readable:)` for a key not remembered (scanning loops look `keyHints` up themselves, then call
+    /// this).
+    @inline(never)
+    func resolveHint(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
+        let hint = self.textMasker.kind(forLabel: labelString(Array(bytes)))
+        self.keyHints.store(bytes, readable: readable, hint)
+        return hint
     }
 
     /// Labels resolved lately, by identity: units come column by column and key by key, and the scanners hand over
@@ -79,6 +106,12 @@ final class ScanContext {
     /// lock, a string hash — for every cell costs more than hashing a short label here.
     private let recentLabels = Slots<(label: String, hint: PIIKind?)>(count: ScanContext.recentLabelCount)
     static let recentLabelCount = 64
+
+    /// Whether `escaping` rewrites a byte of the mask character.
+    func maskIsRewritten(by escaping: Escaping) -> Bool {
+        if let byte = self.textMasker.style.maskByte { return escaping.rewrites(byte) }
+        return self.textMasker.style.maskCharacter.utf8.contains(where: escaping.rewrites)
+    }
 
     /// The subject keys seen in this body's units (by the menu's rules).
     var subjects = SubjectKeys()
@@ -92,11 +125,6 @@ final class ScanContext {
 
     /// Detections in a unit; `label` is an effective label (see `effective`). Also collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
-        if !self.textMasker.subjectRules.isEmpty {
-            for rule in self.textMasker.subjectRules {
-                for key in rule.keys(in: text) { self.subjects.add(key) }
-            }
-        }
         var hint: PIIKind? = nil
         if let label {
             if let known = self.labelsByIdentity.hint(label) {
@@ -106,11 +134,24 @@ final class ScanContext {
                 self.labelsByIdentity.store(label, hint)
             }
         }
+        return self.detections(in: text, hint: hint)
+    }
+
+    /// Detections in a unit whose label was resolved to the kind it names (`hint(forKey:)`; nil: none). Also
+    /// collects the unit's subject keys.
+    func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
+        if !self.textMasker.subjectRules.isEmpty {
+            for rule in self.textMasker.subjectRules {
+                for key in rule.keys(in: text) { self.subjects.add(key) }
+            }
+        }
         // The same array unit after unit: callers are done with the previous answer when they ask again, so its
-        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either.
+        // storage is unique again and reused. Most units had nothing: then there is nothing to remove either; the
+        // others had one or two, removed one by one (`removeAll(keepingCapacity:)` goes through the general
+        // `replaceSubrange`, several times the cost).
         var found = self.found
         self.found = []
-        if !found.isEmpty { found.removeAll(keepingCapacity: true) }
+        while !found.isEmpty { found.removeLast() }
         self.textMasker.detections(in: text, hint: hint, into: &found)
         self.found = found
         return found
@@ -178,6 +219,83 @@ final class LabelIdentityCache {
         self.labels[slot] = label
         self.words[slot] = words
         self.hints[slot] = hint
+    }
+}
+
+/// Keys of up to 24 bytes and the kind each names, by a hash of their bytes held in three words (two ways per set).
+///
+/// Why: a JSON body repeats the same few keys row after row, and resolving a key through `label(forKey:)` cost a
+/// byte-by-byte hash, an array compare and a `String` per look-up. Here a key is three word loads (or, near the end of
+/// a buffer, a byte loop), a multiply and a compare of four words. Longer keys are not stored (they resolve each
+/// time). Owned by one `ScanContext`, used by it alone.
+final class KeyHints {
+    struct Entry {
+        var words: (UInt64, UInt64, UInt64)
+        /// -1: empty slot.
+        var length: Int
+        var hint: PIIKind?
+    }
+
+    static let count = 1024
+    static let maxKeyBytes = 24
+    private let entries: UnsafeMutablePointer<Entry>
+
+    init() {
+        self.entries = .allocate(capacity: Self.count)
+        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
+    }
+
+    deinit { self.entries.deallocate() }
+
+    /// The key's bytes as three little-endian words, zero past its end. `readable`: how many bytes from the key's
+    /// start may be read (at least its length); with 24 or more, three loads.
+    @inline(__always)
+    static func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
+        let length = bytes.count
+        guard let base = bytes.baseAddress, length > 0 else { return (0, 0, 0) }
+        if readable >= 24 {
+            let raw = UnsafeRawPointer(base)
+            @inline(__always) func mask(_ valid: Int) -> UInt64 {
+                valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
+            }
+            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & mask(length),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask(length - 8),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & mask(length - 16))
+        }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { words in
+            for index in 0..<length { words[index] = base[index] }
+        }
+        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2))
+    }
+
+    @inline(__always)
+    private static func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
+        let mixed = ((words.0 &* 0x9E37_79B9_7F4A_7C15) ^ words.1 ^ (words.2 &* 31) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: mixed >> 54)  // 1024 slots
+    }
+
+    /// The stored answer (`.some(nil)`: the key names no kind), or nil when not stored.
+    @inline(__always)
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
+        guard bytes.count <= Self.maxKeyBytes else { return nil }
+        let words = Self.words(bytes, readable: readable)
+        let slot = Self.slot(words, bytes.count)
+        let entry = self.entries[slot]
+        if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
+        // The other way of the set (see `store`).
+        let other = self.entries[slot ^ 1]
+        if other.length == bytes.count && other.words == words { return .some(other.hint) }
+        return nil
+    }
+
+    /// Stores in the key's slot; what was there moves to the neighbouring slot (two ways per set, the latest first).
+    func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
+        guard bytes.count <= Self.maxKeyBytes else { return }
+        let words = Self.words(bytes, readable: readable)
+        let slot = Self.slot(words, bytes.count)
+        self.entries[slot ^ 1] = self.entries[slot]
+        self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
     }
 }
 
@@ -807,8 +925,13 @@ func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext,
 }
 
 /// `renderVerbatim` with its detections found (not empty).
+///
+/// `plain`: the caller knows `escaping` rewrites no byte of `text` (a JSON string read up to its first `"`, `\\` or
+/// control character). A masked form is made of the value's own characters and the mask character, so then it
+/// needs escaping only when the mask character does, and the check of every masked value is skipped.
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
-                    escaping: Escaping, tally: inout MaskTally, into output: inout ByteOutput) {
+                    escaping: Escaping, plain: Bool = false, tally: inout MaskTally, into output: inout ByteOutput) {
+    let escaping = plain && !masker.maskIsRewritten(by: escaping) ? .none : escaping
     var position = 0
     for detection in detections {
         guard detection.start >= position, detection.end >= detection.start else { continue }
