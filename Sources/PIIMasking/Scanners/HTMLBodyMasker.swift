@@ -786,7 +786,7 @@ struct HTMLCore {
                     }
                     let detections = mayHoldValue ? self.masker.detections(in: text, label: label) : []
                     if detections.isEmpty {
-                        self.addPending(text, into: &output)
+                        self.addPending(from: index, to: stop, into: &output)
                     } else {
                         self.flushPending(into: &output)
                         renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
@@ -860,7 +860,7 @@ struct HTMLCore {
             self.tag.detached = false
             if isEnd { self.endElement() } else { self.startElement() }
         }
-        self.addPending(UnsafeBufferPointer(rebasing: bytes[open...index]), into: &output)
+        self.addPending(from: open, to: index + 1, into: &output)
         return index + 1
     }
 
@@ -873,6 +873,19 @@ struct HTMLCore {
         output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
         self.pending.start = 0
         self.pending.end = 0
+    }
+
+    /// `addPending` for the chunk's bytes `from..<to`, given by offsets (`dataRun`'s runs and tags: no pointer
+    /// arithmetic). Only while `feed` runs (the pending input's base is the chunk).
+    @inline(__always)
+    private mutating func addPending(from start: Int, to end: Int, into output: inout ByteOutput) {
+        if self.pending.end > self.pending.start && self.pending.end == start {
+            self.pending.end = end
+        } else {
+            self.flushPending(into: &output)
+            self.pending.start = start
+            self.pending.end = end
+        }
     }
 
     /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
