@@ -853,6 +853,9 @@ struct HTMLCore {
         case .script, .passThrough, .textarea, .title:
             guard isEnd else { return nil }
             fallthrough
+        case .td where isEnd, .th where isEnd:
+            // `</td>`, `</th>`: only the cell ends (what `endElement` does for them).
+            self.endCell()
         default:
             self.tag.known.removeAll()
             self.tag.isEnd = isEnd
