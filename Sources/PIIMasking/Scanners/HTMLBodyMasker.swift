@@ -856,6 +856,9 @@ struct HTMLCore {
         case .td where isEnd, .th where isEnd:
             // `</td>`, `</th>`: only the cell ends (what `endElement` does for them).
             self.endCell()
+        case .td, .th:
+            // `<td>`, `<th>`: no class, no `colspan` (what `startElement` does for them).
+            self.startCell(isHeader: element == .th, span: 1)
         default:
             self.tag.known.removeAll()
             self.tag.isEnd = isEnd
@@ -1320,25 +1323,7 @@ struct HTMLCore {
             self.endRow()
             if self.tableActive { self.table.inRow = true }
         case .th, .td:
-            self.endCell()
-            guard self.tableDepth > 0 else { return }
-            let isHeader = self.tag.element == .th
-            if self.tableActive {
-                let span = self.tag.known.has(.colspan) ? self.columnSpan() : 1
-                self.table.inRow = true
-                let column = self.table.nextColumn
-                self.table.nextColumn += span
-                if isHeader {
-                    self.table.cell = .header(column)
-                } else {
-                    self.table.cell = .data
-                    self.table.rowHasData = true
-                    // The row's own header when it names a kind, else the column's.
-                    self.table.cellLabel = self.table.rowLabel
-                        ?? (column < self.table.columnHeaders.count ? self.table.columnHeaders[column] : nil)
-                }
-            }
-            if isHeader { self.startCapture(.header) }
+            self.startCell(isHeader: self.tag.element == .th, span: self.tag.known.has(.colspan) ? self.columnSpan() : 1)
         case .dt:
             self.inDefinition = false
             self.startCapture(.term)
@@ -1352,6 +1337,27 @@ struct HTMLCore {
         default:
             break
         }
+    }
+
+    /// A `<td>` or `<th>` spanning `span` columns (1 to 1000).
+    private mutating func startCell(isHeader: Bool, span: Int) {
+        self.endCell()
+        guard self.tableDepth > 0 else { return }
+        if self.tableActive {
+            self.table.inRow = true
+            let column = self.table.nextColumn
+            self.table.nextColumn += span
+            if isHeader {
+                self.table.cell = .header(column)
+            } else {
+                self.table.cell = .data
+                self.table.rowHasData = true
+                // The row's own header when it names a kind, else the column's.
+                self.table.cellLabel = self.table.rowLabel
+                    ?? (column < self.table.columnHeaders.count ? self.table.columnHeaders[column] : nil)
+            }
+        }
+        if isHeader { self.startCapture(.header) }
     }
 
     // The rarer steps of `startElement`, out of line: they need closures and strings, and inlined they made every
