@@ -859,6 +859,10 @@ struct HTMLCore {
         case .td, .th:
             // `<td>`, `<th>`: no class, no `colspan` (what `startElement` does for them).
             self.startCell(isHeader: element == .th, span: 1)
+        case .dd where isEnd:
+            self.inDefinition = false
+        case .dt, .dd:
+            self.definitionTag(isTerm: element == .dt, isEnd: isEnd)
         default:
             self.tag.known.removeAll()
             self.tag.isEnd = isEnd
@@ -1325,17 +1329,31 @@ struct HTMLCore {
         case .th, .td:
             self.startCell(isHeader: self.tag.element == .th, span: self.tag.known.has(.colspan) ? self.columnSpan() : 1)
         case .dt:
-            self.inDefinition = false
-            self.startCapture(.term)
+            self.definitionTag(isTerm: true, isEnd: false)
         case .dd:
-            if case .term = self.capture { self.termLabel = self.finishCapture() }
-            self.inDefinition = true
+            self.definitionTag(isTerm: false, isEnd: false)
         case .label:
             self.startCapture(.label)
         case .select:
             self.selectLabel = self.selectFieldLabel()
         default:
             break
+        }
+    }
+
+    /// `<dt>`, `</dt>`, `<dd>`, `</dd>`: a term's text is captured; it labels the descriptions after it.
+    private mutating func definitionTag(isTerm: Bool, isEnd: Bool) {
+        switch (isTerm, isEnd) {
+        case (true, false):
+            self.inDefinition = false
+            self.startCapture(.term)
+        case (true, true):
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+        case (false, false):
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+            self.inDefinition = true
+        case (false, true):
+            self.inDefinition = false
         }
     }
 
@@ -1425,9 +1443,9 @@ struct HTMLCore {
             }
             if self.tableDepth > 0 { self.tableDepth -= 1 }
         case .dt:
-            if case .term = self.capture { self.termLabel = self.finishCapture() }
+            self.definitionTag(isTerm: true, isEnd: true)
         case .dd:
-            self.inDefinition = false
+            self.definitionTag(isTerm: false, isEnd: true)
         case .dl:
             self.inDefinition = false
             self.termLabel = nil
