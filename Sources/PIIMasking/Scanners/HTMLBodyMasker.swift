@@ -863,6 +863,10 @@ struct HTMLCore {
             self.inDefinition = false
         case .dt, .dd:
             self.definitionTag(isTerm: element == .dt, isEnd: isEnd)
+        case .tr:
+            // `<tr>`, `</tr>`: the row before ends (what `startElement` and `endElement` do for them).
+            self.endRow()
+            if !isEnd && self.tableActive { self.table.inRow = true }
         default:
             self.tag.known.removeAll()
             self.tag.isEnd = isEnd
