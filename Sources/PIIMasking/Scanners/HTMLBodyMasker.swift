@@ -851,8 +851,9 @@ struct HTMLCore {
             // No structure to update: `startElement` would only look at a class, `endElement` at nothing.
             break
         case .script, .passThrough, .textarea, .title:
+            // Their start tags are left to `fastTag` (raw text follows); a stray end tag updates nothing (as in
+            // `endElement`).
             guard isEnd else { return nil }
-            fallthrough
         case .td where isEnd, .th where isEnd:
             // `</td>`, `</th>`: only the cell ends (what `endElement` does for them).
             self.endCell()
