@@ -405,6 +405,25 @@ struct HTMLScannerTests {
         }
     }
 
+    /// Bare tags (`<td>`, `</dt>`, a stray `</title>`) take a shortcut past `fastTag`; with a space before `>` the
+    /// same tags take the general path. Both must label and mask alike.
+    @Test func bareTagShortcutAgreesWithTheGeneralPath() throws {
+        let template = """
+            <table%><tr%><th%>구매자</th%><th%>연락처</th%><th%>배송지</th%></tr%><tr%><td%></title%>한결</td%>\
+            <td%></style%>010-1234-5678</td%><td%>서울특별시 마포구 문화로 817</td%></tr%></table%>\
+            <dl%><dt%>수취인</dt%><dd%></textarea%>김철수</dd%><dt%>생년월일</dt%><dd%>19900315</dd%></dl%>\
+            <p%>연락처</p%><TD%>이영희</TD%>
+            """
+        let bare = template.replacingOccurrences(of: "%", with: "")
+        let spaced = template.replacingOccurrences(of: "%", with: " ")
+        for sizes in [[Int.max], [7], [1, 3]] {
+            let fromBare = try mask(.html, bare, sizes: sizes)
+            let fromSpaced = try mask(.html, spaced, sizes: sizes)
+            #expect(fromBare != bare)
+            #expect(fromSpaced.replacingOccurrences(of: " >", with: ">") == fromBare, "\(sizes)")
+        }
+    }
+
     @Test func markupScanFindsTheFirstLessThanOrAmpersand() {
         var generator = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = Array("ab<&\u{00}\u{FF}".utf8) + [0x3B, 0x3D, 0x25, 0x27, 0xBC, 0xA6, 0x80]

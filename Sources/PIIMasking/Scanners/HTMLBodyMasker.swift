@@ -786,7 +786,7 @@ struct HTMLCore {
                     }
                     let detections = mayHoldValue ? self.masker.detections(in: text, label: label) : []
                     if detections.isEmpty {
-                        self.addPending(text, into: &output)
+                        self.addPending(from: index, to: stop, into: &output)
                     } else {
                         self.flushPending(into: &output)
                         renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
@@ -851,8 +851,23 @@ struct HTMLCore {
             // No structure to update: `startElement` would only look at a class, `endElement` at nothing.
             break
         case .script, .passThrough, .textarea, .title:
+            // Their start tags are left to `fastTag` (raw text follows); a stray end tag updates nothing (as in
+            // `endElement`).
             guard isEnd else { return nil }
-            fallthrough
+        case .td where isEnd, .th where isEnd:
+            // `</td>`, `</th>`: only the cell ends (what `endElement` does for them).
+            self.endCell()
+        case .td, .th:
+            // `<td>`, `<th>`: no class, no `colspan` (what `startElement` does for them).
+            self.startCell(isHeader: element == .th, span: 1)
+        case .dd where isEnd:
+            self.inDefinition = false
+        case .dt, .dd:
+            self.definitionTag(isTerm: element == .dt, isEnd: isEnd)
+        case .tr:
+            // `<tr>`, `</tr>`: the row before ends (what `startElement` and `endElement` do for them).
+            self.endRow()
+            if !isEnd && self.tableActive { self.table.inRow = true }
         default:
             self.tag.known.removeAll()
             self.tag.isEnd = isEnd
@@ -860,7 +875,7 @@ struct HTMLCore {
             self.tag.detached = false
             if isEnd { self.endElement() } else { self.startElement() }
         }
-        self.addPending(UnsafeBufferPointer(rebasing: bytes[open...index]), into: &output)
+        self.addPending(from: open, to: index + 1, into: &output)
         return index + 1
     }
 
@@ -873,6 +888,19 @@ struct HTMLCore {
         output.append(contentsOf: UnsafeBufferPointer(start: base + self.pending.start, count: self.pending.end - self.pending.start))
         self.pending.start = 0
         self.pending.end = 0
+    }
+
+    /// `addPending` for the chunk's bytes `from..<to`, given by offsets (`dataRun`'s runs and tags: no pointer
+    /// arithmetic). Only while `feed` runs (the pending input's base is the chunk).
+    @inline(__always)
+    private mutating func addPending(from start: Int, to end: Int, into output: inout ByteOutput) {
+        if self.pending.end > self.pending.start && self.pending.end == start {
+            self.pending.end = end
+        } else {
+            self.flushPending(into: &output)
+            self.pending.start = start
+            self.pending.end = end
+        }
     }
 
     /// `piece` (a part of the chunk being fed) is released as it is: it joins the pending input when it follows it
@@ -1304,31 +1332,11 @@ struct HTMLCore {
             self.endRow()
             if self.tableActive { self.table.inRow = true }
         case .th, .td:
-            self.endCell()
-            guard self.tableDepth > 0 else { return }
-            let isHeader = self.tag.element == .th
-            if self.tableActive {
-                let span = self.tag.known.has(.colspan) ? self.columnSpan() : 1
-                self.table.inRow = true
-                let column = self.table.nextColumn
-                self.table.nextColumn += span
-                if isHeader {
-                    self.table.cell = .header(column)
-                } else {
-                    self.table.cell = .data
-                    self.table.rowHasData = true
-                    // The row's own header when it names a kind, else the column's.
-                    self.table.cellLabel = self.table.rowLabel
-                        ?? (column < self.table.columnHeaders.count ? self.table.columnHeaders[column] : nil)
-                }
-            }
-            if isHeader { self.startCapture(.header) }
+            self.startCell(isHeader: self.tag.element == .th, span: self.tag.known.has(.colspan) ? self.columnSpan() : 1)
         case .dt:
-            self.inDefinition = false
-            self.startCapture(.term)
+            self.definitionTag(isTerm: true, isEnd: false)
         case .dd:
-            if case .term = self.capture { self.termLabel = self.finishCapture() }
-            self.inDefinition = true
+            self.definitionTag(isTerm: false, isEnd: false)
         case .label:
             self.startCapture(.label)
         case .select:
@@ -1336,6 +1344,43 @@ struct HTMLCore {
         default:
             break
         }
+    }
+
+    /// `<dt>`, `</dt>`, `<dd>`, `</dd>`: a term's text is captured; it labels the descriptions after it.
+    private mutating func definitionTag(isTerm: Bool, isEnd: Bool) {
+        switch (isTerm, isEnd) {
+        case (true, false):
+            self.inDefinition = false
+            self.startCapture(.term)
+        case (true, true):
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+        case (false, false):
+            if case .term = self.capture { self.termLabel = self.finishCapture() }
+            self.inDefinition = true
+        case (false, true):
+            self.inDefinition = false
+        }
+    }
+
+    /// A `<td>` or `<th>` spanning `span` columns (1 to 1000).
+    private mutating func startCell(isHeader: Bool, span: Int) {
+        self.endCell()
+        guard self.tableDepth > 0 else { return }
+        if self.tableActive {
+            self.table.inRow = true
+            let column = self.table.nextColumn
+            self.table.nextColumn += span
+            if isHeader {
+                self.table.cell = .header(column)
+            } else {
+                self.table.cell = .data
+                self.table.rowHasData = true
+                // The row's own header when it names a kind, else the column's.
+                self.table.cellLabel = self.table.rowLabel
+                    ?? (column < self.table.columnHeaders.count ? self.table.columnHeaders[column] : nil)
+            }
+        }
+        if isHeader { self.startCapture(.header) }
     }
 
     // The rarer steps of `startElement`, out of line: they need closures and strings, and inlined they made every
@@ -1403,9 +1448,9 @@ struct HTMLCore {
             }
             if self.tableDepth > 0 { self.tableDepth -= 1 }
         case .dt:
-            if case .term = self.capture { self.termLabel = self.finishCapture() }
+            self.definitionTag(isTerm: true, isEnd: true)
         case .dd:
-            self.inDefinition = false
+            self.definitionTag(isTerm: false, isEnd: true)
         case .dl:
             self.inDefinition = false
             self.termLabel = nil

@@ -49,8 +49,9 @@ struct JavaScriptCore {
     private let doubleStops = JavaScriptCore.doubleStops
     private let singleStops = JavaScriptCore.singleStops
     private let templateStops = JavaScriptCore.templateStops
+    /// Keywords after which `/` starts a regular expression (`isRegexKeyword` tells them; a test keeps the two equal).
     static let regexKeywords: Set<[UInt8]> = Set(["return", "typeof", "case", "do", "else", "in", "of", "new",
-                                                          "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
+                                                  "delete", "void", "throw", "instanceof", "yield", "await"].map { Array($0.utf8) })
     /// Whitespace after a possible key before it is taken for a value.
     private static let maxKeyWhitespace = 1024
 

@@ -390,8 +390,8 @@ struct UTF8Validator {
                         }
                         let lead = UInt8(truncatingIfNeeded: word)
                         let second = UInt8(truncatingIfNeeded: word >> 8)
-                        // Bytes 0 and 3 `1110xxxx`, bytes 1, 2, 4, 5 `10xxxxxx`: two three-byte sequences; valid
-                        // unless a lead is E0 (overlong below A0) or ED (surrogates from A0).
+                        // Bytes 0 and 3 `1110xxxx`, bytes 1, 2, 4, 5 `10xxxxxx`: two three-byte sequences, taken here
+                        // unless a lead is E0 (left to the byte path) or ED with a second byte from A0 (a surrogate).
                         if word & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 {
                             let nextLead = UInt8(truncatingIfNeeded: word >> 24)
                             let nextSecond = UInt8(truncatingIfNeeded: word >> 32)
@@ -407,9 +407,9 @@ struct UTF8Validator {
                         else { break fast }
                         index += 3
                     }
-                    // Whole three-byte characters (Hangul, E1–EF leads with two continuation bytes; ED only up to
-                    // 9F, no surrogates) in one step, and the ASCII between words; anything else takes the byte
-                    // path below.
+                    // With fewer than eight bytes left: whole three-byte characters (Hangul, E1–EF leads with two
+                    // continuation bytes; ED only up to 9F, no surrogates) in one step, and ASCII byte by byte;
+                    // anything else takes the byte path below.
                     while index + 3 <= count {
                         let lead = base[index]
                         if lead < 0x80 {
