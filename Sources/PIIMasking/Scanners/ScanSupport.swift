@@ -25,6 +25,13 @@ final class ScanContext {
 
     init(_ textMasker: TextMasker) {
         self.textMasker = textMasker
+        self.found = .allocate(capacity: 1)
+        self.found.initialize(to: [])
+    }
+
+    deinit {
+        self.found.deinitialize(count: 1)
+        self.found.deallocate()
     }
 
     /// Whether `label` names a kind the profile masks (remembered per label).
@@ -149,16 +156,15 @@ final class ScanContext {
         // storage is unique again and reused. Most units had nothing: then there is nothing to remove either; the
         // others had one or two, removed one by one (`removeAll(keepingCapacity:)` goes through the general
         // `replaceSubrange`, several times the cost).
-        var found = self.found
-        self.found = []
-        while !found.isEmpty { found.removeLast() }
-        self.textMasker.detections(in: text, hint: hint, into: &found)
-        self.found = found
-        return found
+        while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
+        self.textMasker.detections(in: text, hint: hint, into: &self.found.pointee)
+        return self.found.pointee
     }
 
-    /// The storage of the last answer of `detections(in:label:)`.
-    private var found: [Detection] = []
+    /// The storage of the last answer of `detections(in:label:)`, in memory of its own: changed in place through a
+    /// constant pointer (as a property of the class it was moved out and back for each unit, a retain and a release
+    /// more).
+    private let found: UnsafeMutablePointer<[Detection]>
 }
 
 /// The kinds of a few labels, found by the label's identity: its two machine words (a small string's bytes, or a
