@@ -146,11 +146,15 @@ struct DelimitedCore {
                 if self.row > 0 && self.unit.isEmpty && stop < count && stop - index < maxUnitBytes {
                     // A whole cell in this chunk: detected straight on the input, copied only if masked.
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: self.hint) : []
-                    if detections.isEmpty {
+                    if !TextUnit.mayHoldValue(text) {
                         output.append(contentsOf: text)
                     } else {
-                        self.renderCell(text, detections: detections, tally: &tally, into: &output)
+                        let detections = self.masker.detections(in: text, hint: self.hint)
+                        if detections.isEmpty {
+                            output.append(contentsOf: text)
+                        } else {
+                            self.renderCell(text, detections: detections, tally: &tally, into: &output)
+                        }
                     }
                     self.delimiter(bytes[stop], into: &output)
                     index = stop + 1
@@ -174,12 +178,16 @@ struct DelimitedCore {
                     // A whole quoted cell without doubled quotes in this chunk: straight from the input (no `"` in it,
                     // so nothing to escape but what the mask character brings).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    let detections = TextUnit.mayHoldValue(text) ? self.masker.detections(in: text, hint: self.hint) : []
-                    if detections.isEmpty {
+                    if !TextUnit.mayHoldValue(text) {
                         output.append(contentsOf: text)
                     } else {
-                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .csvQuoted, plain: true,
-                                       tally: &tally, into: &output)
+                        let detections = self.masker.detections(in: text, hint: self.hint)
+                        if detections.isEmpty {
+                            output.append(contentsOf: text)
+                        } else {
+                            renderVerbatim(text, detections: detections, masker: self.masker, escaping: .csvQuoted,
+                                           plain: true, tally: &tally, into: &output)
+                        }
                     }
                     output.append(UInt8(ascii: "\""))
                     self.delimiter(bytes[stop + 1], into: &output)
