@@ -27,7 +27,12 @@ final class ScanContext {
         self.textMasker = textMasker
         self.found = .allocate(capacity: 1)
         self.found.initialize(to: [])
+        self.detect = { [textMasker] text, hint, found in textMasker.detections(in: text, hint: hint, into: &found) }
     }
+
+    /// `textMasker.detections(in:hint:into:)` as a closure holding its own copy of the masker: called on the
+    /// property, the whole struct (160 bytes) was copied onto the stack for every unit.
+    private let detect: (UnsafeBufferPointer<UInt8>, PIIKind?, inout [Detection]) -> Void
 
     deinit {
         self.found.deinitialize(count: 1)
@@ -157,7 +162,7 @@ final class ScanContext {
         // others had one or two, removed one by one (`removeAll(keepingCapacity:)` goes through the general
         // `replaceSubrange`, several times the cost).
         while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
-        self.textMasker.detections(in: text, hint: hint, into: &self.found.pointee)
+        self.detect(text, hint, &self.found.pointee)
         return self.found.pointee
     }
 
