@@ -138,7 +138,9 @@ struct DelimitedCore {
                     self.delimiter(byte, into: &output)
                     index += 1
                 } else {
+                    // The cell's first byte: read on as `.unquoted` now (not in another turn of the loop).
                     self.state = .unquoted
+                    fallthrough
                 }
 
             case .unquoted:
