@@ -16,8 +16,9 @@ import Darwin
 /// `TextMasker` uses a field's label only to look up the kind it names (`kind(forLabel:)`), a lookup that costs far
 /// more than scanning a unit; most labels (`orderNo`, `amount`, `상품명`) name none. A label found to name no kind is
 /// passed as no label at all — the same detections, without the lookup for every unit. Scanners resolve labels with
-/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`. One per
-/// body (not shared).
+/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`; the JSON
+/// and CSV scanners go one step further and keep the kind itself (`hint(forKey:readable:)`, a column's kind) for
+/// `detections(in:hint:)`. One per body (not shared).
 final class ScanContext {
     let textMasker: TextMasker
     private var labelNamesKind: [String: Bool] = [:]
