@@ -442,8 +442,15 @@ struct JSONCore {
                     } else {
                         hint = self.masker.resolveHint(forKey: key, readable: count - keyStart)
                     }
-                    state = .colon
                     index = stop + 1
+                    // Mostly `": "` follows: taken here, not byte by byte through the loop.
+                    if index < count && base[index] == UInt8(ascii: ":") {
+                        index += 1
+                        if index < count && base[index] == 0x20 { index += 1 }
+                        state = .value
+                    } else {
+                        state = .colon
+                    }
                     continue scan
                 }
                 guard byte == UInt8(ascii: "}"), state == .keyOrClose else { break scan }
@@ -530,6 +537,12 @@ struct JSONCore {
                     break scan
                 }
                 state = self.frames.isEmpty ? .top : .afterValue
+                // Mostly `, ` follows a member: taken here, not byte by byte through the loop.
+                if state == .afterValue && index < count && base[index] == UInt8(ascii: ",") {
+                    index += 1
+                    if index < count && base[index] == 0x20 { index += 1 }
+                    state = isArray ? .value : .key
+                }
                 continue scan
             }
             // `}` or `]` closing the innermost container (`index` is past it).

@@ -16,8 +16,9 @@ import Darwin
 /// `TextMasker` uses a field's label only to look up the kind it names (`kind(forLabel:)`), a lookup that costs far
 /// more than scanning a unit; most labels (`orderNo`, `amount`, `상품명`) name none. A label found to name no kind is
 /// passed as no label at all — the same detections, without the lookup for every unit. Scanners resolve labels with
-/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`. One per
-/// body (not shared).
+/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`; the JSON
+/// and CSV scanners go one step further and keep the kind itself (`hint(forKey:readable:)`, a column's kind) for
+/// `detections(in:hint:)`. One per body (not shared).
 final class ScanContext {
     let textMasker: TextMasker
     private var labelNamesKind: [String: Bool] = [:]
@@ -25,6 +26,18 @@ final class ScanContext {
 
     init(_ textMasker: TextMasker) {
         self.textMasker = textMasker
+        self.found = .allocate(capacity: 1)
+        self.found.initialize(to: [])
+        self.detect = { [textMasker] text, hint, found in textMasker.detections(in: text, hint: hint, into: &found) }
+    }
+
+    /// `textMasker.detections(in:hint:into:)` as a closure holding its own copy of the masker: called on the
+    /// property, the whole struct (160 bytes) was copied onto the stack for every unit.
+    private let detect: (UnsafeBufferPointer<UInt8>, PIIKind?, inout [Detection]) -> Void
+
+    deinit {
+        self.found.deinitialize(count: 1)
+        self.found.deallocate()
     }
 
     /// Whether `label` names a kind the profile masks (remembered per label).
@@ -149,16 +162,15 @@ final class ScanContext {
         // storage is unique again and reused. Most units had nothing: then there is nothing to remove either; the
         // others had one or two, removed one by one (`removeAll(keepingCapacity:)` goes through the general
         // `replaceSubrange`, several times the cost).
-        var found = self.found
-        self.found = []
-        while !found.isEmpty { found.removeLast() }
-        self.textMasker.detections(in: text, hint: hint, into: &found)
-        self.found = found
-        return found
+        while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
+        self.detect(text, hint, &self.found.pointee)
+        return self.found.pointee
     }
 
-    /// The storage of the last answer of `detections(in:label:)`.
-    private var found: [Detection] = []
+    /// The storage of the last answer of `detections(in:label:)`, in memory of its own: changed in place through a
+    /// constant pointer (as a property of the class it was moved out and back for each unit, a retain and a release
+    /// more).
+    private let found: UnsafeMutablePointer<[Detection]>
 }
 
 /// The kinds of a few labels, found by the label's identity: its two machine words (a small string's bytes, or a
