@@ -67,6 +67,13 @@ struct NumberDetectors: Sendable {
             let length = end - start
             let first = text[start]
             let after = Bytes.at(text, end)
+            // A run of ten digits or more that starts with a `yyyyMMdd` date and is not joined to more digits by a
+            // hyphen is an order number to both the card and the account detector (unlabelled): each would read it,
+            // find the date and go on from its end. Found once here, neither is asked.
+            if length >= 10 && after != Bytes.hyphen && !cardLabelled && notAccount && Bytes.startsWithDate(text, at: start) {
+                if card && start >= nextCard { nextCard = end }
+                if account && start >= nextAccount { nextAccount = end }
+            }
             if phone && start >= nextPhone && (first == Bytes.zero || Bytes.at(text, start - 1) == Bytes.plus) {
                 nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end)
             }
