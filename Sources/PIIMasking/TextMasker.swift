@@ -21,6 +21,8 @@ public struct TextMasker: Sendable {
     let labels: LabelCache
     /// `profile.kinds` as bits.
     let enabledKinds: PIIKinds
+    /// Whether `profile.allowList` has any value.
+    let hasAllowList: Bool
     /// The kinds the profile masks in the `full` style (the others are `standard`), as bits: asked per masked value.
     let fullyMaskedKinds: PIIKinds
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
@@ -42,6 +44,7 @@ public struct TextMasker: Sendable {
             .sorted { $0.word.count != $1.word.count ? $0.word.count > $1.word.count : $0.word < $1.word }
         self.labels = LabelCache()
         self.enabledKinds = PIIKinds(enabled)
+        self.hasAllowList = !profile.allowList.isEmpty
         self.fullyMaskedKinds = PIIKinds(Set(PIIKind.allCases.filter { profile.style(for: $0) == .full }))
     }
 
@@ -110,18 +113,19 @@ public struct TextMasker: Sendable {
         }
         guard !found.isEmpty else { return }
         let kinds = self.enabledKinds
-        let allowList = self.profile.allowList
         // One detection (the usual case when there is any): nothing to sort or resolve; the array is returned as is.
+        // The allow list is only read when the profile has one (reading it copies the set).
         if found.count == 1 {
             let only = found[0]
             guard kinds.contains(only.kind), only.start >= 0, only.end <= text.count, only.start < only.end,
-                allowList.isEmpty || !Self.isAllowed(only, in: text, allowList)
+                !self.hasAllowList || !Self.isAllowed(only, in: text, self.profile.allowList)
             else {
                 found.removeAll(keepingCapacity: true)
                 return
             }
             return
         }
+        let allowList = self.profile.allowList
         found.removeAll { !kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
         found.sort {
             if $0.start != $1.start { return $0.start < $1.start }

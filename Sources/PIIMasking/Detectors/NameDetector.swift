@@ -29,7 +29,16 @@ public struct NameDetector: Detector {
         var scan = NameScan(text: text)
         swap(&scan.found, &detections)
         scan.first = scan.found.count
-        if hint == .name { scan.wholeValue() }
+        if hint == .name {
+            scan.wholeValue()
+            // The whole unit is the name (a name field holding just the name, the usual case): whatever the free-text
+            // passes below could find lies inside it, and `emit` drops what overlaps a detection of the scan's own —
+            // they have nothing to add.
+            if scan.found.count > scan.first, let last = scan.found.last, last.start == 0, last.end == text.count {
+                swap(&scan.found, &detections)
+                return
+            }
+        }
         scan.run()
         scan.leadingIntroductions()
         swap(&scan.found, &detections)
