@@ -11,6 +11,9 @@ public struct TextMasker: Sendable {
     let detectors: [any Detector]
     /// `detectors` as the per-unit loop calls them (see `DetectorSlot`).
     let slots: [DetectorSlot]
+    /// The number slot when `slots` are exactly the standard four (numbers, e-mail, name, address — every kind on, no
+    /// custom detector, the usual profile): then the per-unit code calls them one after the other without the loop.
+    let standardNumbers: NumberDetectors?
     /// Sees every masked value (kind, detector, where, masked form): `pii-guard mask --explain`. Nil in the proxy.
     public var observer: DetectionObserver?
     let style: MaskStyle
@@ -35,6 +38,7 @@ public struct TextMasker: Sendable {
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
             .filter { !$0.kinds.isDisjoint(with: enabled) }
         self.slots = DetectorSlot.slots(for: self.detectors)
+        self.standardNumbers = DetectorSlot.standardNumbers(self.slots)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -108,8 +112,16 @@ public struct TextMasker: Sendable {
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
         self.observer?.unitStarted()
         let traits = TextTraits.of(text)
-        self.slots.withUnsafeBufferPointer { slots in
-            for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
+        if let numbers = self.standardNumbers {
+            // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
+            numbers.detect(text, traits: traits, hint: hint, into: &found)
+            DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+        } else {
+            self.slots.withUnsafeBufferPointer { slots in
+                for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
+            }
         }
         guard !found.isEmpty else { return }
         let kinds = self.enabledKinds
@@ -337,6 +349,14 @@ enum DetectorSlot: Sendable {
         }
         if let numbersSlot { slots[numbersSlot] = .numbers(NumberDetectors(members: members)) }
         return slots
+    }
+
+    /// The number slot of `slots` when they are exactly numbers, e-mail, name and address, in that order.
+    static func standardNumbers(_ slots: [DetectorSlot]) -> NumberDetectors? {
+        guard slots.count == 4, case .numbers(let numbers) = slots[0], case .email = slots[1], case .name = slots[2],
+            case .address = slots[3]
+        else { return nil }
+        return numbers
     }
 
     init(_ detector: any Detector, at index: Int) {
