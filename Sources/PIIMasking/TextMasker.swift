@@ -11,6 +11,9 @@ public struct TextMasker: Sendable {
     let detectors: [any Detector]
     /// `detectors` as the per-unit loop calls them (see `DetectorSlot`).
     let slots: [DetectorSlot]
+    /// The number slot when `slots` are exactly the standard four (numbers, e-mail, name, address — every kind on, no
+    /// custom detector, the usual profile): then the per-unit code calls them one after the other without the loop.
+    let standardNumbers: NumberDetectors?
     /// Sees every masked value (kind, detector, where, masked form): `pii-guard mask --explain`. Nil in the proxy.
     public var observer: DetectionObserver?
     let style: MaskStyle
@@ -21,6 +24,8 @@ public struct TextMasker: Sendable {
     let labels: LabelCache
     /// `profile.kinds` as bits.
     let enabledKinds: PIIKinds
+    /// Whether `profile.allowList` has any value.
+    let hasAllowList: Bool
     /// The kinds the profile masks in the `full` style (the others are `standard`), as bits: asked per masked value.
     let fullyMaskedKinds: PIIKinds
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
@@ -33,6 +38,7 @@ public struct TextMasker: Sendable {
         self.detectors = (detectors + profile.customDetectors.map { $0 as any Detector })
             .filter { !$0.kinds.isDisjoint(with: enabled) }
         self.slots = DetectorSlot.slots(for: self.detectors)
+        self.standardNumbers = DetectorSlot.standardNumbers(self.slots)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -42,6 +48,7 @@ public struct TextMasker: Sendable {
             .sorted { $0.word.count != $1.word.count ? $0.word.count > $1.word.count : $0.word < $1.word }
         self.labels = LabelCache()
         self.enabledKinds = PIIKinds(enabled)
+        self.hasAllowList = !profile.allowList.isEmpty
         self.fullyMaskedKinds = PIIKinds(Set(PIIKind.allCases.filter { profile.style(for: $0) == .full }))
     }
 
@@ -105,23 +112,32 @@ public struct TextMasker: Sendable {
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
         self.observer?.unitStarted()
         let traits = TextTraits.of(text)
-        self.slots.withUnsafeBufferPointer { slots in
-            for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
+        if let numbers = self.standardNumbers {
+            // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
+            numbers.detect(text, traits: traits, hint: hint, into: &found)
+            DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+        } else {
+            self.slots.withUnsafeBufferPointer { slots in
+                for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
+            }
         }
         guard !found.isEmpty else { return }
         let kinds = self.enabledKinds
-        let allowList = self.profile.allowList
         // One detection (the usual case when there is any): nothing to sort or resolve; the array is returned as is.
+        // The allow list is only read when the profile has one (reading it copies the set).
         if found.count == 1 {
             let only = found[0]
             guard kinds.contains(only.kind), only.start >= 0, only.end <= text.count, only.start < only.end,
-                allowList.isEmpty || !Self.isAllowed(only, in: text, allowList)
+                !self.hasAllowList || !Self.isAllowed(only, in: text, self.profile.allowList)
             else {
                 found.removeAll(keepingCapacity: true)
                 return
             }
             return
         }
+        let allowList = self.profile.allowList
         found.removeAll { !kinds.contains($0.kind) || $0.start < 0 || $0.end > text.count || $0.start >= $0.end }
         found.sort {
             if $0.start != $1.start { return $0.start < $1.start }
@@ -333,6 +349,14 @@ enum DetectorSlot: Sendable {
         }
         if let numbersSlot { slots[numbersSlot] = .numbers(NumberDetectors(members: members)) }
         return slots
+    }
+
+    /// The number slot of `slots` when they are exactly numbers, e-mail, name and address, in that order.
+    static func standardNumbers(_ slots: [DetectorSlot]) -> NumberDetectors? {
+        guard slots.count == 4, case .numbers(let numbers) = slots[0], case .email = slots[1], case .name = slots[2],
+            case .address = slots[3]
+        else { return nil }
+        return numbers
     }
 
     init(_ detector: any Detector, at index: Int) {

@@ -29,7 +29,16 @@ public struct NameDetector: Detector {
         var scan = NameScan(text: text)
         swap(&scan.found, &detections)
         scan.first = scan.found.count
-        if hint == .name { scan.wholeValue() }
+        if hint == .name {
+            scan.wholeValue()
+            // The whole unit is the name (a name field holding just the name, the usual case): whatever the free-text
+            // passes below could find lies inside it, and `emit` drops what overlaps a detection of the scan's own —
+            // they have nothing to add.
+            if scan.found.count > scan.first, let last = scan.found.last, last.start == 0, last.end == text.count {
+                swap(&scan.found, &detections)
+                return
+            }
+        }
         scan.run()
         scan.leadingIntroductions()
         swap(&scan.found, &detections)
@@ -95,55 +104,52 @@ struct NameScan {
         let n = text.count
         var i = Text.skipASCII(text, from: 0)
         guard i < n else { return }
-        let nim = Lexicon.nimSyllable, ssi = Lexicon.ssiSyllable
-        Lexicon.pairBits.withUnsafeBufferPointer { pairs in
-            Lexicon.triggerRanges.withUnsafeBufferPointer { ranges in
-                Lexicon.triggers.withUnsafeBufferPointer { triggers in
-                    while i &+ 2 < n {
-                        let b0 = base[i]
-                        if b0 < 0x80 {
-                            // One space between words is the common case: step over it without the word-wise skip.
-                            i &+= 1
-                            if i < n, base[i] < 0x80 { i = Text.skipASCII(text, from: i) }
-                            continue
-                        }
-                        let b1 = base[i &+ 1], b2 = base[i &+ 2]
-                        let syllable = (Int(b0 & 0x0F) << 12 | Int(b1 & 0x3F) << 6 | Int(b2 & 0x3F)) &- 0xAC00
-                        guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else {
-                            i &+= 1
-                            continue
-                        }
-                        // No context starts with this syllable (most syllables): nothing to test.
-                        let range = ranges[syllable]
-                        if range == 0 {
-                            i &+= 3
-                            continue
-                        }
-                        // What follows: the next syllable, or an ASCII byte (저 , 전 ), as one code.
-                        var next = 0xFFFF
-                        if i &+ 5 < n {
-                            let c0 = base[i &+ 3], c1 = base[i &+ 4], c2 = base[i &+ 5]
-                            let decoded = (Int(c0 & 0x0F) << 12 | Int(c1 & 0x3F) << 6 | Int(c2 & 0x3F)) &- 0xAC00
-                            next = c0 < 0x80 ? Text.syllableCount &+ Int(c0) : decoded & 0xFFFF
-                        }
-                        let pair = Lexicon.pairHash(syllable, next)
-                        if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 || syllable == nim || syllable == ssi {
-                            // Compare the first eight bytes of each context starting with this syllable at once.
-                            let word = Text.word(text, at: i)
-                            var t = Int(range >> 8)
-                            let end = t &+ Int(range & 0xFF)
-                            while t < end {
-                                let trigger = triggers[t]
-                                if word & trigger.mask == trigger.prefix {
-                                    self.trigger(Lexicon.patterns[trigger.pattern], at: i)
-                                }
-                                t &+= 1
-                            }
-                        }
-                        i &+= 3
+        // One look-up of the scan's tables per unit (each `static let` read costs a `swift_once` call).
+        let tables = NameScanTables.shared
+        let nim = tables.nim, ssi = tables.ssi
+        let pairs = tables.pairs, ranges = tables.ranges, triggers = tables.triggers
+        while i &+ 2 < n {
+            let b0 = base[i]
+            if b0 < 0x80 {
+                // One space between words is the common case: step over it without the word-wise skip.
+                i &+= 1
+                if i < n, base[i] < 0x80 { i = Text.skipASCII(text, from: i) }
+                continue
+            }
+            let b1 = base[i &+ 1], b2 = base[i &+ 2]
+            let syllable = (Int(b0 & 0x0F) << 12 | Int(b1 & 0x3F) << 6 | Int(b2 & 0x3F)) &- 0xAC00
+            guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else {
+                i &+= 1
+                continue
+            }
+            // No context starts with this syllable (most syllables): nothing to test.
+            let range = ranges[syllable]
+            if range == 0 {
+                i &+= 3
+                continue
+            }
+            // What follows: the next syllable, or an ASCII byte (저 , 전 ), as one code.
+            var next = 0xFFFF
+            if i &+ 5 < n {
+                let c0 = base[i &+ 3], c1 = base[i &+ 4], c2 = base[i &+ 5]
+                let decoded = (Int(c0 & 0x0F) << 12 | Int(c1 & 0x3F) << 6 | Int(c2 & 0x3F)) &- 0xAC00
+                next = c0 < 0x80 ? Text.syllableCount &+ Int(c0) : decoded & 0xFFFF
+            }
+            let pair = Lexicon.pairHash(syllable, next)
+            if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 || syllable == nim || syllable == ssi {
+                // Compare the first eight bytes of each context starting with this syllable at once.
+                let word = Text.word(text, at: i)
+                var t = Int(range >> 8)
+                let end = t &+ Int(range & 0xFF)
+                while t < end {
+                    let trigger = triggers[t]
+                    if word & trigger.mask == trigger.prefix {
+                        self.trigger(Lexicon.patterns[trigger.pattern], at: i)
                     }
+                    t &+= 1
                 }
             }
+            i &+= 3
         }
     }
 
@@ -860,5 +866,33 @@ struct CandidateSyllables {
     func givenNameOK(from index: Int) -> Bool {
         for k in index..<self.count where NameLexicon.grammarSyllables.contains(self[k]) { return false }
         return !NameLexicon.grammarFinals.contains(self[self.count - 1])
+    }
+}
+
+/// `NameLexicon`'s scan-loop tables (pair bits, trigger ranges, triggers, 님 and 씨) as plain pointers behind one
+/// `static let`: `NameScan.run` reads them once per unit instead of reading five `static let`s.
+///
+/// Allocated once and never freed (copies of `static let`s that live as long as the process), like `KeySet`.
+struct NameScanTables: @unchecked Sendable {
+    let pairs: UnsafePointer<UInt64>
+    let ranges: UnsafePointer<UInt16>
+    let triggers: UnsafePointer<NameLexicon.Trigger>
+    let nim: Int
+    let ssi: Int
+
+    static let shared = NameScanTables()
+
+    private init() {
+        self.pairs = Self.copy(NameLexicon.pairBits)
+        self.ranges = Self.copy(NameLexicon.triggerRanges)
+        self.triggers = Self.copy(NameLexicon.triggers)
+        self.nim = NameLexicon.nimSyllable
+        self.ssi = NameLexicon.ssiSyllable
+    }
+
+    private static func copy<T>(_ array: [T]) -> UnsafePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
+        pointer.initialize(from: array, count: array.count)
+        return UnsafePointer(pointer)
     }
 }

@@ -67,6 +67,21 @@ struct NumberDetectors: Sendable {
             let length = end - start
             let first = text[start]
             let after = Bytes.at(text, end)
+            // A run no detector's first test below can pass — shorter than ten digits, not 4, 6 or 8 long, not starting
+            // with 0 or after a `+`, not followed by `-` or `.` (times, prices, quantities: most runs) — is passed over.
+            if length < 10 && (0b1_0101_0000 as UInt) >> UInt(length) & 1 == 0 && first != Bytes.zero
+                && after != Bytes.hyphen && after != Bytes.dot && Bytes.at(text, start - 1) != Bytes.plus
+            {
+                start = Bytes.firstDigit(in: text, from: end)
+                continue
+            }
+            // A run of ten digits or more that starts with a `yyyyMMdd` date and is not joined to more digits by a
+            // hyphen is an order number to both the card and the account detector (unlabelled): each would read it,
+            // find the date and go on from its end. Found once here, neither is asked.
+            if length >= 10 && after != Bytes.hyphen && !cardLabelled && notAccount && Bytes.startsWithDate(text, at: start) {
+                if card && start >= nextCard { nextCard = end }
+                if account && start >= nextAccount { nextAccount = end }
+            }
             if phone && start >= nextPhone && (first == Bytes.zero || Bytes.at(text, start - 1) == Bytes.plus) {
                 nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end)
             }
