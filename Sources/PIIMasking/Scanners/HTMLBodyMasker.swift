@@ -201,7 +201,7 @@ private enum RawTextKind {
     /// `<style>`, `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`: passed through.
     case passThrough
     /// `<textarea>`, `<title>`: text with character references.
-    case rcdata(label: String?)
+    case rcdata(hint: PIIKind?)
     /// `<script>` with a JSON type.
     case json
     /// `<script>` with a JavaScript type (or none).
@@ -376,17 +376,18 @@ struct HTMLCore {
         case data
     }
 
-    /// Labels here are effective labels (nil where the text names no kind), resolved once where they are read.
+    /// Labels here are the kinds they name (nil where the text names none; `ScanContext.kind(forKey:)`), resolved
+    /// once where they are read: cells carry a kind, not a `String`.
     private struct Table {
-        var columnHeaders: [String?] = []
-        var rowHeaders: [String?] = []
+        var columnHeaders: [PIIKind?] = []
+        var rowHeaders: [PIIKind?] = []
         var nextColumn = 0
         var inRow = false
         var rowHasData = false
-        var rowLabel: String?
+        var rowLabel: PIIKind?
         var inHead = false
         var cell: Cell = .none
-        var cellLabel: String?
+        var cellLabel: PIIKind?
 
         /// A table with room for the headers of a typical admin table (one allocation each instead of growing one
         /// column at a time).
@@ -454,11 +455,11 @@ struct HTMLCore {
     /// Open tables; those past `maxTableDepth` are only counted (and the structure is not followed inside them).
     private var tableDepth = 0
     private var capture: Capture?
-    private var captureText: [UInt8] = []
-    private var termLabel: String?
+    private var captureText = LabelText()
+    private var termLabel: PIIKind?
     private var inDefinition = false
-    private var pendingLabel: String?
-    private var selectLabel: String?
+    private var pendingLabel: PIIKind?
+    private var selectLabel: PIIKind?
 
     private static let lessThan = StopSet([UInt8(ascii: "<")])
     private static let rcdataStops = StopSet([UInt8(ascii: "<"), UInt8(ascii: "&")])
@@ -778,13 +779,13 @@ struct HTMLCore {
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
                     // `runLabel` and `verbatimDetections` in one, the text's check made once.
                     let mayHoldValue = TextUnit.mayHoldValue(text)
-                    var label: String? = nil
+                    var label: PIIKind? = nil
                     if self.capture != nil {
                         self.captureLabelText(text)
                     } else if mayHoldValue {
                         label = self.contextLabel(consume: true)
                     }
-                    let detections = mayHoldValue ? self.masker.detections(in: text, label: label) : []
+                    let detections = mayHoldValue ? self.masker.detections(in: text, hint: label) : []
                     if detections.isEmpty {
                         self.addPending(from: index, to: stop, into: &output)
                     } else {
@@ -1045,22 +1046,22 @@ struct HTMLCore {
         for index in 0..<self.fastValues.count {
             let value = self.fastValues[index]
             output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[position..<value.start]))
-            let label: String?
+            let label: PIIKind?
             switch value.role {
             case .data:
                 var name: [UInt8] = []
                 for byte in UnsafeBufferPointer(rebasing: raw[(value.nameStart + 5)..<min(value.nameEnd, value.nameStart + 64)]) {
                     name.append(ByteClass.lowercased(byte))
                 }
-                label = self.masker.label(forKey: name)
+                label = self.masker.kind(forKey: name)
             case .value:
                 label = self.formFieldLabel(consume: self.tag.element == .input || self.tag.element == .button)
             case .content:
-                label = self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
+                label = self.tag.known.first(.name, .property, .itemprop) { self.masker.kind(forKey: $0) } ?? nil
             default:
                 label = nil
             }
-            renderVerbatim(UnsafeBufferPointer(rebasing: raw[value.start..<value.end]), masker: self.masker, label: label,
+            renderVerbatim(UnsafeBufferPointer(rebasing: raw[value.start..<value.end]), masker: self.masker, hint: label,
                            escaping: .htmlAttribute(quote: value.quote), tally: &tally, into: &output)
             position = value.end
         }
@@ -1157,7 +1158,7 @@ struct HTMLCore {
             let head = self.tag.attributes[current].value.cut(limit: maxUnitBytes)
             if masks {
                 let label = self.attributeLabel(current)
-                head.render(masker: self.masker, label: label, escaping: escaping, tally: &tally, into: &output)
+                head.render(masker: self.masker, hint: label, escaping: escaping, tally: &tally, into: &output)
             } else {
                 head.appendRaw(to: &output)
             }
@@ -1203,7 +1204,7 @@ struct HTMLCore {
             if !self.tag.isEnd && self.tag.attributes[index].role.isMasked {
                 let label = self.attributeLabel(index)
                 let quote = self.tag.attributes[index].quote
-                self.tag.attributes[index].value.render(masker: self.masker, label: label,
+                self.tag.attributes[index].value.render(masker: self.masker, hint: label,
                                                         escaping: .htmlAttribute(quote: quote), tally: &tally, into: &output)
             } else {
                 self.tag.attributes[index].value.appendRaw(to: &output)
@@ -1215,16 +1216,16 @@ struct HTMLCore {
         self.tag.markup.removeAll(keepingCapacity: true)
     }
 
-    /// The effective label of a masked attribute's value.
-    private mutating func attributeLabel(_ index: Int) -> String? {
+    /// The kind the label of a masked attribute's value names.
+    private mutating func attributeLabel(_ index: Int) -> PIIKind? {
         switch self.tag.attributes[index].role {
         case .data:
-            return self.masker.label(forKey: Array(self.tag.attributes[index].name.dropFirst(5)))
+            return self.masker.kind(forKey: Array(self.tag.attributes[index].name.dropFirst(5)))
         case .value:
             let consumes = self.tag.element == .input || self.tag.element == .button
             return self.formFieldLabel(consume: consumes)
         case .content:
-            return self.tag.known.first(.name, .property, .itemprop) { self.masker.label(forKey: $0) } ?? nil
+            return self.tag.known.first(.name, .property, .itemprop) { self.masker.kind(forKey: $0) } ?? nil
         default:
             return nil
         }
@@ -1302,9 +1303,9 @@ struct HTMLCore {
         case .passThrough:
             kind = .passThrough
         case .textarea:
-            kind = .rcdata(label: self.formFieldLabel(consume: true))
+            kind = .rcdata(hint: self.formFieldLabel(consume: true))
         case .title:
-            kind = .rcdata(label: nil)
+            kind = .rcdata(hint: nil)
         default:
             return
         }
@@ -1405,8 +1406,8 @@ struct HTMLCore {
     }
 
     @inline(never)
-    private func selectFieldLabel() -> String? {
-        self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
+    private func selectFieldLabel() -> PIIKind? {
+        self.tag.known.first(.name, .id) { self.masker.kind(forKey: $0) } ?? nil
     }
 
     /// Admins' class names often say what a field is (`customer-name`, `buyer_phone`, `addr`): a class token that
@@ -1415,13 +1416,13 @@ struct HTMLCore {
     @inline(never)
     private mutating func classLabel() {
         let masker = self.masker
-        let label: String? = self.tag.known.first(.klass) { klass -> String? in
+        let label: PIIKind? = self.tag.known.first(.klass) { klass -> PIIKind? in
             var start = 0
             while start < klass.count {
                 var end = start
                 while end < klass.count && klass[end] != 0x20 && klass[end] != 0x09 && klass[end] != 0x0A { end += 1 }
                 if end > start && end - start <= 64,
-                    let label = masker.label(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
+                    let label = masker.kind(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
                 {
                     return label
                 }
@@ -1485,7 +1486,7 @@ struct HTMLCore {
 
     @inline(never)
     private mutating func endHeaderCell(_ column: Int) {
-        var text: String?
+        var text: PIIKind?
         if case .header = self.capture { text = self.finishCapture() }
         if column < 1000 {
             while self.table.rowHeaders.count <= column { self.table.rowHeaders.append(nil) }
@@ -1512,27 +1513,28 @@ struct HTMLCore {
 
     private mutating func startCapture(_ capture: Capture) {
         self.capture = capture
-        if !self.captureText.isEmpty { self.captureText.removeAll(keepingCapacity: true) }
+        self.captureText.clear()
     }
 
-    /// The captured label text, as an effective label.
-    private mutating func finishCapture() -> String? {
+    /// The kind the captured label text names.
+    private mutating func finishCapture() -> PIIKind? {
         self.capture = nil
-        defer { self.captureText.removeAll(keepingCapacity: true) }
-        return self.masker.label(forKey: self.captureText)
+        defer { self.captureText.clear() }
+        let masker = self.masker
+        return self.captureText.withBytes { masker.kind(forKey: $0) }
     }
 
-    /// The effective label of a form field's value: its own `name` (or `id`), else the `<label>` it stands in,
+    /// The kind the label of a form field's value names: its own `name` (or `id`), else the `<label>` it stands in,
     /// else the context (a preceding `<label>`, its cell or `<dd>`).
-    private mutating func formFieldLabel(consume: Bool) -> String? {
-        let own = self.tag.known.first(.name, .id) { self.masker.label(forKey: $0) } ?? nil
+    private mutating func formFieldLabel(consume: Bool) -> PIIKind? {
+        let own = self.tag.known.first(.name, .id) { self.masker.kind(forKey: $0) } ?? nil
         if let own { return own }
-        if case .label = self.capture, let text = self.masker.label(forKey: self.captureText) { return text }
+        if case .label = self.capture, let text = self.captureText.withBytes({ self.masker.kind(forKey: $0) }) { return text }
         return self.contextLabel(consume: consume)
     }
 
-    /// The effective label of the field the current text or form value belongs to.
-    private mutating func contextLabel(consume: Bool) -> String? {
+    /// The kind the label of the field the current text or form value belongs to.
+    private mutating func contextLabel(consume: Bool) -> PIIKind? {
         if let pending = self.pendingLabel {
             if consume { self.pendingLabel = nil }
             return pending
@@ -1545,7 +1547,7 @@ struct HTMLCore {
     // MARK: text units
 
     /// The label of a text run (or a cut part of one), given its decoded text; feeds a label being captured.
-    private mutating func runLabel(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+    private mutating func runLabel(_ text: UnsafeBufferPointer<UInt8>) -> PIIKind? {
         if self.capture != nil {
             self.captureLabelText(text)
             return nil
@@ -1554,17 +1556,12 @@ struct HTMLCore {
     }
 
     private mutating func captureLabelText(_ text: UnsafeBufferPointer<UInt8>) {
-        guard self.captureText.count < maxLabelBytes else { return }
-        if !self.captureText.isEmpty && self.captureText.last.map(ByteClass.isASCIIWhitespace) == false {
-            // Text runs split by block markup inside a label: keep words apart.
-            self.captureText.append(0x20)
-        }
-        appendLabel(text, to: &self.captureText)
+        self.captureText.appendRun(text)
     }
 
     private mutating func renderRun(_ run: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         let label = run.withText { self.runLabel($0) }
-        run.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+        run.render(masker: self.masker, hint: label, escaping: .htmlText, tally: &tally, into: &output)
     }
 
     /// Ends the text run (at markup that is not inline, a comment, the end of the body).
@@ -1572,14 +1569,14 @@ struct HTMLCore {
         guard !self.unit.isEmpty else { return }
         self.cutUnitIfLong(into: &output, tally: &tally)
         // The label without copying the unit (a copy would make clearing it reallocate).
-        var label: String? = nil
+        var label: PIIKind? = nil
         if self.capture != nil {
             let prefix = self.unit.textPrefix(maxLabelBytes)
             prefix.withUnsafeBufferPointer { self.captureLabelText($0) }
         } else if TextUnit.mayHoldValueCheap(self.unit) {
             label = self.contextLabel(consume: true)
         }
-        self.unit.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+        self.unit.render(masker: self.masker, hint: label, escaping: .htmlText, tally: &tally, into: &output)
         self.unit.removeAll()
     }
 
@@ -1635,7 +1632,7 @@ struct HTMLCore {
     private mutating func renderUnitPart(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.state {
         case .comment, .bogusComment:
-            part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+            part.render(masker: self.masker, hint: nil, escaping: .none, tally: &tally, into: &output)
         case .rawText:
             self.renderRawTextUnit(part, into: &output, tally: &tally)
         default:
@@ -1646,9 +1643,9 @@ struct HTMLCore {
     private func renderRawTextUnit(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .rcdata(let label):
-            part.render(masker: self.masker, label: label, escaping: .htmlText, tally: &tally, into: &output)
+            part.render(masker: self.masker, hint: label, escaping: .htmlText, tally: &tally, into: &output)
         default:
-            part.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+            part.render(masker: self.masker, hint: nil, escaping: .none, tally: &tally, into: &output)
         }
     }
 
@@ -1800,7 +1797,7 @@ struct HTMLCore {
     /// Releases a comment's content (cut first if long).
     private mutating func flushComment(into output: inout ByteOutput, tally: inout MaskTally) {
         self.cutUnitIfLong(into: &output, tally: &tally)
-        self.unit.render(masker: self.masker, label: nil, escaping: .none, tally: &tally, into: &output)
+        self.unit.render(masker: self.masker, hint: nil, escaping: .none, tally: &tally, into: &output)
         self.unit.removeAll()
     }
 

@@ -16,9 +16,9 @@ import Darwin
 /// `TextMasker` uses a field's label only to look up the kind it names (`kind(forLabel:)`), a lookup that costs far
 /// more than scanning a unit; most labels (`orderNo`, `amount`, `상품명`) name none. A label found to name no kind is
 /// passed as no label at all — the same detections, without the lookup for every unit. Scanners resolve labels with
-/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`; the JSON
-/// and CSV scanners go one step further and keep the kind itself (`hint(forKey:readable:)`, a column's kind) for
-/// `detections(in:hint:)`. One per body (not shared).
+/// `effective` or `label(forKey:)` where they set them and hand only effective labels to `TextUnit.render`; the JSON,
+/// CSV and HTML scanners go one step further and keep the kind itself (`hint(forKey:readable:)`, a column's kind;
+/// `kind(forKey:)`, a cell's or field's) for `detections(in:hint:)`. One per body (not shared).
 final class ScanContext {
     let textMasker: TextMasker
     private var labelNamesKind: [String: Bool] = [:]
@@ -58,36 +58,49 @@ final class ScanContext {
     /// Recent keys and their effective labels, by a cheap hash (keys repeat row after row), two ways per set. 1024
     /// slots: with 256, a page's few hundred class names, keys and header texts collided often enough that a fifth
     /// of the look-ups missed and resolved their label again; direct-mapped in 1024, still one in twelve.
-    private let keySlots = Slots<(key: [UInt8], label: String?)>(count: ScanContext.keySlotCount)
+    private let keySlots = Slots<(key: [UInt8], label: String?, hint: PIIKind?)>(count: ScanContext.keySlotCount)
     static let keySlotCount = 1024
 
     /// The effective label of a key or label text given as bytes (JSON keys, JavaScript names), remembered.
     func label(forKey bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBufferPointer { self.label(forKey: $0, array: bytes) }
+        bytes.withUnsafeBufferPointer { self.keyEntry(bytes: $0, array: bytes).label }
     }
 
-    /// `label(forKey:)` for bytes in place (HTML class tokens): an array is made only when the key is not
-    /// remembered.
+    /// `label(forKey:)` for bytes in place: an array is made only when the key is not remembered.
     func label(forKey bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        self.label(forKey: bytes, array: nil)
+        self.keyEntry(bytes: bytes, array: nil).label
     }
 
-    private func label(forKey bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> String? {
+    /// The kind a key or label text names (the kind of its effective label; nil: none), remembered like
+    /// `label(forKey:)` but for keys of any length. The HTML scanner keeps labels as kinds: a cell or field carries
+    /// its kind, and its text units go to `detections(in:hint:)` with no `String` to retain or look up.
+    func kind(forKey bytes: UnsafeBufferPointer<UInt8>) -> PIIKind? {
+        self.keyEntry(bytes: bytes, array: nil).hint
+    }
+
+    /// `kind(forKey:)` for bytes in an array.
+    func kind(forKey bytes: [UInt8]) -> PIIKind? {
+        bytes.withUnsafeBufferPointer { self.keyEntry(bytes: $0, array: bytes).hint }
+    }
+
+    private func keyEntry(bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> (label: String?, hint: PIIKind?) {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
-        if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return entry.label }
+        if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return (entry.label, entry.hint) }
         // Two ways per set: a key also looks in its neighbour, where the key it displaced went (direct-mapped, a
         // page's keys that shared a slot pushed each other out and resolved their label again and again).
         let neighbour = slot ^ 1
-        if let entry = self.keySlots.entries[neighbour], sameBytes(entry.key, bytes) { return entry.label }
+        if let entry = self.keySlots.entries[neighbour], sameBytes(entry.key, bytes) { return (entry.label, entry.hint) }
         let key = array ?? Array(bytes)
         // The label when it names a kind (what `effective` gives), found through the byte-keyed kinds: no
-        // dictionary look-up by `String`, and no `String` at all for the many keys that name none.
-        let label = self.hint(forKey: bytes, readable: bytes.count) == nil ? nil : labelString(key)
+        // dictionary look-up by `String`, and no `String` at all for the many keys that name none. The kind is the
+        // label's own (`hint(forKey:)` resolves the same `labelString`).
+        let hint = self.hint(forKey: bytes, readable: bytes.count)
+        let label = hint == nil ? nil : labelString(key)
         self.keySlots.entries[neighbour] = self.keySlots.entries[slot]
-        self.keySlots.entries[slot] = (key, label)
-        return label
+        self.keySlots.entries[slot] = (key, label, hint)
+        return (label, hint)
     }
 
     /// Keys seen lately and the kind each names, by their bytes (see `KeyHints`).
@@ -829,6 +842,18 @@ struct TextUnit {
             guard Self.mayHoldValue(text) else { return [] }
             return masker.detections(in: text, label: label)
         }
+        return self.render(masker: masker, hint: nil, escaping: escaping, tally: &tally, into: &output,
+                           detections: detections)
+    }
+
+    /// `render(masker:label:…)` with the label resolved to the kind it names (nil: none).
+    @discardableResult
+    func render(masker: ScanContext, hint: PIIKind?, escaping: Escaping, tally: inout MaskTally,
+                into output: inout ByteOutput, detections known: [Detection]? = nil) -> Bool {
+        let detections: [Detection] = known ?? self.withText { text in
+            guard Self.mayHoldValue(text) else { return [] }
+            return masker.detections(in: text, hint: hint)
+        }
         guard !detections.isEmpty else {
             output.append(contentsOf: self.raw)
             return false
@@ -934,6 +959,23 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, lab
 func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?) -> [Detection] {
     guard TextUnit.mayHoldValue(text) else { return [] }
     return masker.detections(in: text, label: label)
+}
+
+/// `renderVerbatim(_:masker:label:…)` with the label resolved to the kind it names (nil: none).
+@discardableResult
+func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, hint: PIIKind?, escaping: Escaping,
+                    tally: inout MaskTally, into output: inout ByteOutput) -> Bool {
+    guard TextUnit.mayHoldValue(text) else {
+        output.append(contentsOf: text)
+        return false
+    }
+    let detections = masker.detections(in: text, hint: hint)
+    guard !detections.isEmpty else {
+        output.append(contentsOf: text)
+        return false
+    }
+    renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, tally: &tally, into: &output)
+    return true
 }
 
 /// `renderVerbatim` with its detections found (not empty).
@@ -1275,6 +1317,43 @@ let maxLabelBytes = 128
 /// Appends to a label buffer up to `maxLabelBytes`.
 func appendLabel(_ bytes: UnsafeBufferPointer<UInt8>, to label: inout [UInt8]) {
     appendLabel(bytes, to: &label, limit: maxLabelBytes)
+}
+
+/// Label text being captured (a header cell's, a term's, a `<label>`'s): at most `maxLabelBytes` bytes, in storage of
+/// that size made once. Scanners clear and fill it for every captured text run; an array cleared with
+/// `removeAll(keepingCapacity:)` and grown with `append(contentsOf:)` went through the general `replaceSubrange` and
+/// a capacity check each time.
+struct LabelText: Sendable {
+    private var storage = [UInt8](repeating: 0, count: maxLabelBytes)
+    private(set) var count = 0
+
+    var isEmpty: Bool { self.count == 0 }
+
+    mutating func clear() { self.count = 0 }
+
+    /// Appends a text run as `appendLabel` does, first a space when the text so far does not end in whitespace
+    /// (runs split by block markup inside a label: words kept apart). Nothing once `maxLabelBytes` are held.
+    mutating func appendRun(_ text: UnsafeBufferPointer<UInt8>) {
+        var count = self.count
+        guard count < maxLabelBytes else { return }
+        self.storage.withUnsafeMutableBufferPointer { storage in
+            if count > 0 && !ByteClass.isASCIIWhitespace(storage[count - 1]) {
+                storage[count] = 0x20
+                count += 1
+            }
+            guard count < maxLabelBytes, let source = text.baseAddress, let target = storage.baseAddress else { return }
+            var take = min(text.count, maxLabelBytes - count)
+            if take < text.count { while take > 0 && text[take] & 0xC0 == 0x80 { take -= 1 } }
+            (target + count).update(from: source, count: take)
+            count += take
+        }
+        self.count = count
+    }
+
+    /// The text held.
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        self.storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<self.count])) }
+    }
 }
 
 /// Appends to a buffer until it holds `limit` bytes (cut at a character boundary).
