@@ -785,12 +785,11 @@ struct HTMLCore {
                     } else if mayHoldValue {
                         label = self.contextLabel(consume: true)
                     }
-                    let detections = mayHoldValue ? self.masker.detections(in: text, hint: label) : []
-                    if detections.isEmpty {
+                    if !mayHoldValue || !self.masker.findsAny(in: text, hint: label) {
                         self.addPending(from: index, to: stop, into: &output)
                     } else {
                         self.flushPending(into: &output)
-                        renderVerbatim(text, detections: detections, masker: self.masker, escaping: .htmlText,
+                        renderVerbatim(text, detections: self.masker.lastDetections, masker: self.masker, escaping: .htmlText,
                                        tally: &tally, into: &output)
                     }
                 } else {

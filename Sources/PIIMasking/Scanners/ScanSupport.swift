@@ -166,6 +166,23 @@ final class ScanContext {
     /// Detections in a unit whose label was resolved to the kind it names (`hint(forKey:)`; nil: none). Also
     /// collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
+        self.detect(in: text, hint: hint)
+        return self.found.pointee
+    }
+
+    /// `detections(in:hint:)` without handing the array over: whether anything was found, the detections then in
+    /// `lastDetections`. Most units have none, and returning the array cost a retain and a release for each.
+    func findsAny(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> Bool {
+        self.detect(in: text, hint: hint)
+        return !self.found.pointee.isEmpty
+    }
+
+    /// The detections of the last `findsAny` (or `detections(in:…)`); valid until the next unit is asked about.
+    var lastDetections: [Detection] { self.found.pointee }
+
+    /// Finds a unit's detections into `found`, collecting its subject keys.
+    @inline(__always)
+    private func detect(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) {
         if !self.textMasker.subjectRules.isEmpty {
             for rule in self.textMasker.subjectRules {
                 for key in rule.keys(in: text) { self.subjects.add(key) }
@@ -177,7 +194,6 @@ final class ScanContext {
         // `replaceSubrange`, several times the cost).
         while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
         self.detect(text, hint, &self.found.pointee)
-        return self.found.pointee
     }
 
     /// The storage of the last answer of `detections(in:label:)`, in memory of its own: changed in place through a
