@@ -422,6 +422,14 @@ struct UTF8Validator {
                         let high = word & 0x8080_8080_8080_8080
                         if high == 0 {
                             index += 8
+                            // A longer ASCII stretch (markup, keys, numbers): 16 bytes a step.
+                            while index + 16 <= count {
+                                let block = UnsafeRawPointer(base + index)
+                                let any = block.loadUnaligned(as: UInt64.self)
+                                    | block.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                                guard any & 0x8080_8080_8080_8080 == 0 else { break }
+                                index += 16
+                            }
                             continue
                         }
                         let ascii = high.trailingZeroBitCount >> 3
