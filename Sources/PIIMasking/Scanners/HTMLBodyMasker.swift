@@ -1421,7 +1421,7 @@ struct HTMLCore {
                 var end = start
                 while end < klass.count && klass[end] != 0x20 && klass[end] != 0x09 && klass[end] != 0x0A { end += 1 }
                 if end > start && end - start <= 64,
-                    let label = masker.kind(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]))
+                    let label = masker.kind(forKey: UnsafeBufferPointer(rebasing: klass[start..<end]), readable: klass.count - start)
                 {
                     return label
                 }
@@ -1520,7 +1520,7 @@ struct HTMLCore {
         self.capture = nil
         defer { self.captureText.clear() }
         let masker = self.masker
-        return self.captureText.withBytes { masker.kind(forKey: $0) }
+        return self.captureText.withBytes { masker.kind(forKey: $0, readable: maxLabelBytes) }
     }
 
     /// The kind the label of a form field's value names: its own `name` (or `id`), else the `<label>` it stands in,
@@ -1528,7 +1528,7 @@ struct HTMLCore {
     private mutating func formFieldLabel(consume: Bool) -> PIIKind? {
         let own = self.tag.known.first(.name, .id) { self.masker.kind(forKey: $0) } ?? nil
         if let own { return own }
-        if case .label = self.capture, let text = self.captureText.withBytes({ self.masker.kind(forKey: $0) }) { return text }
+        if case .label = self.capture, let text = self.captureText.withBytes({ self.masker.kind(forKey: $0, readable: maxLabelBytes) }) { return text }
         return self.contextLabel(consume: consume)
     }
 

@@ -78,6 +78,13 @@ final class ScanContext {
         self.keyEntry(bytes: bytes, array: nil).hint
     }
 
+    /// `kind(forKey:)` for a key with `readable` bytes from its start that may be read (at least its length): a key
+    /// of up to 24 bytes is found through `keyHints` (with 24 readable, three word loads and no byte loop).
+    func kind(forKey bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind? {
+        guard bytes.count <= KeyHints.maxKeyBytes else { return self.kind(forKey: bytes) }
+        return self.hint(forKey: bytes, readable: readable)
+    }
+
     /// `kind(forKey:)` for bytes in an array.
     func kind(forKey bytes: [UInt8]) -> PIIKind? {
         bytes.withUnsafeBufferPointer { self.keyEntry(bytes: $0, array: bytes).hint }
@@ -1374,7 +1381,8 @@ struct LabelText: Sendable {
         self.count = count
     }
 
-    /// The text held.
+    /// The text held. Its storage holds `maxLabelBytes` bytes from the text's start (bytes past the text are left
+    /// over from earlier text): that many may be read, as `ScanContext.kind(forKey:readable:)` does.
     func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         self.storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<self.count])) }
     }
