@@ -375,8 +375,9 @@ struct JavaScriptCore {
         self.state = .code
     }
 
-    private func labelString() -> String? {
-        self.stringLabel.flatMap { self.masker.label(forKey: $0) }
+    /// The kind the string's label names (nil: none), straight from its bytes (no `String` made or looked up).
+    private func labelKind() -> PIIKind? {
+        self.stringLabel.flatMap { self.masker.kind(forKey: $0) }
     }
 
     private mutating func cutIfLong(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
@@ -384,16 +385,16 @@ struct JavaScriptCore {
             // A string this long is no key.
             self.stringIsCandidateKey = false
             let head = self.unit.cut(limit: maxUnitBytes)
-            let label = self.labelString()
-            head.render(masker: self.masker, label: label, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
+            let hint = self.labelKind()
+            head.render(masker: self.masker, hint: hint, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
         }
     }
 
     private mutating func flushString(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {
         guard !self.unit.isEmpty else { return }
         self.cutIfLong(quote: quote, into: &output, tally: &tally)
-        let label = self.labelString()
-        self.unit.render(masker: self.masker, label: label, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
+        let hint = self.labelKind()
+        self.unit.render(masker: self.masker, hint: hint, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
         self.unit.removeAll()
     }
 
