@@ -823,6 +823,8 @@ struct CandidateSyllables {
     let count: Int
     /// The first four syllables packed as `NameAddressText.key` packs them (zeros past `count`), without the count.
     private let packed: UInt64
+    /// The key of the last two syllables.
+    let lastTwoKey: UInt64
 
     /// Nil when a position of the candidate holds no syllable.
     @inline(__always)
@@ -836,6 +838,8 @@ struct CandidateSyllables {
         (self.s0, self.s1, self.s2, self.s3, self.s4) = (s0, s1, s2, s3, s4)
         self.count = count
         self.packed = UInt64(s0) << 42 | UInt64(s1) << 28 | UInt64(s2) << 14 | UInt64(s3)
+        let (previous, last) = count <= 2 ? (s0, s1) : count == 3 ? (s1, s2) : count == 4 ? (s2, s3) : (s3, s4)
+        self.lastTwoKey = UInt64(2) << 56 | UInt64(previous) << 42 | UInt64(last) << 28
     }
 
     @inline(__always)
@@ -856,10 +860,6 @@ struct CandidateSyllables {
         return UInt64(length) << 56 | self.packed & kept
     }
 
-    /// The key of the last two syllables.
-    var lastTwoKey: UInt64 {
-        UInt64(2) << 56 | UInt64(self[self.count - 2]) << 42 | UInt64(self[self.count - 1]) << 28
-    }
 
     /// No grammar syllable from `index` on, and a last syllable that can end a given name.
     @inline(__always)
