@@ -88,7 +88,7 @@ public struct BankAccountDetector: Detector {
         -> Bool
     {
         let runEnd = groups.end(0)
-        return PhoneDetector.match(text, runStart: start) == start..<end
+        return PhoneDetector.match(text, runStart: start, runEnd: runEnd) == start..<end
             || ResidentNumberDetector.match(text, runStart: start, runEnd: runEnd) == start..<end
             || CardNumberDetector.match(text, runStart: start, runEnd: runEnd, labelled: false) == start..<end
     }
