@@ -203,10 +203,18 @@ struct DigitGroups {
     /// set for byte `b` < 64) followed by a digit starts the next group.
     @inline(__always)
     init(_ text: UnsafeBufferPointer<UInt8>, from start: Int, separators allowed: UInt64, limit: Int = capacity) {
+        self.init(text, from: start, firstEnd: Bytes.digitRunEnd(in: text, from: start), separators: allowed, limit: limit)
+    }
+
+    /// `init(_:from:separators:limit:)` where the caller has the first run's end already (the number walk does).
+    @inline(__always)
+    init(_ text: UnsafeBufferPointer<UInt8>, from start: Int, firstEnd: Int, separators allowed: UInt64,
+         limit: Int = capacity) {
         var position = start
         let limit = min(limit, Self.capacity)
+        var end = firstEnd
         while self.count < limit {
-            let end = Bytes.digitRunEnd(in: text, from: position)
+            if self.count > 0 { end = Bytes.digitRunEnd(in: text, from: position) }
             guard end > position else { break }
             self.set(self.count, start: position, end: end)
             self.count += 1

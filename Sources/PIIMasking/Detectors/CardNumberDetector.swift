@@ -58,7 +58,7 @@ public struct CardNumberDetector: Detector {
             return start..<end
         }
         guard length == 4 else { return nil }
-        let groups = DigitGroups(text, from: start, separators: self.separators, limit: 6)
+        let groups = DigitGroups(text, from: start, firstEnd: end, separators: self.separators, limit: 6)
         for layout in self.layouts where groups.count >= layout.count && groups.sameSeparator(layout.count) {
             var fits = true
             for (index, size) in layout.enumerated() where groups.length(index) != size {

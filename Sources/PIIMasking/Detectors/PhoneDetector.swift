@@ -126,7 +126,7 @@ public struct PhoneDetector: Detector {
         let firstRun = firstRunEnd - start
         let prefix = self.prefixLength(text, start: start, length: firstRun, virtualZero: virtualZero)
         guard prefix > 0 else { return nil }
-        let groups = DigitGroups(text, from: start, separators: self.separators, limit: 4)
+        let groups = DigitGroups(text, from: start, firstEnd: firstRunEnd, separators: self.separators, limit: 4)
         let firstLength = groups.length(0) + (virtualZero ? 1 : 0)
         var used = min(groups.count, 3)
         while used >= 1 {
