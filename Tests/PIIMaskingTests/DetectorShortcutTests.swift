@@ -23,6 +23,29 @@ struct DetectorShortcutTests {
         }
     }
 
+    /// The syllable decoder's combined tests answer as the byte-by-byte reading does, for every three bytes.
+    @Test func syllableDecoderMatchesByteByByteReading() {
+        func reference(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) -> Int {
+            guard b0 >= 0xEA, b0 <= 0xED, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return -1 }
+            let index = (Int(b0 & 0x0F) << 12 | Int(b1 & 0x3F) << 6 | Int(b2 & 0x3F)) - 0xAC00
+            return index >= 0 && index < 11172 ? index : -1
+        }
+        var mismatches = 0
+        var bytes: [UInt8] = [0, 0, 0]
+        for b0 in 0...255 {
+            for b1 in 0...255 {
+                for b2 in 0...255 {
+                    bytes[0] = UInt8(b0); bytes[1] = UInt8(b1); bytes[2] = UInt8(b2)
+                    let decoded = bytes.withUnsafeBufferPointer { NameAddressText.syllable($0, 0) }
+                    if decoded != reference(UInt8(b0), UInt8(b1), UInt8(b2)) { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+        bytes = [0xEA, 0xB0]
+        #expect(bytes.withUnsafeBufferPointer { NameAddressText.syllable($0, 0) } == -1)
+    }
+
     /// A candidate with a position that is no syllable is left to the decoding path.
     @Test func candidateWithoutSyllablesIsNil() {
         var copy = "홍a동"
