@@ -27,7 +27,8 @@ enum Bytes {
 
     /// The byte at `index`, or 0 outside the text (0 is never a digit, letter or separator).
     @inline(__always) static func at(_ text: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt8 {
-        index >= 0 && index < text.count ? text[index] : 0
+        // Both bounds in one unsigned compare (a negative index is a huge unsigned one).
+        UInt(bitPattern: index) < UInt(bitPattern: text.count) ? text[index] : 0
     }
 
     /// Whether the byte at `index` is an ASCII letter or digit (false outside the text).

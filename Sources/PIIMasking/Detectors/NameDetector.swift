@@ -118,7 +118,7 @@ struct NameScan {
             }
             let b1 = base[i &+ 1], b2 = base[i &+ 2]
             let syllable = (Int(b0 & 0x0F) << 12 | Int(b1 & 0x3F) << 6 | Int(b2 & 0x3F)) &- 0xAC00
-            guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else {
+            guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, (b1 ^ 0x80) | (b2 ^ 0x80) < 0x40 else {
                 i &+= 1
                 continue
             }
