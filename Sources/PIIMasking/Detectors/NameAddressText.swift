@@ -185,4 +185,12 @@ struct SyllableSet: Sendable {
     func contains(_ syllable: Int) -> Bool {
         syllable >= 0 && self.words[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
     }
+
+    /// A copy of the bits that lives as long as the process, for tables read through one `static let`
+    /// (`NameCheckTables`): `bits[s >> 6] & (1 << (s & 63))` for a syllable index `s`.
+    func permanentBits() -> UnsafePointer<UInt64> {
+        let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: self.words.count)
+        pointer.initialize(from: self.words, count: self.words.count)
+        return UnsafePointer(pointer)
+    }
 }

@@ -386,19 +386,27 @@ struct NameScan {
         guard let syllables = CandidateSyllables(self.text, start: start, count: count) else {
             return self.plausibleDecoding(start, count, beforeTitle: beforeTitle)
         }
+        // The lists through one `static let` (`NameCheckTables`): the same lists as `plausibleDecoding` reads.
+        let tables = NameCheckTables.shared
         let first = syllables[0]
         var reading = false
-        if count <= 4, Surnames.isSingle(first), syllables.givenNameOK(from: 1) { reading = true }
-        if !reading, count >= 3, Surnames.isDouble(first, syllables[1]), syllables.givenNameOK(from: 2) { reading = true }
+        if count <= 4, NameCheckTables.contains(tables.singleSurnames, first), syllables.givenNameOK(from: 1, tables) {
+            reading = true
+        }
+        if !reading, count >= 3, tables.doubleSurnames.contains(UInt64(first << 16 | syllables[1])),
+           syllables.givenNameOK(from: 2, tables)
+        {
+            reading = true
+        }
         guard reading else { return false }
-        if count <= 4, Lexicon.stopWords.contains(syllables.key(count)) { return false }
+        if count <= 4, tables.stopWords.contains(syllables.key(count)) { return false }
         // Before a title, four syllables are more often two words run together (도서산간 고객님, 정기구독 회원) than a
         // one-syllable surname with a three-syllable given name: the first two must not be a word.
-        if beforeTitle, count >= 4, Lexicon.stopWords.contains(syllables.key(2)) { return false }
-        for length in 2...min(count, 4) where Lexicon.stopPrefixes.contains(syllables.key(length)) {
+        if beforeTitle, count >= 4, tables.stopWords.contains(syllables.key(2)) { return false }
+        for length in 2...min(count, 4) where tables.stopPrefixes.contains(syllables.key(length)) {
             return false
         }
-        if count >= 3, Lexicon.verbEndings.contains(syllables.lastTwoKey) { return false }
+        if count >= 3, tables.verbEndings.contains(syllables.lastTwoKey) { return false }
         return true
     }
 
@@ -863,9 +871,44 @@ struct CandidateSyllables {
 
     /// No grammar syllable from `index` on, and a last syllable that can end a given name.
     @inline(__always)
-    func givenNameOK(from index: Int) -> Bool {
-        for k in index..<self.count where NameLexicon.grammarSyllables.contains(self[k]) { return false }
-        return !NameLexicon.grammarFinals.contains(self[self.count - 1])
+    func givenNameOK(from index: Int, _ tables: NameCheckTables) -> Bool {
+        for k in index..<self.count where NameCheckTables.contains(tables.grammarSyllables, self[k]) { return false }
+        return !NameCheckTables.contains(tables.grammarFinals, self[self.count - 1])
+    }
+}
+
+/// The word lists `NameScan.plausible` asks for every candidate (surnames, grammar syllables and finals, stop words
+/// and prefixes, verb endings) behind one `static let`: each `static let` read costs a `swift_once` call, and a
+/// candidate read six or seven. The syllable sets are plain bit pointers (no array bounds or reference counting); the
+/// key sets are the lists' own `KeySet`s (plain pointers already).
+///
+/// Allocated once and never freed (copies of `static let`s that live as long as the process), like `KeySet`.
+struct NameCheckTables: @unchecked Sendable {
+    let singleSurnames: UnsafePointer<UInt64>
+    let grammarSyllables: UnsafePointer<UInt64>
+    let grammarFinals: UnsafePointer<UInt64>
+    /// `Surnames.doubleKeys`: first syllable << 16 | second.
+    let doubleSurnames: KeySet
+    let stopWords: KeySet
+    let stopPrefixes: KeySet
+    let verbEndings: KeySet
+
+    static let shared = NameCheckTables()
+
+    private init() {
+        self.singleSurnames = Surnames.singleSet.permanentBits()
+        self.grammarSyllables = NameLexicon.grammarSyllables.permanentBits()
+        self.grammarFinals = NameLexicon.grammarFinals.permanentBits()
+        self.doubleSurnames = Surnames.doubleKeys
+        self.stopWords = NameLexicon.stopWords
+        self.stopPrefixes = NameLexicon.stopPrefixes
+        self.verbEndings = NameLexicon.verbEndings
+    }
+
+    /// Whether `syllable` (a decoded index, 0..<11172) is in `bits`.
+    @inline(__always)
+    static func contains(_ bits: UnsafePointer<UInt64>, _ syllable: Int) -> Bool {
+        bits[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
     }
 }
 
