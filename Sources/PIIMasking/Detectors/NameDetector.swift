@@ -308,14 +308,18 @@ struct NameScan {
         let text = self.text
         let n = text.count
         var lineStart = 0
+        // Read once per unit, not per line (each `static let` read costs a `swift_once` call).
+        let starts = NameScanTables.shared.copulaStarts
+        func isStart(_ syllable: Int) -> Bool {
+            syllable >= 0 && starts[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
+        }
         while lineStart < n {
             var k = lineStart
             while k < n, text[k] == 0x20 || text[k] == 0x09 || text[k] == 0x0D { k += 1 }
             // The copula starts after the name's two, three or four syllables: where none of those three places holds
             // a copula's first syllable (most lines), the line has no introduction and its run is not read.
-            let starts = Lexicon.formalCopulaStarts
-            if starts.contains(Text.syllable(text, k + 6)) || starts.contains(Text.syllable(text, k + 9))
-                || starts.contains(Text.syllable(text, k + 12))
+            if isStart(Text.syllable(text, k + 6)) || isStart(Text.syllable(text, k + 9))
+                || isStart(Text.syllable(text, k + 12))
             {
                 let runEnd = Text.runEnd(text, from: k, limit: 9)
                 let count = (runEnd - k) / 3
@@ -912,8 +916,9 @@ struct NameCheckTables: @unchecked Sendable {
     }
 }
 
-/// `NameLexicon`'s scan-loop tables (pair bits, trigger ranges, triggers, 님 and 씨) as plain pointers behind one
-/// `static let`: `NameScan.run` reads them once per unit instead of reading five `static let`s.
+/// `NameLexicon`'s scan-loop tables (pair bits, trigger ranges, triggers, 님 and 씨, the copulas' first syllables) as
+/// plain pointers behind one `static let`: `NameScan.run` and `leadingIntroductions` read them once per unit instead
+/// of reading six `static let`s.
 ///
 /// Allocated once and never freed (copies of `static let`s that live as long as the process), like `KeySet`.
 struct NameScanTables: @unchecked Sendable {
@@ -922,6 +927,8 @@ struct NameScanTables: @unchecked Sendable {
     let triggers: UnsafePointer<NameLexicon.Trigger>
     let nim: Int
     let ssi: Int
+    /// `NameLexicon.formalCopulaStarts` as bits (`leadingIntroductions`).
+    let copulaStarts: UnsafePointer<UInt64>
 
     static let shared = NameScanTables()
 
@@ -931,6 +938,7 @@ struct NameScanTables: @unchecked Sendable {
         self.triggers = Self.copy(NameLexicon.triggers)
         self.nim = NameLexicon.nimSyllable
         self.ssi = NameLexicon.ssiSyllable
+        self.copulaStarts = NameLexicon.formalCopulaStarts.permanentBits()
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafePointer<T> {
