@@ -56,6 +56,13 @@ extension AddressDetector {
         static let units: [[Int]] = ["호실", "번지", "블록", "단지", "라인", "세대", "호", "층", "동", "차", "관", "실", "가"]
             .map(Text.syllables)
 
+        /// `units` as (first, second) syllables, second -1 for a one-syllable unit, in the same order: the token's two
+        /// syllables are decoded once and compared with each unit instead of decoding them again for every unit.
+        static let unitSyllables: [(first: Int, second: Int)] = {
+            precondition(Self.units.allSatisfy { $0.count == 1 || $0.count == 2 }, "units have one or two syllables")
+            return Self.units.map { (first: $0[0], second: $0.count == 2 ? $0[1] : -1) }
+        }()
+
         /// Words that make a token part of the detail: building kinds and apartment brands.
         static let buildingWords: [[UInt8]] = [
             "아파트", "빌딩", "타워", "빌라", "오피스텔", "오피스", "맨션", "센터", "하이츠", "팰리스", "캐슬", "주택", "상가", "스퀘어",
@@ -376,10 +383,19 @@ extension AddressDetector {
                 guard !inner, digits <= 8, dashes <= 1 else { return .stop }
                 var k = lastAlnum + 1
                 guard k < e else { return .strong(end: e, last: last) }
-                guard Text.syllable(text, k) >= 0 else { return .stop }
-                for unit in self.units where self.syllablesMatch(text, at: k, unit, end: e) {
-                    k += unit.count * 3
-                    break
+                let first = Text.syllable(text, k)
+                guard first >= 0 else { return .stop }
+                let second = k + 6 <= e ? Text.syllable(text, k + 3) : -1
+                for unit in self.unitSyllables where unit.first == first {
+                    if unit.second < 0 {
+                        if k + 3 <= e {
+                            k += 3
+                            break
+                        }
+                    } else if unit.second == second {
+                        k += 6
+                        break
+                    }
                 }
                 if k >= e { return .strong(end: e, last: last) }
                 // 1203호로, 10층입니다, 101-1203으로: the particle ends the address.
@@ -411,14 +427,6 @@ extension AddressDetector {
             }
             if last { return .stop }
             return e - start <= 36 ? .weak : .stop
-        }
-
-        static func syllablesMatch(_ text: UnsafeBufferPointer<UInt8>, at start: Int, _ syllables: [Int], end: Int) -> Bool {
-            guard start + syllables.count * 3 <= end else { return false }
-            for (index, syllable) in syllables.enumerated() where Text.syllable(text, start + index * 3) != syllable {
-                return false
-            }
-            return true
         }
 
         /// End of the last building word in `text[start..<end]`, if any.

@@ -44,7 +44,7 @@ public struct BankAccountDetector: Detector {
         guard end - start >= 10 || Bytes.at(text, end) == Bytes.hyphen, !Bytes.isGluedBefore(text, start) else {
             return end
         }
-        let groups = DigitGroups(text, from: start, separators: Self.separators)
+        let groups = DigitGroups(text, from: start, firstEnd: end, separators: Self.separators)
         let valueEnd = groups.end(groups.count - 1)
         let digits = groups.totalDigits
         guard digits >= 10 && digits <= 16, !Bytes.isGluedAfter(text, valueEnd) else { return valueEnd }
@@ -88,7 +88,7 @@ public struct BankAccountDetector: Detector {
         -> Bool
     {
         let runEnd = groups.end(0)
-        return PhoneDetector.match(text, runStart: start) == start..<end
+        return PhoneDetector.match(text, runStart: start, runEnd: runEnd) == start..<end
             || ResidentNumberDetector.match(text, runStart: start, runEnd: runEnd) == start..<end
             || CardNumberDetector.match(text, runStart: start, runEnd: runEnd, labelled: false) == start..<end
     }

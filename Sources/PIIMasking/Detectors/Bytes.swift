@@ -27,7 +27,8 @@ enum Bytes {
 
     /// The byte at `index`, or 0 outside the text (0 is never a digit, letter or separator).
     @inline(__always) static func at(_ text: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt8 {
-        index >= 0 && index < text.count ? text[index] : 0
+        // Both bounds in one unsigned compare (a negative index is a huge unsigned one).
+        UInt(bitPattern: index) < UInt(bitPattern: text.count) ? text[index] : 0
     }
 
     /// Whether the byte at `index` is an ASCII letter or digit (false outside the text).
@@ -203,10 +204,18 @@ struct DigitGroups {
     /// set for byte `b` < 64) followed by a digit starts the next group.
     @inline(__always)
     init(_ text: UnsafeBufferPointer<UInt8>, from start: Int, separators allowed: UInt64, limit: Int = capacity) {
+        self.init(text, from: start, firstEnd: Bytes.digitRunEnd(in: text, from: start), separators: allowed, limit: limit)
+    }
+
+    /// `init(_:from:separators:limit:)` where the caller has the first run's end already (the number walk does).
+    @inline(__always)
+    init(_ text: UnsafeBufferPointer<UInt8>, from start: Int, firstEnd: Int, separators allowed: UInt64,
+         limit: Int = capacity) {
         var position = start
         let limit = min(limit, Self.capacity)
+        var end = firstEnd
         while self.count < limit {
-            let end = Bytes.digitRunEnd(in: text, from: position)
+            if self.count > 0 { end = Bytes.digitRunEnd(in: text, from: position) }
             guard end > position else { break }
             self.set(self.count, start: position, end: end)
             self.count += 1

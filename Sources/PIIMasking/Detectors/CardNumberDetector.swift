@@ -58,7 +58,12 @@ public struct CardNumberDetector: Detector {
             return start..<end
         }
         guard length == 4 else { return nil }
-        let groups = DigitGroups(text, from: start, separators: self.separators, limit: 6)
+        // Every layout's second group (after one separator byte) has four digits or more: dates (`2024-05-01`) and
+        // times stop here without reading their groups.
+        guard Bytes.isDigit(Bytes.at(text, end + 1)), Bytes.isDigit(Bytes.at(text, end + 2)),
+              Bytes.isDigit(Bytes.at(text, end + 3)), Bytes.isDigit(Bytes.at(text, end + 4))
+        else { return nil }
+        let groups = DigitGroups(text, from: start, firstEnd: end, separators: self.separators, limit: 6)
         for layout in self.layouts where groups.count >= layout.count && groups.sameSeparator(layout.count) {
             var fits = true
             for (index, size) in layout.enumerated() where groups.length(index) != size {

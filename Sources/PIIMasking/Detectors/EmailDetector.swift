@@ -44,9 +44,29 @@ public struct EmailDetector: Detector {
         }
     }
 
+    /// A letter, digit or one of `._+-`: one bit test (the ASCII bytes as two 64-bit masks, bytes 0–63 and 64–127).
     @inline(__always) static func isLocal(_ byte: UInt8) -> Bool {
-        Bytes.isAlphanumeric(byte) || byte == Bytes.dot || byte == 0x5F || byte == Bytes.plus || byte == Bytes.hyphen
+        Self.inMasks(byte, low: Self.localLow, high: Self.localHigh)
     }
+
+    /// A letter, digit or `-` (a domain label's bytes), as `isLocal`.
+    @inline(__always) static func isLabel(_ byte: UInt8) -> Bool {
+        Self.inMasks(byte, low: Self.labelLow, high: Self.labelHigh)
+    }
+
+    @inline(__always) private static func inMasks(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
+        guard byte < 0x80 else { return false }
+        return (byte < 0x40 ? low : high) >> UInt64(byte & 0x3F) & 1 != 0
+    }
+
+    /// Digits 0x30–0x39, `+` 0x2B, `-` 0x2D, `.` 0x2E.
+    private static let localLow: UInt64 = 0x03FF_0000_0000_0000 | 1 << 0x2B | 1 << 0x2D | 1 << 0x2E
+    /// Letters 0x41–0x5A and 0x61–0x7A, `_` 0x5F.
+    private static let localHigh: UInt64 = 0x07FF_FFFE_07FF_FFFE | 1 << (0x5F - 0x40)
+    /// Digits and `-`.
+    private static let labelLow: UInt64 = 0x03FF_0000_0000_0000 | 1 << 0x2D
+    /// Letters.
+    private static let labelHigh: UInt64 = 0x07FF_FFFE_07FF_FFFE
 
     /// Start of the local part before the `@` at `at`, if it is a valid one and not a URL's user information.
     static func localStart(_ text: UnsafeBufferPointer<UInt8>, at: Int) -> Int? {
@@ -74,7 +94,7 @@ public struct EmailDetector: Detector {
         var labelStart = position
         while true {
             labelStart = position
-            while position < text.count && (Bytes.isAlphanumeric(text[position]) || text[position] == Bytes.hyphen) {
+            while position < text.count && Self.isLabel(text[position]) {
                 position += 1
             }
             let length = position - labelStart

@@ -110,12 +110,21 @@ public enum Gazetteer {
     private static let byHash = NameTable(Gazetteer.entries.map { (Array($0.key.utf8), $0.value) },
                                           hash: { $0.withUnsafeBufferPointer { Gazetteer.fnv($0, 0, $0.count) } })
 
+    /// FNV-1a over three-byte steps (a Hangul syllable each; a shorter tail byte by byte): the names are syllables,
+    /// and a third of the multiplications hashes them as well. Built and looked up with this one function.
     @inline(__always)
     fileprivate static func fnv(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in start..<end {
+        var i = start
+        while i &+ 3 <= end {
+            hash ^= UInt64(text[i]) | UInt64(text[i &+ 1]) << 8 | UInt64(text[i &+ 2]) << 16
+            hash &*= 0x0000_0100_0000_01B3
+            i &+= 3
+        }
+        while i < end {
             hash ^= UInt64(text[i])
             hash &*= 0x0000_0100_0000_01B3
+            i &+= 1
         }
         return hash
     }

@@ -15,10 +15,10 @@ enum NameAddressText {
         let b0 = text[i]
         guard b0 &- 0xEA < 4 else { return -1 }
         let b1 = text[i &+ 1], b2 = text[i &+ 2]
-        guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return -1 }
-        let scalar = (Int(b0 & 0x0F) << 12) | (Int(b1 & 0x3F) << 6) | Int(b2 & 0x3F)
-        let index = scalar &- 0xAC00
-        return index >= 0 && index < syllableCount ? index : -1
+        // Both continuation bytes (10xxxxxx) at once, and the index's two bounds as one unsigned compare.
+        let index = ((Int(b0 & 0x0F) << 12) | (Int(b1 & 0x3F) << 6) | Int(b2 & 0x3F)) &- 0xAC00
+        guard (b1 ^ 0x80) | (b2 ^ 0x80) < 0x40, UInt(bitPattern: index) < UInt(syllableCount) else { return -1 }
+        return index
     }
 
     /// The syllable index of the Hangul syllable that ends right before byte `end`, or -1.
@@ -184,5 +184,13 @@ struct SyllableSet: Sendable {
     @inline(__always)
     func contains(_ syllable: Int) -> Bool {
         syllable >= 0 && self.words[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
+    }
+
+    /// A copy of the bits that lives as long as the process, for tables read through one `static let`
+    /// (`NameCheckTables`): `bits[s >> 6] & (1 << (s & 63))` for a syllable index `s`.
+    func permanentBits() -> UnsafePointer<UInt64> {
+        let pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: self.words.count)
+        pointer.initialize(from: self.words, count: self.words.count)
+        return UnsafePointer(pointer)
     }
 }

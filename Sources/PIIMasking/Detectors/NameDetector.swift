@@ -118,7 +118,7 @@ struct NameScan {
             }
             let b1 = base[i &+ 1], b2 = base[i &+ 2]
             let syllable = (Int(b0 & 0x0F) << 12 | Int(b1 & 0x3F) << 6 | Int(b2 & 0x3F)) &- 0xAC00
-            guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else {
+            guard b0 &- 0xEA < 4, UInt(bitPattern: syllable) < 11172, (b1 ^ 0x80) | (b2 ^ 0x80) < 0x40 else {
                 i &+= 1
                 continue
             }
@@ -308,14 +308,18 @@ struct NameScan {
         let text = self.text
         let n = text.count
         var lineStart = 0
+        // Read once per unit, not per line (each `static let` read costs a `swift_once` call).
+        let starts = NameScanTables.shared.copulaStarts
+        func isStart(_ syllable: Int) -> Bool {
+            syllable >= 0 && starts[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
+        }
         while lineStart < n {
             var k = lineStart
             while k < n, text[k] == 0x20 || text[k] == 0x09 || text[k] == 0x0D { k += 1 }
             // The copula starts after the name's two, three or four syllables: where none of those three places holds
             // a copula's first syllable (most lines), the line has no introduction and its run is not read.
-            let starts = Lexicon.formalCopulaStarts
-            if starts.contains(Text.syllable(text, k + 6)) || starts.contains(Text.syllable(text, k + 9))
-                || starts.contains(Text.syllable(text, k + 12))
+            if isStart(Text.syllable(text, k + 6)) || isStart(Text.syllable(text, k + 9))
+                || isStart(Text.syllable(text, k + 12))
             {
                 let runEnd = Text.runEnd(text, from: k, limit: 9)
                 let count = (runEnd - k) / 3
@@ -386,19 +390,27 @@ struct NameScan {
         guard let syllables = CandidateSyllables(self.text, start: start, count: count) else {
             return self.plausibleDecoding(start, count, beforeTitle: beforeTitle)
         }
+        // The lists through one `static let` (`NameCheckTables`): the same lists as `plausibleDecoding` reads.
+        let tables = NameCheckTables.shared
         let first = syllables[0]
         var reading = false
-        if count <= 4, Surnames.isSingle(first), syllables.givenNameOK(from: 1) { reading = true }
-        if !reading, count >= 3, Surnames.isDouble(first, syllables[1]), syllables.givenNameOK(from: 2) { reading = true }
+        if count <= 4, NameCheckTables.contains(tables.singleSurnames, first), syllables.givenNameOK(from: 1, tables) {
+            reading = true
+        }
+        if !reading, count >= 3, tables.doubleSurnames.contains(UInt64(first << 16 | syllables[1])),
+           syllables.givenNameOK(from: 2, tables)
+        {
+            reading = true
+        }
         guard reading else { return false }
-        if count <= 4, Lexicon.stopWords.contains(syllables.key(count)) { return false }
+        if count <= 4, tables.stopWords.contains(syllables.key(count)) { return false }
         // Before a title, four syllables are more often two words run together (도서산간 고객님, 정기구독 회원) than a
         // one-syllable surname with a three-syllable given name: the first two must not be a word.
-        if beforeTitle, count >= 4, Lexicon.stopWords.contains(syllables.key(2)) { return false }
-        for length in 2...min(count, 4) where Lexicon.stopPrefixes.contains(syllables.key(length)) {
+        if beforeTitle, count >= 4, tables.stopWords.contains(syllables.key(2)) { return false }
+        for length in 2...min(count, 4) where tables.stopPrefixes.contains(syllables.key(length)) {
             return false
         }
-        if count >= 3, Lexicon.verbEndings.contains(syllables.lastTwoKey) { return false }
+        if count >= 3, tables.verbEndings.contains(syllables.lastTwoKey) { return false }
         return true
     }
 
@@ -823,6 +835,8 @@ struct CandidateSyllables {
     let count: Int
     /// The first four syllables packed as `NameAddressText.key` packs them (zeros past `count`), without the count.
     private let packed: UInt64
+    /// The key of the last two syllables.
+    let lastTwoKey: UInt64
 
     /// Nil when a position of the candidate holds no syllable.
     @inline(__always)
@@ -836,6 +850,8 @@ struct CandidateSyllables {
         (self.s0, self.s1, self.s2, self.s3, self.s4) = (s0, s1, s2, s3, s4)
         self.count = count
         self.packed = UInt64(s0) << 42 | UInt64(s1) << 28 | UInt64(s2) << 14 | UInt64(s3)
+        let (previous, last) = count <= 2 ? (s0, s1) : count == 3 ? (s1, s2) : count == 4 ? (s2, s3) : (s3, s4)
+        self.lastTwoKey = UInt64(2) << 56 | UInt64(previous) << 42 | UInt64(last) << 28
     }
 
     @inline(__always)
@@ -856,21 +872,53 @@ struct CandidateSyllables {
         return UInt64(length) << 56 | self.packed & kept
     }
 
-    /// The key of the last two syllables.
-    var lastTwoKey: UInt64 {
-        UInt64(2) << 56 | UInt64(self[self.count - 2]) << 42 | UInt64(self[self.count - 1]) << 28
-    }
 
     /// No grammar syllable from `index` on, and a last syllable that can end a given name.
     @inline(__always)
-    func givenNameOK(from index: Int) -> Bool {
-        for k in index..<self.count where NameLexicon.grammarSyllables.contains(self[k]) { return false }
-        return !NameLexicon.grammarFinals.contains(self[self.count - 1])
+    func givenNameOK(from index: Int, _ tables: NameCheckTables) -> Bool {
+        for k in index..<self.count where NameCheckTables.contains(tables.grammarSyllables, self[k]) { return false }
+        return !NameCheckTables.contains(tables.grammarFinals, self[self.count - 1])
     }
 }
 
-/// `NameLexicon`'s scan-loop tables (pair bits, trigger ranges, triggers, 님 and 씨) as plain pointers behind one
-/// `static let`: `NameScan.run` reads them once per unit instead of reading five `static let`s.
+/// The word lists `NameScan.plausible` asks for every candidate (surnames, grammar syllables and finals, stop words
+/// and prefixes, verb endings) behind one `static let`: each `static let` read costs a `swift_once` call, and a
+/// candidate read six or seven. The syllable sets are plain bit pointers (no array bounds or reference counting); the
+/// key sets are the lists' own `KeySet`s (plain pointers already).
+///
+/// Allocated once and never freed (copies of `static let`s that live as long as the process), like `KeySet`.
+struct NameCheckTables: @unchecked Sendable {
+    let singleSurnames: UnsafePointer<UInt64>
+    let grammarSyllables: UnsafePointer<UInt64>
+    let grammarFinals: UnsafePointer<UInt64>
+    /// `Surnames.doubleKeys`: first syllable << 16 | second.
+    let doubleSurnames: KeySet
+    let stopWords: KeySet
+    let stopPrefixes: KeySet
+    let verbEndings: KeySet
+
+    static let shared = NameCheckTables()
+
+    private init() {
+        self.singleSurnames = Surnames.singleSet.permanentBits()
+        self.grammarSyllables = NameLexicon.grammarSyllables.permanentBits()
+        self.grammarFinals = NameLexicon.grammarFinals.permanentBits()
+        self.doubleSurnames = Surnames.doubleKeys
+        self.stopWords = NameLexicon.stopWords
+        self.stopPrefixes = NameLexicon.stopPrefixes
+        self.verbEndings = NameLexicon.verbEndings
+    }
+
+    /// Whether `syllable` (a decoded index, 0..<11172) is in `bits`.
+    @inline(__always)
+    static func contains(_ bits: UnsafePointer<UInt64>, _ syllable: Int) -> Bool {
+        bits[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
+    }
+}
+
+/// `NameLexicon`'s scan-loop tables (pair bits, trigger ranges, triggers, 님 and 씨, the copulas' first syllables) as
+/// plain pointers behind one `static let`: `NameScan.run` and `leadingIntroductions` read them once per unit instead
+/// of reading six `static let`s.
 ///
 /// Allocated once and never freed (copies of `static let`s that live as long as the process), like `KeySet`.
 struct NameScanTables: @unchecked Sendable {
@@ -879,6 +927,8 @@ struct NameScanTables: @unchecked Sendable {
     let triggers: UnsafePointer<NameLexicon.Trigger>
     let nim: Int
     let ssi: Int
+    /// `NameLexicon.formalCopulaStarts` as bits (`leadingIntroductions`).
+    let copulaStarts: UnsafePointer<UInt64>
 
     static let shared = NameScanTables()
 
@@ -888,6 +938,7 @@ struct NameScanTables: @unchecked Sendable {
         self.triggers = Self.copy(NameLexicon.triggers)
         self.nim = NameLexicon.nimSyllable
         self.ssi = NameLexicon.ssiSyllable
+        self.copulaStarts = NameLexicon.formalCopulaStarts.permanentBits()
     }
 
     private static func copy<T>(_ array: [T]) -> UnsafePointer<T> {

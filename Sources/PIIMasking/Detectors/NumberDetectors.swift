@@ -82,7 +82,12 @@ struct NumberDetectors: Sendable {
                 if card && start >= nextCard { nextCard = end }
                 if account && start >= nextAccount { nextAccount = end }
             }
-            if phone && start >= nextPhone && (first == Bytes.zero || Bytes.at(text, start - 1) == Bytes.plus) {
+            // A national number's prefix (`PhoneDetector.prefixLength`) is read on its first run: three digits or more,
+            // or the two of 02 (the `05`, `01` of dates and times have none). After a `+` the run is the country code.
+            if phone && start >= nextPhone
+                && (first == Bytes.zero ? length >= 3 || (length == 2 && text[start + 1] == 0x32)
+                    : Bytes.at(text, start - 1) == Bytes.plus)
+            {
                 nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end)
             }
             if resident && start >= nextResident && (length == 13 || length == 6) {

@@ -33,7 +33,7 @@ public struct PhoneDetector: Detector {
     static func run(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into detections: inout [Detection])
         -> Int
     {
-        guard let found = Self.match(text, runStart: start) else { return end }
+        guard let found = Self.match(text, runStart: start, runEnd: end) else { return end }
         detections.append(Detection(start: found.lowerBound, end: found.upperBound, kind: .phone, detector: "phone"))
         return found.upperBound
     }
@@ -42,9 +42,9 @@ public struct PhoneDetector: Detector {
     /// `CardNumberDetector.separators`).
     static let separators: UInt64 = 1 << 0x2D | 1 << 0x2E | 1 << 0x20
 
-    /// The phone number whose digits start at `start` (a run of digits); the match may begin at a `+` or `(` just
-    /// before it.
-    static func match(_ text: UnsafeBufferPointer<UInt8>, runStart start: Int) -> Range<Int>? {
+    /// The phone number whose digits start at `start` (a run of digits ending at `runEnd`); the match may begin at a
+    /// `+` or `(` just before it.
+    static func match(_ text: UnsafeBufferPointer<UInt8>, runStart start: Int, runEnd: Int) -> Range<Int>? {
         let previous = Bytes.at(text, start - 1)
         let first = text[start]
         if previous == Bytes.plus {
@@ -55,12 +55,20 @@ public struct PhoneDetector: Detector {
             return self.international(text, plus: start - 1)
         }
         guard first == Bytes.zero else { return nil }
-        if previous == Bytes.openParenthesis, let end = self.closedPrefix(text, prefixStart: start) {
+        // A prefix closed by a parenthesis has one right after the run: other runs skip that reading.
+        let closed = Bytes.at(text, runEnd) == Bytes.closeParenthesis
+        if closed, previous == Bytes.openParenthesis, let end = self.closedPrefix(text, prefixStart: start, prefixEnd: runEnd) {
             return (start - 1)..<end
         }
         guard !Bytes.isGluedBefore(text, start) else { return nil }
-        let end = self.closedPrefix(text, prefixStart: start) ?? self.national(text, from: start, virtualZero: false)
+        let end = (closed ? self.closedPrefix(text, prefixStart: start, prefixEnd: runEnd) : nil)
+            ?? self.national(text, from: start, firstRunEnd: runEnd, virtualZero: false)
         return end.map { start..<$0 }
+    }
+
+    /// `match(_:runStart:runEnd:)` where the run's end is not known yet.
+    static func match(_ text: UnsafeBufferPointer<UInt8>, runStart start: Int) -> Range<Int>? {
+        self.match(text, runStart: start, runEnd: Bytes.digitRunEnd(in: text, from: start))
     }
 
     /// `+82 10 1234 5678`, `+82-2-123-4567`, `+821012345678`, `+82 (0)10 1234 5678`, `+82 010-1234-5678`.
@@ -80,14 +88,16 @@ public struct PhoneDetector: Detector {
         }
         guard Bytes.isDigit(Bytes.at(text, position)) else { return nil }
         let virtualZero = text[position] != Bytes.zero
-        guard let end = self.national(text, from: position, virtualZero: virtualZero) else { return nil }
+        let firstRunEnd = Bytes.digitRunEnd(in: text, from: position)
+        guard let end = self.national(text, from: position, firstRunEnd: firstRunEnd, virtualZero: virtualZero) else {
+            return nil
+        }
         return plus..<end
     }
 
     /// `(02) 123-4567`, `(031)123-4567`, `02)123-4567`, `031) 123-4567`: the prefix alone, closed by a parenthesis
-    /// (opened or not); returns the end of the number.
-    static func closedPrefix(_ text: UnsafeBufferPointer<UInt8>, prefixStart: Int) -> Int? {
-        let prefixEnd = Bytes.digitRunEnd(in: text, from: prefixStart)
+    /// (opened or not); returns the end of the number. `prefixEnd` ends the digit run at `prefixStart`.
+    static func closedPrefix(_ text: UnsafeBufferPointer<UInt8>, prefixStart: Int, prefixEnd: Int) -> Int? {
         guard Bytes.at(text, prefixEnd) == Bytes.closeParenthesis else { return nil }
         let prefix = self.prefixLength(text, start: prefixStart, length: prefixEnd - prefixStart, virtualZero: false)
         guard prefix > 0, prefix == prefixEnd - prefixStart else { return nil }
@@ -109,14 +119,14 @@ public struct PhoneDetector: Detector {
     }
 
     /// A national number whose first digit group starts at `start` (its leading 0 missing after +82 when
-    /// `virtualZero`); returns its end.
-    static func national(_ text: UnsafeBufferPointer<UInt8>, from start: Int, virtualZero: Bool) -> Int? {
+    /// `virtualZero`); returns its end. `firstRunEnd` ends the digit run at `start`.
+    static func national(_ text: UnsafeBufferPointer<UInt8>, from start: Int, firstRunEnd: Int, virtualZero: Bool) -> Int? {
         // The prefix first, on the first digit run (the groups' first group): most runs starting with 0 are parts of
         // dates and times (`05:40`), which no prefix fits, and reading the groups costs more.
-        let firstRun = Bytes.digitRunEnd(in: text, from: start) - start
+        let firstRun = firstRunEnd - start
         let prefix = self.prefixLength(text, start: start, length: firstRun, virtualZero: virtualZero)
         guard prefix > 0 else { return nil }
-        let groups = DigitGroups(text, from: start, separators: self.separators, limit: 4)
+        let groups = DigitGroups(text, from: start, firstEnd: firstRunEnd, separators: self.separators, limit: 4)
         let firstLength = groups.length(0) + (virtualZero ? 1 : 0)
         var used = min(groups.count, 3)
         while used >= 1 {
