@@ -530,8 +530,8 @@ struct OutputCarry {
         }
     }
 
-    /// Moves an incomplete trailing sequence of `output` into the carry.
-    mutating func release(_ output: inout ByteOutput) -> [UInt8] {
+    /// Moves an incomplete trailing sequence of `output` into the carry; the rest of `output` can be released.
+    mutating func hold(_ output: inout ByteOutput) {
         let count = output.count
         var back = 1
         while back <= min(3, count) {
@@ -547,7 +547,6 @@ struct OutputCarry {
             }
             back += 1
         }
-        return output.array()
     }
 }
 
