@@ -23,14 +23,18 @@ public final class TextBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
+        try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.process(contentsOf: bytes)
+        }
+    }
+
+    public func process(contentsOf bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8] {
         // Room for a little growth (masks, a held-back unit released) so the output is rarely copied.
-        try ByteOutput.releasing(capacity: chunk.count + chunk.count / 8 + 64) {
+        try ByteOutput.releasing(capacity: bytes.count + bytes.count / 8 + 64) {
             (output: inout ByteOutput) throws(MaskingError) in
             self.carry.start(&output)
-            try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
-                try self.validator.validate(bytes, format: "text")
-                self.core.feed(bytes, into: &output, tally: &self.counts)
-            }
+            try self.validator.validate(bytes, format: "text")
+            self.core.feed(bytes, into: &output, tally: &self.counts)
             self.carry.hold(&output)
         }
     }
