@@ -366,6 +366,38 @@ struct HTMLScannerTests {
         }
     }
 
+    /// Every three-byte lead with second bytes around the continuation range, as the first or second sequence of the
+    /// two-at-a-time Hangul step (E0 and ED restrict the second byte): the same verdict and error as byte by byte.
+    @Test func utf8ValidatorTwoSequenceStepAgreesWithTheBytePathOnEveryLead() {
+        func verdict(_ bytes: [UInt8], chunk: Int) -> String {
+            var validator = UTF8Validator()
+            do {
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + chunk)
+                    try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
+                    start = end
+                }
+                try validator.finish(format: "T")
+                return "ok"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let hangul: [UInt8] = [0xED, 0x95, 0x9C]  // 한
+        let tail = Array("abcdefgh".utf8)
+        for lead in UInt8(0xE0)...UInt8(0xEF) {
+            for second in UInt8(0x70)...UInt8(0xC5) {
+                for third in [UInt8(0x80), 0xBF, 0x41] {
+                    let sequence = [lead, second, third]
+                    for bytes in [sequence + hangul + tail, hangul + sequence + tail, sequence + sequence + tail] {
+                        #expect(verdict(bytes, chunk: bytes.count) == verdict(bytes, chunk: 1), "\(bytes)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The validator's word-at-a-time paths against the same validator fed one byte at a time (which takes only
     /// the byte path): same verdict, same error offset, on text mixing ASCII, Hangul and edge sequences.
     @Test func utf8ValidatorFastPathsAgreeWithTheBytePath() {

@@ -447,13 +447,14 @@ struct UTF8Validator {
                         let lead = UInt8(truncatingIfNeeded: word)
                         let second = UInt8(truncatingIfNeeded: word >> 8)
                         // Bytes 0 and 3 `1110xxxx`, bytes 1, 2, 4, 5 `10xxxxxx`: two three-byte sequences, taken here
-                        // unless a lead is E0 (left to the byte path) or ED with a second byte from A0 (a surrogate).
+                        // when both are valid. Only two leads restrict the second byte: E0 needs A0–BF (not an
+                        // overlong form), ED needs 80–9F (not a surrogate); both are told by the second byte's 0x20
+                        // bit. A lead's low nibble XOR (that bit ? D : 0) is zero exactly for an invalid pair, and
+                        // adding F to each such nibble sets its 0x10 bit exactly when it is not zero.
                         if word & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 {
-                            let nextLead = UInt8(truncatingIfNeeded: word >> 24)
-                            let nextSecond = UInt8(truncatingIfNeeded: word >> 32)
-                            if lead != 0xE0 && nextLead != 0xE0 && (lead != 0xED || second < 0xA0)
-                                && (nextLead != 0xED || nextSecond < 0xA0)
-                            {
+                            let nibbles = word & 0x0F00_000F
+                            let flips = (word >> 13) & 0x0100_0001
+                            if ((nibbles ^ (flips &* 0xD)) &+ 0x0F00_000F) & 0x1000_0010 == 0x1000_0010 {
                                 index += 6
                                 continue
                             }
