@@ -287,28 +287,40 @@ final class KeyHints {
     static let count = 1024
     static let maxKeyBytes = 24
     private let entries: UnsafeMutablePointer<Entry>
+    /// For each key length 0…24, the three words' masks of the bytes that belong to the key (a table: the masks
+    /// computed per look-up took about as much as the rest of `words`).
+    private let masks: UnsafeMutablePointer<UInt64>
 
     init() {
         self.entries = .allocate(capacity: Self.count)
         self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
+        self.masks = .allocate(capacity: 3 * (Self.maxKeyBytes + 1))
+        for length in 0...Self.maxKeyBytes {
+            for word in 0..<3 {
+                let valid = length - 8 * word
+                let mask: UInt64 = valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
+                (self.masks + 3 * length + word).initialize(to: mask)
+            }
+        }
     }
 
-    deinit { self.entries.deallocate() }
+    deinit {
+        self.entries.deallocate()
+        self.masks.deallocate()
+    }
 
-    /// The key's bytes as three little-endian words, zero past its end. `readable`: how many bytes from the key's
-    /// start may be read (at least its length); with 24 or more, three loads.
+    /// The key's bytes (at most `maxKeyBytes`) as three little-endian words, zero past its end. `readable`: how many
+    /// bytes from the key's start may be read (at least its length); with 24 or more, three loads.
     @inline(__always)
-    static func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
+    private func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
         let length = bytes.count
         guard let base = bytes.baseAddress, length > 0 else { return (0, 0, 0) }
         if readable >= 24 {
             let raw = UnsafeRawPointer(base)
-            @inline(__always) func mask(_ valid: Int) -> UInt64 {
-                valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
-            }
-            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & mask(length),
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask(length - 8),
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & mask(length - 16))
+            let masks = self.masks + 3 * length
+            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & masks[0],
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & masks[1],
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & masks[2])
         }
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &words) { words in
@@ -327,7 +339,7 @@ final class KeyHints {
     @inline(__always)
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
         guard bytes.count <= Self.maxKeyBytes else { return nil }
-        let words = Self.words(bytes, readable: readable)
+        let words = self.words(bytes, readable: readable)
         let slot = Self.slot(words, bytes.count)
         let entry = self.entries[slot]
         if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
@@ -340,7 +352,7 @@ final class KeyHints {
     /// Stores in the key's slot; what was there moves to the neighbouring slot (two ways per set, the latest first).
     func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
         guard bytes.count <= Self.maxKeyBytes else { return }
-        let words = Self.words(bytes, readable: readable)
+        let words = self.words(bytes, readable: readable)
         let slot = Self.slot(words, bytes.count)
         self.entries[slot ^ 1] = self.entries[slot]
         self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
