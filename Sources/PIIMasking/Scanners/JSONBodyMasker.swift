@@ -717,10 +717,11 @@ struct JSONCore {
         let high: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= end {
             let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            let quote = word ^ (ones &* 0x22)
+            // XOR 0x02 maps `"` to 0x20 and keeps control characters below 0x20: both are the bytes below 0x21 of
+            // `low`. Those and the zero bytes of `backslash` are flagged; the lowest flagged byte is exact.
+            let low = word ^ (ones &* 0x02)
             let backslash = word ^ (ones &* 0x5C)
-            // Zero bytes of `quote`/`backslash` and bytes below 0x20 of `word`: the lowest flagged byte is exact.
-            let found = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & high
+            let found = ((low &- ones &* 0x21) & ~low | (backslash &- ones) & ~backslash) & high
             if found != 0 { return index + found.trailingZeroBitCount / 8 }
             index += 8
         }
