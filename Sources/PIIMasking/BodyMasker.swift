@@ -11,6 +11,8 @@
 public protocol BodyMasker: AnyObject {
     /// The next chunk; returns what can be released now (possibly nothing).
     func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8]
+    /// The same for a chunk in memory the caller owns (read during the call only): no array to build for it.
+    func process(contentsOf chunk: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8]
     /// The end of the body: everything held back.
     func finish() throws(MaskingError) -> [UInt8]
     /// What was masked so far, by kind.
@@ -18,6 +20,11 @@ public protocol BodyMasker: AnyObject {
 }
 
 extension BodyMasker {
+    /// For maskers with no pointer path of their own: the chunk copied into an array.
+    public func process(contentsOf chunk: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8] {
+        try self.process(Array(chunk))
+    }
+
     /// A whole body fed in chunks of `chunkSizes` bytes (cycled; empty: one chunk), then `finish()`: how the tools, the
     /// fuzzer and the tests drive a scanner the way the proxy does. `eachRelease` sees every piece released.
     public func maskWhole(_ body: [UInt8], chunkSizes: [Int] = [], eachRelease: ([UInt8]) -> Void = { _ in })
@@ -25,16 +32,18 @@ extension BodyMasker {
     {
         var output: [UInt8] = []
         output.reserveCapacity(body.count + body.count / 8)
-        var position = 0
-        var step = 0
-        while position < body.count {
-            let size = chunkSizes.isEmpty ? body.count : max(chunkSizes[step % chunkSizes.count], 1)
-            let end = min(body.count, position + size)
-            let piece = try self.process(Array(body[position..<end]))
-            eachRelease(piece)
-            output.append(contentsOf: piece)
-            position = end
-            step += 1
+        try body.withUnsafeBufferPointer { (whole: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            var position = 0
+            var step = 0
+            while position < whole.count {
+                let size = chunkSizes.isEmpty ? whole.count : max(chunkSizes[step % chunkSizes.count], 1)
+                let end = min(whole.count, position + size)
+                let piece = try self.process(contentsOf: UnsafeBufferPointer(rebasing: whole[position..<end]))
+                eachRelease(piece)
+                output.append(contentsOf: piece)
+                position = end
+                step += 1
+            }
         }
         let tail = try self.finish()
         eachRelease(tail)

@@ -366,6 +366,57 @@ struct HTMLScannerTests {
         }
     }
 
+    /// `JSONCore.stringStop` (eight bytes a step) against a byte-by-byte search: every byte value at every position,
+    /// among ASCII letters and among Hangul bytes, with a second candidate after it.
+    @Test func jsonStringStopFindsTheFirstQuoteBackslashOrControlByte() {
+        func expected(_ bytes: [UInt8]) -> Int {
+            bytes.firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 } ?? bytes.count
+        }
+        for filler in [UInt8(ascii: "a"), 0xEB, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0xFF, 0x20] {
+            for position in 0..<20 {
+                for byte in UInt8(0)...UInt8(255) {
+                    var bytes = [UInt8](repeating: filler, count: 20)
+                    bytes[position] = byte
+                    if position + 3 < bytes.count { bytes[position + 3] = 0x22 }
+                    let found = bytes.withUnsafeBufferPointer { JSONCore.stringStop($0.baseAddress!, from: 0, end: $0.count) }
+                    #expect(found == expected(bytes), "\(bytes)")
+                }
+            }
+        }
+    }
+
+    /// Every three-byte lead with second bytes around the continuation range, as the first or second sequence of the
+    /// two-at-a-time Hangul step (E0 and ED restrict the second byte): the same verdict and error as byte by byte.
+    @Test func utf8ValidatorTwoSequenceStepAgreesWithTheBytePathOnEveryLead() {
+        func verdict(_ bytes: [UInt8], chunk: Int) -> String {
+            var validator = UTF8Validator()
+            do {
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + chunk)
+                    try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
+                    start = end
+                }
+                try validator.finish(format: "T")
+                return "ok"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let hangul: [UInt8] = [0xED, 0x95, 0x9C]  // 한
+        let tail = Array("abcdefgh".utf8)
+        for lead in UInt8(0xE0)...UInt8(0xEF) {
+            for second in UInt8(0x70)...UInt8(0xC5) {
+                for third in [UInt8(0x80), 0xBF, 0x41] {
+                    let sequence = [lead, second, third]
+                    for bytes in [sequence + hangul + tail, hangul + sequence + tail, sequence + sequence + tail] {
+                        #expect(verdict(bytes, chunk: bytes.count) == verdict(bytes, chunk: 1), "\(bytes)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The validator's word-at-a-time paths against the same validator fed one byte at a time (which takes only
     /// the byte path): same verdict, same error offset, on text mixing ASCII, Hangul and edge sequences.
     @Test func utf8ValidatorFastPathsAgreeWithTheBytePath() {

@@ -3,19 +3,53 @@
 /// Why: every byte the scanners release is appended, one tag, text run, separator or mask character at a time, and
 /// each `Array.append` on an `inout` array checks that the storage is uniquely referenced (a runtime call) and has
 /// room before it writes. The scanners own their output outright, so here an append is a capacity check and a store.
-/// Non-copyable: exactly one owner, no aliasing of the memory, freed when the owner is done. `array()` hands the
-/// bytes over as the `[UInt8]` the `BodyMasker` API returns (one copy per chunk).
+/// Non-copyable: exactly one owner, no aliasing of the memory, freed when the owner is done. `releasing(capacity:_:)`
+/// writes a chunk's output straight into the storage of the `[UInt8]` the `BodyMasker` API returns (no copy unless
+/// the output outgrows the room it was given); `array()` hands the bytes over as a copy.
 struct ByteOutput: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
+    /// Whether `base` is ours to free: false while writing into memory lent by `releasing(capacity:_:)`.
+    private var owned: Bool
 
     init(capacity: Int = 64) {
         self.capacity = max(capacity, 16)
         self.base = .allocate(capacity: self.capacity)
+        self.owned = true
     }
 
-    deinit { self.base.deallocate() }
+    /// Writes into `capacity` bytes at `base` that someone else owns and frees; a `grow` moves to memory of our own.
+    private init(lent base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+        self.owned = false
+    }
+
+    deinit { if self.owned { self.base.deallocate() } }
+
+    /// What `body` writes, as an array whose storage it wrote into directly: `capacity` bytes of room are lent to it
+    /// (an array's uninitialized storage); only if it writes more is its output copied once at the end.
+    static func releasing(
+        capacity: Int, _ body: (inout ByteOutput) throws(MaskingError) -> Void
+    ) throws(MaskingError) -> [UInt8] {
+        var failure: MaskingError?
+        var spilled: [UInt8]?
+        let written = [UInt8](unsafeUninitializedCapacity: max(capacity, 16)) { buffer, initialized in
+            initialized = 0
+            guard let start = buffer.baseAddress else { return }
+            var output = ByteOutput(lent: start, capacity: buffer.count)
+            do throws(MaskingError) {
+                try body(&output)
+            } catch {
+                failure = error
+                return
+            }
+            if output.owned { spilled = output.array() } else { initialized = output.count }
+        }
+        if let failure { throw failure }
+        return spilled ?? written
+    }
 
     var isEmpty: Bool { self.count == 0 }
 
@@ -25,9 +59,10 @@ struct ByteOutput: ~Copyable {
         let capacity = max(self.capacity * 2, self.count + extra)
         let base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         base.update(from: self.base, count: self.count)
-        self.base.deallocate()
+        if self.owned { self.base.deallocate() }
         self.base = base
         self.capacity = capacity
+        self.owned = true
     }
 
     mutating func reserveCapacity(_ total: Int) {

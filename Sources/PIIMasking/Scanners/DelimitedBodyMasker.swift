@@ -25,13 +25,20 @@ public final class DelimitedBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output = ByteOutput(capacity: chunk.count + 64)
-        self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.process(contentsOf: bytes)
+        }
+    }
+
+    public func process(contentsOf bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8] {
+        // Room for a little growth (masks, a held-back unit released) so the output is rarely copied.
+        try ByteOutput.releasing(capacity: bytes.count + bytes.count / 8 + 64) {
+            (output: inout ByteOutput) throws(MaskingError) in
+            self.carry.start(&output)
             try self.validator.validate(bytes, format: self.core.format)
             self.core.feed(bytes, into: &output, tally: &self.counts)
+            self.carry.hold(&output)
         }
-        return self.carry.release(&output)
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {

@@ -45,13 +45,20 @@ public final class HTMLBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output = ByteOutput(capacity: chunk.count + 64)
-        self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.process(contentsOf: bytes)
+        }
+    }
+
+    public func process(contentsOf bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8] {
+        // Room for a little growth (masks, a held-back unit released) so the output is rarely copied.
+        try ByteOutput.releasing(capacity: bytes.count + bytes.count / 8 + 64) {
+            (output: inout ByteOutput) throws(MaskingError) in
+            self.carry.start(&output)
             try self.validator.validate(bytes, format: "HTML")
             self.core.feed(bytes, into: &output, tally: &self.counts)
+            self.carry.hold(&output)
         }
-        return self.carry.release(&output)
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
@@ -772,8 +779,12 @@ struct HTMLCore {
         var index = start
         while index < count {
             let stop = firstMarkup(base, from: index, end: count)
+            // The tag after the run when `endsRun` read it whole as a bare name: not read again below.
+            var bare: BareTag? = nil
             if stop > index {
-                if self.unit.isEmpty && stop - index < maxUnitBytes && Self.endsRun(bytes, at: stop, names: tagNames) {
+                if self.unit.isEmpty && stop - index < maxUnitBytes
+                    && Self.endsRun(bytes, at: stop, names: tagNames, bare: &bare)
+                {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
@@ -799,6 +810,12 @@ struct HTMLCore {
                 }
                 index = stop
                 guard index < count else { return index }
+            }
+            if let tag = bare, self.unit.isEmpty,
+                let end = self.bareTag(open: index, end: tag.end, element: tag.element, isEnd: tag.isEnd, into: &output)
+            {
+                index = end
+                continue
             }
             // A `<` (else a `&`, left to the state machine) that starts a tag `fastTag` reads whole.
             guard bytes[index] == UInt8(ascii: "<") else { return index }
@@ -845,7 +862,14 @@ struct HTMLCore {
             packed = packed << 8 | UInt64(mapped)
             index += 1
         }
-        let element = names.element(packed)
+        return self.bareTag(open: open, end: index + 1, element: names.element(packed), isEnd: isEnd, into: &output)
+    }
+
+    /// `bareTag` for a tag whose name is read (`end`: the index after its `>`): the structure is updated and the tag
+    /// joins the pending input; nil for the start tags of raw text elements.
+    @inline(__always)
+    private mutating func bareTag(open: Int, end: Int, element: Element, isEnd: Bool,
+                                  into output: inout ByteOutput) -> Int? {
         switch element {
         case .other, .inline:
             // No structure to update: `startElement` would only look at a class, `endElement` at nothing.
@@ -875,8 +899,8 @@ struct HTMLCore {
             self.tag.detached = false
             if isEnd { self.endElement() } else { self.startElement() }
         }
-        self.addPending(from: open, to: index + 1, into: &output)
-        return index + 1
+        self.addPending(from: open, to: end, into: &output)
+        return end
     }
 
     // MARK: pending input
@@ -1585,15 +1609,18 @@ struct HTMLCore {
     }
 
     /// Whether the `<` at `index` starts markup that ends a text run (a tag that is not inline, `</…`, `<!`, `<?`),
-    /// as far as this chunk shows (false when it cannot tell).
+    /// as far as this chunk shows (false when it cannot tell). A tag of only a name of up to 8 letters and digits
+    /// (what `bareTag` takes) is given in `bare`, so that its name is not read twice.
     /// (Static, with the tables given: a method reading `self` made the compiler copy the whole core per call.)
-    private static func endsRun(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, names: TagNameBytes) -> Bool {
+    private static func endsRun(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, names: TagNameBytes,
+                                bare: inout BareTag?) -> Bool {
         guard index < bytes.count && bytes[index] == UInt8(ascii: "<") else { return false }
         var position = index + 1
         guard position < bytes.count else { return false }
         var first = bytes[position]
         if first == UInt8(ascii: "!") || first == UInt8(ascii: "?") { return true }
-        if first == UInt8(ascii: "/") {
+        let isEnd = first == UInt8(ascii: "/")
+        if isEnd {
             position += 1
             guard position < bytes.count else { return false }
             first = bytes[position]
@@ -1602,15 +1629,21 @@ struct HTMLCore {
         guard ByteClass.isASCIILetter(first) else { return false }
         var packed: UInt64 = 0
         var length = 0
+        var onlyName = true
         while position < bytes.count {
             let byte = bytes[position]
             // Letters and digits in one load (`map` lowercases them); the other bytes as they are.
             var mapped = names.map(byte)
             if mapped <= TagNameBytes.end {
                 if byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || ByteClass.isASCIIWhitespace(byte) {
-                    return names.element(packed) != .inline
+                    let element = names.element(packed)
+                    if onlyName && mapped == TagNameBytes.end {
+                        bare = BareTag(end: position + 1, element: element, isEnd: isEnd)
+                    }
+                    return element != .inline
                 }
                 mapped = byte
+                onlyName = false
             }
             length += 1
             if length > 8 { return true }
@@ -1963,6 +1996,14 @@ func firstMarkup(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
 ///   other byte to 0 (a name `bareTag` leaves to the general path).
 /// - `Element`s by packed name: a multiplicative hash into 128 slots, perfect for `Element.byName` (checked when
 ///   the table is built), one multiplication and one comparison instead of a search through the names.
+/// A bare tag (`<td>`, `</tr>`) that `HTMLCore.endsRun` read whole: the index after its `>`, its element, whether
+/// it is an end tag. Handed on to `bareTag` so the name is read once.
+struct BareTag {
+    var end: Int
+    var element: Element
+    var isEnd: Bool
+}
+
 struct TagNameBytes: @unchecked Sendable {
     static let end: UInt8 = 1
     static let shared = TagNameBytes()

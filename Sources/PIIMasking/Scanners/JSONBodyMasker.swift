@@ -32,13 +32,20 @@ public final class JSONBodyMasker: BodyMasker {
     }
 
     public func process(_ chunk: [UInt8]) throws(MaskingError) -> [UInt8] {
-        var output = ByteOutput(capacity: chunk.count + 64)
-        self.carry.start(&output)
         try chunk.withUnsafeBufferPointer { (bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) in
+            try self.process(contentsOf: bytes)
+        }
+    }
+
+    public func process(contentsOf bytes: UnsafeBufferPointer<UInt8>) throws(MaskingError) -> [UInt8] {
+        // Room for a little growth (masks, a held-back unit released) so the output is rarely copied.
+        try ByteOutput.releasing(capacity: bytes.count + bytes.count / 8 + 64) {
+            (output: inout ByteOutput) throws(MaskingError) in
+            self.carry.start(&output)
             try self.validator.validate(bytes, format: "JSON")
             _ = try self.core.feed(bytes, into: &output, tally: &self.counts)
+            self.carry.hold(&output)
         }
-        return self.carry.release(&output)
     }
 
     public func finish() throws(MaskingError) -> [UInt8] {
@@ -99,6 +106,8 @@ struct JSONCore {
     private var escape: [UInt8] = []
     private var escapeValue: UInt32 = 0
     private var highSurrogate: (raw: [UInt8], value: UInt32)?
+    /// `escapedValue`'s scratch memory, made on the first escaped value.
+    private var escapeScratch: EscapeScratch?
 
     private static let stringStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\")], withControls: true)
     // Copies of the stop sets above, read from `self`: a `static let` is reached through `swift_once` at every
@@ -567,94 +576,98 @@ struct JSONCore {
     ///
     /// Why: many encoders write all non-ASCII as `\\uXXXX`; such values went through the state machine, three
     /// arrays of the unit and its general rendering.
-    private func escapedValue(_ base: UnsafePointer<UInt8>, from valueStart: Int, firstEscape: Int, count: Int,
-                              hint: PIIKind?, released: inout Int, tally: inout MaskTally,
-                              into output: inout ByteOutput) -> Int? {
+    private mutating func escapedValue(_ base: UnsafePointer<UInt8>, from valueStart: Int, firstEscape: Int, count: Int,
+                                       hint: PIIKind?, released: inout Int, tally: inout MaskTally,
+                                       into output: inout ByteOutput) -> Int? {
         let limit = min(count, valueStart + Self.maxEscapedValue)
         guard firstEscape < limit else { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxEscapedValue) { decoded -> Int? in
-            withUnsafeTemporaryAllocation(of: EscapeSpan.self, capacity: Self.maxEscapedValue / 2) { spans -> Int? in
-                guard let decodedBase = decoded.baseAddress else { return nil }
-                var index = firstEscape
-                var decodedCount = firstEscape - valueStart
-                decodedBase.update(from: base + valueStart, count: decodedCount)
-                var spanCount = 0
-                while true {
-                    guard index < limit else { return nil }
-                    let byte = base[index]
-                    if byte == UInt8(ascii: "\"") { break }
-                    if byte != UInt8(ascii: "\\") {
-                        guard byte >= 0x20 else { return nil }
-                        let stop = Self.stringStop(base, from: index, end: limit)
-                        (decodedBase + decodedCount).update(from: base + index, count: stop - index)
-                        decodedCount += stop - index
-                        index = stop
-                        continue
-                    }
-                    guard index + 1 < limit else { return nil }
-                    let decodedStart = decodedCount
-                    var rawLength = 2
-                    switch base[index + 1] {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
-                        decodedBase[decodedCount] = base[index + 1]
-                        decodedCount += 1
-                    case UInt8(ascii: "b"): decodedBase[decodedCount] = 0x08; decodedCount += 1
-                    case UInt8(ascii: "f"): decodedBase[decodedCount] = 0x0C; decodedCount += 1
-                    case UInt8(ascii: "n"): decodedBase[decodedCount] = 0x0A; decodedCount += 1
-                    case UInt8(ascii: "r"): decodedBase[decodedCount] = 0x0D; decodedCount += 1
-                    case UInt8(ascii: "t"): decodedBase[decodedCount] = 0x09; decodedCount += 1
-                    case UInt8(ascii: "u"):
-                        guard index + 6 <= limit, let h0 = ByteClass.hexValue(base[index + 2]),
-                            let h1 = ByteClass.hexValue(base[index + 3]), let h2 = ByteClass.hexValue(base[index + 4]),
-                            let h3 = ByteClass.hexValue(base[index + 5])
-                        else { return nil }
-                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
-                        if scalar >= 0xD800 && scalar <= 0xDFFF { return nil }  // pairs: left to the machine
-                        if scalar < 0x80 {
-                            decodedBase[decodedCount] = UInt8(scalar)
-                            decodedCount += 1
-                        } else if scalar < 0x800 {
-                            decodedBase[decodedCount] = UInt8(0xC0 | (scalar >> 6))
-                            decodedBase[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
-                            decodedCount += 2
-                        } else {
-                            decodedBase[decodedCount] = UInt8(0xE0 | (scalar >> 12))
-                            decodedBase[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
-                            decodedBase[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
-                            decodedCount += 3
-                        }
-                        rawLength = 6
-                    default:
-                        return nil
-                    }
-                    spans[spanCount] = EscapeSpan(rawStart: index - valueStart, rawEnd: index - valueStart + rawLength,
-                                                  decodedStart: decodedStart, decodedEnd: decodedCount)
-                    spanCount += 1
-                    index += rawLength
-                }
-                let text = UnsafeBufferPointer(start: decodedBase, count: decodedCount)
-                guard TextUnit.mayHoldValue(text) else { return index }
-                let detections = self.masker.detections(in: text, hint: hint)
-                guard !detections.isEmpty else { return index }
-                let escapes = UnsafeBufferPointer(rebasing: spans[0..<spanCount])
-                let raw = UnsafeBufferPointer(start: base + valueStart, count: index - valueStart)
-                output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
-                var rawPosition = 0
-                for detection in detections {
-                    let start = EscapeSpan.rawStart(forDecoded: detection.start, escapes)
-                    let end = EscapeSpan.rawEnd(forDecoded: detection.end, escapes)
-                    guard start >= rawPosition, end >= start else { continue }
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
-                    tally.add(detection.kind)
-                    appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
-                                 masker: self.masker, escaping: .json(inScript: self.inScript), into: &output)
-                    rawPosition = end
-                }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition...]))
-                released = index
-                return index
-            }
+        let scratch: EscapeScratch
+        if let existing = self.escapeScratch {
+            scratch = existing
+        } else {
+            scratch = EscapeScratch(capacity: Self.maxEscapedValue)
+            self.escapeScratch = scratch
         }
+        let decodedBase = scratch.decoded
+        let spans = scratch.spans
+        var index = firstEscape
+        var decodedCount = firstEscape - valueStart
+        decodedBase.update(from: base + valueStart, count: decodedCount)
+        var spanCount = 0
+        while true {
+            guard index < limit else { return nil }
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte != UInt8(ascii: "\\") {
+                guard byte >= 0x20 else { return nil }
+                let stop = Self.stringStop(base, from: index, end: limit)
+                (decodedBase + decodedCount).update(from: base + index, count: stop - index)
+                decodedCount += stop - index
+                index = stop
+                continue
+            }
+            guard index + 1 < limit else { return nil }
+            let decodedStart = decodedCount
+            var rawLength = 2
+            switch base[index + 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+                decodedBase[decodedCount] = base[index + 1]
+                decodedCount += 1
+            case UInt8(ascii: "b"): decodedBase[decodedCount] = 0x08; decodedCount += 1
+            case UInt8(ascii: "f"): decodedBase[decodedCount] = 0x0C; decodedCount += 1
+            case UInt8(ascii: "n"): decodedBase[decodedCount] = 0x0A; decodedCount += 1
+            case UInt8(ascii: "r"): decodedBase[decodedCount] = 0x0D; decodedCount += 1
+            case UInt8(ascii: "t"): decodedBase[decodedCount] = 0x09; decodedCount += 1
+            case UInt8(ascii: "u"):
+                guard index + 6 <= limit, let h0 = ByteClass.hexValue(base[index + 2]),
+                    let h1 = ByteClass.hexValue(base[index + 3]), let h2 = ByteClass.hexValue(base[index + 4]),
+                    let h3 = ByteClass.hexValue(base[index + 5])
+                else { return nil }
+                let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+                if scalar >= 0xD800 && scalar <= 0xDFFF { return nil }  // pairs: left to the machine
+                if scalar < 0x80 {
+                    decodedBase[decodedCount] = UInt8(scalar)
+                    decodedCount += 1
+                } else if scalar < 0x800 {
+                    decodedBase[decodedCount] = UInt8(0xC0 | (scalar >> 6))
+                    decodedBase[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
+                    decodedCount += 2
+                } else {
+                    decodedBase[decodedCount] = UInt8(0xE0 | (scalar >> 12))
+                    decodedBase[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                    decodedBase[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
+                    decodedCount += 3
+                }
+                rawLength = 6
+            default:
+                return nil
+            }
+            spans[spanCount] = EscapeSpan(rawStart: index - valueStart, rawEnd: index - valueStart + rawLength,
+                                          decodedStart: decodedStart, decodedEnd: decodedCount)
+            spanCount += 1
+            index += rawLength
+        }
+        let text = UnsafeBufferPointer(start: decodedBase, count: decodedCount)
+        guard TextUnit.mayHoldValue(text) else { return index }
+        let detections = self.masker.detections(in: text, hint: hint)
+        guard !detections.isEmpty else { return index }
+        let escapes = UnsafeBufferPointer(start: spans, count: spanCount)
+        let raw = UnsafeBufferPointer(start: base + valueStart, count: index - valueStart)
+        output.append(contentsOf: UnsafeBufferPointer(start: base + released, count: valueStart - released))
+        var rawPosition = 0
+        for detection in detections {
+            let start = EscapeSpan.rawStart(forDecoded: detection.start, escapes)
+            let end = EscapeSpan.rawEnd(forDecoded: detection.end, escapes)
+            guard start >= rawPosition, end >= start else { continue }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition..<start]))
+            tally.add(detection.kind)
+            appendMasked(UnsafeBufferPointer(rebasing: text[detection.start..<detection.end]), detection: detection,
+                         masker: self.masker, escaping: .json(inScript: self.inScript), into: &output)
+            rawPosition = end
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: raw[rawPosition...]))
+        released = index
+        return index
     }
 
     /// Pops the innermost frame; `isArray` and `hint` become those of the one around it.
@@ -704,10 +717,11 @@ struct JSONCore {
         let high: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= end {
             let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
-            let quote = word ^ (ones &* 0x22)
+            // XOR 0x02 maps `"` to 0x20 and keeps control characters below 0x20: both are the bytes below 0x21 of
+            // `low`. Those and the zero bytes of `backslash` are flagged; the lowest flagged byte is exact.
+            let low = word ^ (ones &* 0x02)
             let backslash = word ^ (ones &* 0x5C)
-            // Zero bytes of `quote`/`backslash` and bytes below 0x20 of `word`: the lowest flagged byte is exact.
-            let found = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word) & high
+            let found = ((low &- ones &* 0x21) & ~low | (backslash &- ones) & ~backslash) & high
             if found != 0 { return index + found.trailingZeroBitCount / 8 }
             index += 8
         }
@@ -942,6 +956,24 @@ struct JSONCore {
         self.escape.removeAll()
         self.state = .top
         self.frames.removeAll()
+    }
+}
+
+/// Scratch memory for `JSONCore.escapedValue`: a value's decoded bytes and its escapes, made once per core (as
+/// temporary allocations per value, the 16 KiB of spans went to the heap and back for every escaped value). Owned by
+/// one core; copies of the core share it, never at the same time (nothing reenters `escapedValue`).
+final class EscapeScratch {
+    let decoded: UnsafeMutablePointer<UInt8>
+    let spans: UnsafeMutablePointer<EscapeSpan>
+
+    init(capacity: Int) {
+        self.decoded = .allocate(capacity: capacity)
+        self.spans = .allocate(capacity: capacity / 2)
+    }
+
+    deinit {
+        self.decoded.deallocate()
+        self.spans.deallocate()
     }
 }
 

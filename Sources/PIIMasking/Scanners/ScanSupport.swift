@@ -287,28 +287,40 @@ final class KeyHints {
     static let count = 1024
     static let maxKeyBytes = 24
     private let entries: UnsafeMutablePointer<Entry>
+    /// For each key length 0…24, the three words' masks of the bytes that belong to the key (a table: the masks
+    /// computed per look-up took about as much as the rest of `words`).
+    private let masks: UnsafeMutablePointer<UInt64>
 
     init() {
         self.entries = .allocate(capacity: Self.count)
         self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
+        self.masks = .allocate(capacity: 3 * (Self.maxKeyBytes + 1))
+        for length in 0...Self.maxKeyBytes {
+            for word in 0..<3 {
+                let valid = length - 8 * word
+                let mask: UInt64 = valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
+                (self.masks + 3 * length + word).initialize(to: mask)
+            }
+        }
     }
 
-    deinit { self.entries.deallocate() }
+    deinit {
+        self.entries.deallocate()
+        self.masks.deallocate()
+    }
 
-    /// The key's bytes as three little-endian words, zero past its end. `readable`: how many bytes from the key's
-    /// start may be read (at least its length); with 24 or more, three loads.
+    /// The key's bytes (at most `maxKeyBytes`) as three little-endian words, zero past its end. `readable`: how many
+    /// bytes from the key's start may be read (at least its length); with 24 or more, three loads.
     @inline(__always)
-    static func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
+    private func words(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> (UInt64, UInt64, UInt64) {
         let length = bytes.count
         guard let base = bytes.baseAddress, length > 0 else { return (0, 0, 0) }
         if readable >= 24 {
             let raw = UnsafeRawPointer(base)
-            @inline(__always) func mask(_ valid: Int) -> UInt64 {
-                valid >= 8 ? ~0 : valid <= 0 ? 0 : (1 << UInt64(valid * 8)) &- 1
-            }
-            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & mask(length),
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & mask(length - 8),
-                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & mask(length - 16))
+            let masks = self.masks + 3 * length
+            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & masks[0],
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & masks[1],
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & masks[2])
         }
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
         withUnsafeMutableBytes(of: &words) { words in
@@ -327,7 +339,7 @@ final class KeyHints {
     @inline(__always)
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
         guard bytes.count <= Self.maxKeyBytes else { return nil }
-        let words = Self.words(bytes, readable: readable)
+        let words = self.words(bytes, readable: readable)
         let slot = Self.slot(words, bytes.count)
         let entry = self.entries[slot]
         if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
@@ -340,7 +352,7 @@ final class KeyHints {
     /// Stores in the key's slot; what was there moves to the neighbouring slot (two ways per set, the latest first).
     func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
         guard bytes.count <= Self.maxKeyBytes else { return }
-        let words = Self.words(bytes, readable: readable)
+        let words = self.words(bytes, readable: readable)
         let slot = Self.slot(words, bytes.count)
         self.entries[slot ^ 1] = self.entries[slot]
         self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
@@ -447,13 +459,14 @@ struct UTF8Validator {
                         let lead = UInt8(truncatingIfNeeded: word)
                         let second = UInt8(truncatingIfNeeded: word >> 8)
                         // Bytes 0 and 3 `1110xxxx`, bytes 1, 2, 4, 5 `10xxxxxx`: two three-byte sequences, taken here
-                        // unless a lead is E0 (left to the byte path) or ED with a second byte from A0 (a surrogate).
+                        // when both are valid. Only two leads restrict the second byte: E0 needs A0–BF (not an
+                        // overlong form), ED needs 80–9F (not a surrogate); both are told by the second byte's 0x20
+                        // bit. A lead's low nibble XOR (that bit ? D : 0) is zero exactly for an invalid pair, and
+                        // adding F to each such nibble sets its 0x10 bit exactly when it is not zero.
                         if word & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 {
-                            let nextLead = UInt8(truncatingIfNeeded: word >> 24)
-                            let nextSecond = UInt8(truncatingIfNeeded: word >> 32)
-                            if lead != 0xE0 && nextLead != 0xE0 && (lead != 0xED || second < 0xA0)
-                                && (nextLead != 0xED || nextSecond < 0xA0)
-                            {
+                            let nibbles = word & 0x0F00_000F
+                            let flips = (word >> 13) & 0x0100_0001
+                            if ((nibbles ^ (flips &* 0xD)) &+ 0x0F00_000F) & 0x1000_0010 == 0x1000_0010 {
                                 index += 6
                                 continue
                             }
@@ -530,8 +543,8 @@ struct OutputCarry {
         }
     }
 
-    /// Moves an incomplete trailing sequence of `output` into the carry.
-    mutating func release(_ output: inout ByteOutput) -> [UInt8] {
+    /// Moves an incomplete trailing sequence of `output` into the carry; the rest of `output` can be released.
+    mutating func hold(_ output: inout ByteOutput) {
         let count = output.count
         var back = 1
         while back <= min(3, count) {
@@ -547,7 +560,6 @@ struct OutputCarry {
             }
             back += 1
         }
-        return output.array()
     }
 }
 
