@@ -168,6 +168,13 @@ final class MaskingBodyTransform: ResponseBodyTransform {
     func finish() throws -> ByteBuffer { try self.reporting { try self.finishBody() } }
 
     func processChunk(_ chunk: ByteBuffer) throws -> ByteBuffer {
+        // Plain UTF-8 (the usual case): the scanner reads the chunk where NIO holds it, no array copy first.
+        if self.coding == nil && self.transcoder == nil {
+            let masked = try chunk.withUnsafeReadableBytes { raw in
+                try raw.withMemoryRebound(to: UInt8.self) { try self.scanner.process(contentsOf: $0) }
+            }
+            return ByteBuffer(bytes: masked)
+        }
         var bytes: [UInt8] = self.coding == nil ? Array(chunk.readableBytesView) : try self.coding!.decode(chunk)
         if let transcoder { bytes = try transcoder.decode(bytes, final: false) }
         var masked = try self.scanner.process(bytes)
