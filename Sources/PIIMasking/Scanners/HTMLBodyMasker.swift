@@ -800,8 +800,7 @@ struct HTMLCore {
                         self.addPending(from: index, to: stop, into: &output)
                     } else {
                         self.flushPending(into: &output)
-                        renderVerbatim(text, detections: self.masker.lastDetections, masker: self.masker, escaping: .htmlText,
-                                       tally: &tally, into: &output)
+                        self.masker.renderLastDetections(text, escaping: .htmlText, tally: &tally, into: &output)
                     }
                 } else {
                     self.flushPending(into: &output)

@@ -30,15 +30,18 @@ struct JavaScriptCore {
     private var identifier: [UInt8] = []
     private var inIdentifier = false
     private var inNumber = false
-    /// The last identifier or string key, and whether it is the last token.
+    /// The last identifier or string key (its own storage: `endWord` swaps it with `identifier`, so neither is
+    /// copied nor shared), and whether it is the last token.
     private var lastWord: [UInt8] = []
     private var lastTokenIsWord = false
-    /// The label in reach.
-    private var label: [UInt8]?
+    /// The kind named by the label in reach (nil: no label, or one that names no kind), looked up once when the
+    /// label is given (`:` or `=`) rather than for every string in its reach.
+    private var label: PIIKind?
     /// The last significant code byte (`a` after an identifier, `0` after a number, `"` after a string; 0 at the start).
     private var previous: UInt8 = 0
     private var stringIsCandidateKey = false
-    private var stringLabel: [UInt8]?
+    /// The kind of the label in reach when the current string began.
+    private var stringLabel: PIIKind?
     private var candidateWhitespace: [UInt8] = []
 
     private static let doubleStops = StopSet([UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D])
@@ -98,7 +101,7 @@ struct JavaScriptCore {
                     if ByteClass.isASCIIWhitespace(current) { continue }
                     switch current {
                     case UInt8(ascii: ":"), UInt8(ascii: "="):
-                        if self.lastTokenIsWord { self.label = self.lastWord }
+                        if self.lastTokenIsWord { self.label = self.masker.kind(forKey: self.lastWord) }
                     case UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"):
                         self.label = nil
                     default:
@@ -300,7 +303,8 @@ struct JavaScriptCore {
                 }
                 if byte == UInt8(ascii: ":") {
                     // A key: released as written; it labels what follows.
-                    self.lastWord = self.unit.textPrefix(maxLabelBytes)
+                    self.lastWord.removeAll(keepingCapacity: true)
+                    self.lastWord.append(contentsOf: self.unit.textPrefix(maxLabelBytes))
                     self.unit.appendRaw(to: &output)
                     self.unit.removeAll()
                     output.append(quote)
@@ -346,7 +350,7 @@ struct JavaScriptCore {
                 self.previous = UInt8(ascii: "(")
                 self.lastTokenIsWord = false
             } else {
-                self.lastWord = self.identifier
+                swap(&self.lastWord, &self.identifier)
                 self.previous = UInt8(ascii: "a")
                 self.lastTokenIsWord = true
             }
@@ -375,9 +379,9 @@ struct JavaScriptCore {
         self.state = .code
     }
 
-    /// The kind the string's label names (nil: none), straight from its bytes (no `String` made or looked up).
+    /// The kind the string's label names (nil: none), looked up from its bytes when the label was given.
     private func labelKind() -> PIIKind? {
-        self.stringLabel.flatMap { self.masker.kind(forKey: $0) }
+        self.stringLabel
     }
 
     private mutating func cutIfLong(quote: UInt8, into output: inout ByteOutput, tally: inout MaskTally) {

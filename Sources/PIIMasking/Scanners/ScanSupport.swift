@@ -187,6 +187,16 @@ final class ScanContext {
     /// The detections of the last `findsAny` (or `detections(in:…)`); valid until the next unit is asked about.
     var lastDetections: [Detection] { self.found.pointee }
 
+    /// `renderVerbatim` of `text` with the last `findsAny`'s detections, read in place: handing `lastDetections`
+    /// over cost a retain and a release per unit. Rendering only masks values (`TextMasker.appendMasked`) and asks
+    /// about no unit, so the array is not changed while it is read.
+    func renderLastDetections(_ text: UnsafeBufferPointer<UInt8>, escaping: Escaping, tally: inout MaskTally,
+                              into output: inout ByteOutput) {
+        self.found.pointee.withUnsafeBufferPointer { found in
+            renderVerbatim(text, detections: found, masker: self, escaping: escaping, tally: &tally, into: &output)
+        }
+    }
+
     /// Finds a unit's detections into `found`, collecting its subject keys.
     @inline(__always)
     private func detect(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) {
@@ -1027,6 +1037,15 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, hin
 /// control character). A masked form is made of the value's own characters and the mask character, so then it
 /// needs escaping only when the mask character does, and the check of every masked value is skipped.
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: [Detection], masker: ScanContext,
+                    escaping: Escaping, plain: Bool = false, tally: inout MaskTally, into output: inout ByteOutput) {
+    detections.withUnsafeBufferPointer { detections in
+        renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, plain: plain, tally: &tally,
+                       into: &output)
+    }
+}
+
+/// `renderVerbatim` over detections in a buffer (`ScanContext.renderLastDetections` reads them in place).
+func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: UnsafeBufferPointer<Detection>, masker: ScanContext,
                     escaping: Escaping, plain: Bool = false, tally: inout MaskTally, into output: inout ByteOutput) {
     let escaping = plain && !masker.maskIsRewritten(by: escaping) ? .none : escaping
     var position = 0
