@@ -385,24 +385,27 @@ struct HTMLScannerTests {
         }
     }
 
+    /// What `UTF8Validator` says of `bytes` fed in pieces of `chunk` bytes: "ok", or the error it throws (message and
+    /// offset), so that two ways of feeding the same bytes can be compared.
+    private func utf8Verdict(_ bytes: [UInt8], chunk: Int) -> String {
+        var validator = UTF8Validator()
+        do {
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + chunk)
+                try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
+                start = end
+            }
+            try validator.finish(format: "T")
+            return "ok"
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// Every three-byte lead with second bytes around the continuation range, as the first or second sequence of the
     /// two-at-a-time Hangul step (E0 and ED restrict the second byte): the same verdict and error as byte by byte.
     @Test func utf8ValidatorTwoSequenceStepAgreesWithTheBytePathOnEveryLead() {
-        func verdict(_ bytes: [UInt8], chunk: Int) -> String {
-            var validator = UTF8Validator()
-            do {
-                var start = 0
-                while start < bytes.count {
-                    let end = min(bytes.count, start + chunk)
-                    try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
-                    start = end
-                }
-                try validator.finish(format: "T")
-                return "ok"
-            } catch {
-                return "\(error)"
-            }
-        }
         let hangul: [UInt8] = [0xED, 0x95, 0x9C]  // 한
         let tail = Array("abcdefgh".utf8)
         for lead in UInt8(0xE0)...UInt8(0xEF) {
@@ -410,7 +413,7 @@ struct HTMLScannerTests {
                 for third in [UInt8(0x80), 0xBF, 0x41] {
                     let sequence = [lead, second, third]
                     for bytes in [sequence + hangul + tail, hangul + sequence + tail, sequence + sequence + tail] {
-                        #expect(verdict(bytes, chunk: bytes.count) == verdict(bytes, chunk: 1), "\(bytes)")
+                        #expect(utf8Verdict(bytes, chunk: bytes.count) == utf8Verdict(bytes, chunk: 1), "\(bytes)")
                     }
                 }
             }
@@ -426,21 +429,6 @@ struct HTMLScannerTests {
             [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xE0, 0xA0, 0x80], [0xE0, 0x9F, 0xBF], [0xEF, 0xBF, 0xBF],
             [0xE1, 0x80], [0xC3, 0xA9], [0xF0, 0x9F, 0x98, 0x80], [0x80], [0xFF], [0xEA, 0xB0, 0x41], [0x20],
         ]
-        func verdict(_ bytes: [UInt8], chunk: Int) -> String {
-            var validator = UTF8Validator()
-            do {
-                var start = 0
-                while start < bytes.count {
-                    let end = min(bytes.count, start + chunk)
-                    try bytes[start..<end].withUnsafeBufferPointer { try validator.validate($0, format: "T") }
-                    start = end
-                }
-                try validator.finish(format: "T")
-                return "ok"
-            } catch {
-                return "\(error)"
-            }
-        }
         for _ in 0..<3000 {
             var bytes: [UInt8] = []
             for _ in 0..<Int.random(in: 0...24, using: &generator) {
@@ -449,9 +437,9 @@ struct HTMLScannerTests {
                     ? pieces[Int.random(in: 0..<5, using: &generator)] : pieces.randomElement(using: &generator) ?? []
                 bytes += piece
             }
-            let expected = verdict(bytes, chunk: 1)
+            let expected = utf8Verdict(bytes, chunk: 1)
             for chunk in [bytes.count + 1, 7, 13] {
-                #expect(verdict(bytes, chunk: chunk) == expected, "\(bytes) in chunks of \(chunk)")
+                #expect(utf8Verdict(bytes, chunk: chunk) == expected, "\(bytes) in chunks of \(chunk)")
             }
         }
     }

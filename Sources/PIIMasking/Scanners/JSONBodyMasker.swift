@@ -619,25 +619,9 @@ struct JSONCore {
             case UInt8(ascii: "r"): decodedBase[decodedCount] = 0x0D; decodedCount += 1
             case UInt8(ascii: "t"): decodedBase[decodedCount] = 0x09; decodedCount += 1
             case UInt8(ascii: "u"):
-                guard index + 6 <= limit, let h0 = ByteClass.hexValue(base[index + 2]),
-                    let h1 = ByteClass.hexValue(base[index + 3]), let h2 = ByteClass.hexValue(base[index + 4]),
-                    let h3 = ByteClass.hexValue(base[index + 5])
-                else { return nil }
-                let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
-                if scalar >= 0xD800 && scalar <= 0xDFFF { return nil }  // pairs: left to the machine
-                if scalar < 0x80 {
-                    decodedBase[decodedCount] = UInt8(scalar)
-                    decodedCount += 1
-                } else if scalar < 0x800 {
-                    decodedBase[decodedCount] = UInt8(0xC0 | (scalar >> 6))
-                    decodedBase[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
-                    decodedCount += 2
-                } else {
-                    decodedBase[decodedCount] = UInt8(0xE0 | (scalar >> 12))
-                    decodedBase[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
-                    decodedBase[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
-                    decodedCount += 3
-                }
+                // Pairs of surrogates are left to the machine.
+                guard index + 6 <= limit, let scalar = jsonEscapedScalar(base, at: index) else { return nil }
+                decodedCount += storeUTF8(scalar, at: decodedBase + decodedCount)
                 rawLength = 6
             default:
                 return nil

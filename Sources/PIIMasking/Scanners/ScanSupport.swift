@@ -650,6 +650,7 @@ struct TextUnit {
         // Decoded text is never longer than the raw run; at most one special per six raw bytes.
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - start) { decoded in
             withUnsafeTemporaryAllocation(of: Special.self, capacity: (end - start) / 6 + 1) { specials in
+                guard let decodedBase = decoded.baseAddress else { return start }
                 var index = start
                 var decodedCount = 0
                 var specialCount = 0
@@ -657,25 +658,10 @@ struct TextUnit {
                     let byte = base[index]
                     if byte == UInt8(ascii: "\\") {
                         guard index + 6 <= end, base[index + 1] == UInt8(ascii: "u"),
-                            let h0 = ByteClass.hexValue(base[index + 2]), let h1 = ByteClass.hexValue(base[index + 3]),
-                            let h2 = ByteClass.hexValue(base[index + 4]), let h3 = ByteClass.hexValue(base[index + 5])
+                            let scalar = jsonEscapedScalar(base, at: index)
                         else { break }
-                        let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
-                        if scalar >= 0xD800 && scalar <= 0xDFFF { break }
                         let at = decodedCount
-                        if scalar < 0x80 {
-                            decoded[decodedCount] = UInt8(scalar)
-                            decodedCount += 1
-                        } else if scalar < 0x800 {
-                            decoded[decodedCount] = UInt8(0xC0 | (scalar >> 6))
-                            decoded[decodedCount + 1] = UInt8(0x80 | (scalar & 0x3F))
-                            decodedCount += 2
-                        } else {
-                            decoded[decodedCount] = UInt8(0xE0 | (scalar >> 12))
-                            decoded[decodedCount + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
-                            decoded[decodedCount + 2] = UInt8(0x80 | (scalar & 0x3F))
-                            decodedCount += 3
-                        }
+                        decodedCount += storeUTF8(scalar, at: decodedBase + decodedCount)
                         specials.initializeElement(at: specialCount, to: Special(
                             rawStart: rawStart + index - start, rawEnd: rawStart + index + 6 - start,
                             decodedStart: decodedStart + at, decodedEnd: decodedStart + decodedCount, isGap: false))
@@ -1305,6 +1291,37 @@ struct StopSet: @unchecked Sendable {
         while index < end && !self.table[Int(base[index])] { index += 1 }
         return index
     }
+}
+
+/// The scalar the `\\uXXXX` escape at `index` stands for (the caller has checked the `u` and that the four digits
+/// are in the buffer), or nil when a digit is not hex or the escape is half of a surrogate pair (which the JSON
+/// scanners leave to their byte-by-byte path). Shared by `TextUnit.appendJSONEscapes` and `JSONCore.escapedValue`.
+@inline(__always)
+func jsonEscapedScalar(_ base: UnsafePointer<UInt8>, at index: Int) -> UInt32? {
+    guard let h0 = ByteClass.hexValue(base[index + 2]), let h1 = ByteClass.hexValue(base[index + 3]),
+        let h2 = ByteClass.hexValue(base[index + 4]), let h3 = ByteClass.hexValue(base[index + 5])
+    else { return nil }
+    let scalar = h0 << 12 | h1 << 8 | h2 << 4 | h3
+    return scalar >= 0xD800 && scalar <= 0xDFFF ? nil : scalar
+}
+
+/// Writes the UTF-8 encoding of `scalar` (below U+10000, not a surrogate: what `jsonEscapedScalar` returns) at
+/// `target`, which has room for three bytes; returns how many it wrote.
+@inline(__always)
+func storeUTF8(_ scalar: UInt32, at target: UnsafeMutablePointer<UInt8>) -> Int {
+    if scalar < 0x80 {
+        target[0] = UInt8(scalar)
+        return 1
+    }
+    if scalar < 0x800 {
+        target[0] = UInt8(0xC0 | (scalar >> 6))
+        target[1] = UInt8(0x80 | (scalar & 0x3F))
+        return 2
+    }
+    target[0] = UInt8(0xE0 | (scalar >> 12))
+    target[1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+    target[2] = UInt8(0x80 | (scalar & 0x3F))
+    return 3
 }
 
 /// Appends the UTF-8 encoding of `scalar` (U+FFFD for surrogates and values out of range).
