@@ -77,23 +77,60 @@ public struct TextTraits: OptionSet, Sendable, Hashable {
 
     /// The traits of `text`.
     public static func of(_ text: UnsafeBufferPointer<UInt8>) -> TextTraits {
+        Self.of(text, table: TraitTable.shared)
+    }
+
+    /// `of(_:)` with the byte table in hand: `TextMasker` keeps the process-lifetime table, so a unit's traits cost
+    /// no lazy-global check. Eight bytes that are all non-ASCII (the middle of Hangul text) are taken in one step.
+    @inline(__always)
+    static func of(_ text: UnsafeBufferPointer<UInt8>, table: TraitTable) -> TextTraits {
+        guard let base = text.baseAddress else { return [] }
+        let count = text.count
         var bits: UInt8 = 0
-        Self.table.withUnsafeBufferPointer { table in
-            for byte in text { bits |= table[Int(byte)] }
+        var index = 0
+        while index &+ 8 <= count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 == 0x8080_8080_8080_8080 {
+                bits |= Self.nonASCII.rawValue
+            } else {
+                for offset in 0..<8 { bits |= table[base[index &+ offset]] }
+            }
+            index &+= 8
+        }
+        while index < count {
+            bits |= table[base[index]]
+            index &+= 1
         }
         return TextTraits(rawValue: bits)
     }
+}
 
-    static let table: [UInt8] = (0..<256).map { byte -> UInt8 in
-        switch byte {
-        case 0x30...0x39: TextTraits.digit.rawValue
-        case 0x40: TextTraits.atSign.rawValue
-        case 0x3A: TextTraits.colon.rawValue
-        case 0x41...0x5A, 0x61...0x7A: TextTraits.letter.rawValue
-        case 0x80...0xFF: TextTraits.nonASCII.rawValue
-        default: 0
+/// Each byte's `TextTraits` bits, in memory that lives as long as the process.
+///
+/// A `static let` array would be read through a lazy-global check on every unit; holders of this value (the
+/// `TextMasker`) read the table directly.
+struct TraitTable: @unchecked Sendable {
+    private let bits: UnsafeMutablePointer<UInt8>
+
+    static let shared = TraitTable()
+
+    private init() {
+        let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for byte in 0..<256 {
+            bits[byte] = switch byte {
+            case 0x30...0x39: TextTraits.digit.rawValue
+            case 0x40: TextTraits.atSign.rawValue
+            case 0x3A: TextTraits.colon.rawValue
+            case 0x41...0x5A, 0x61...0x7A: TextTraits.letter.rawValue
+            case 0x80...0xFF: TextTraits.nonASCII.rawValue
+            default: 0
+            }
         }
+        self.bits = bits
     }
+
+    @inline(__always)
+    subscript(byte: UInt8) -> UInt8 { self.bits[Int(byte)] }
 }
 
 extension Detector {

@@ -28,6 +28,8 @@ public struct TextMasker: Sendable {
     let hasAllowList: Bool
     /// The kinds the profile masks in the `full` style (the others are `standard`), as bits: asked per masked value.
     let fullyMaskedKinds: PIIKinds
+    /// The byte table behind `TextTraits.of`, held so each unit reads it directly.
+    private let traitTable = TraitTable.shared
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
     public var subjectRules: [SubjectKeyRule] = []
 
@@ -111,7 +113,7 @@ public struct TextMasker: Sendable {
     /// allocating one per unit with a value.
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
         self.observer?.unitStarted()
-        let traits = TextTraits.of(text)
+        let traits = TextTraits.of(text, table: self.traitTable)
         if let numbers = self.standardNumbers {
             // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
             numbers.detect(text, traits: traits, hint: hint, into: &found)

@@ -134,6 +134,54 @@ struct DetectorTraitsTests {
     }
 }
 
+/// `TextTraits.of` reads eight non-ASCII bytes in one step: it must give what classifying every byte gives.
+@Suite("Text traits agree with a byte-by-byte reading")
+struct TextTraitsTests {
+    static func reference(_ bytes: [UInt8]) -> TextTraits {
+        var traits: TextTraits = []
+        for byte in bytes {
+            switch byte {
+            case 0x30...0x39: traits.insert(.digit)
+            case 0x40: traits.insert(.atSign)
+            case 0x3A: traits.insert(.colon)
+            case 0x41...0x5A, 0x61...0x7A: traits.insert(.letter)
+            case 0x80...0xFF: traits.insert(.nonASCII)
+            default: break
+            }
+        }
+        return traits
+    }
+
+    @Test func everyByteAtEveryPlace() {
+        // Each byte alone, and at each place of a 1–20 byte unit of Hangul and ASCII filler (where the word step and
+        // the byte steps meet).
+        let fillers: [[UInt8]] = [Array("가나다라마바사아자차".utf8), Array(repeating: 0x20, count: 24), Array(repeating: 0xEA, count: 24)]
+        for byte in 0...255 {
+            #expect([UInt8(byte)].withUnsafeBufferPointer { TextTraits.of($0) } == Self.reference([UInt8(byte)]))
+            for filler in fillers {
+                for length in 1...20 {
+                    for place in 0..<length {
+                        var unit = Array(filler.prefix(length))
+                        unit[place] = UInt8(byte)
+                        let traits = unit.withUnsafeBufferPointer { TextTraits.of($0) }
+                        #expect(traits == Self.reference(unit), "byte \(byte) at \(place) of \(length)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: 0..<4)
+    func randomUnits(seed: Int) {
+        var random = SplitMix(seed: UInt64(2_000 + seed))
+        let pieces: [[UInt8]] = ["홍길동", "서울 강남구", "010-1234-5678", "a@b", "fe80::1", "x", "\u{1F600}", " ", "é"].map { Array($0.utf8) }
+        for _ in 0..<5_000 {
+            let unit = (0..<Int(random.next() % 8)).flatMap { _ in pieces[Int(random.next() % UInt64(pieces.count))] }
+            #expect(unit.withUnsafeBufferPointer { TextTraits.of($0) } == Self.reference(unit))
+        }
+    }
+}
+
 /// Subject keys: what the access records name the data subjects by.
 @Suite("Subject keys from the menu's rules")
 struct SubjectKeyTests {
