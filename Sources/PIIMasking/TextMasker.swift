@@ -30,6 +30,8 @@ public struct TextMasker: Sendable {
     let fullyMaskedKinds: PIIKinds
     /// The byte table behind `TextTraits.of`, held so each unit reads it directly.
     private let traitTable = TraitTable.shared
+    /// The name detector's word tables, held for the same reason.
+    private let nameTables = NameTables.shared
     /// The menu's subject-key rules (`rules/menus.yaml`): what the access records name the data subjects by.
     public var subjectRules: [SubjectKeyRule] = []
 
@@ -118,7 +120,10 @@ public struct TextMasker: Sendable {
             // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
             numbers.detect(text, traits: traits, hint: hint, into: &found)
             DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
-            DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            let names = NameDetector()
+            if names.mayDetect(in: traits, hint: hint) {
+                names.detect(text, hint: hint, tables: self.nameTables, into: &found)
+            }
             DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
         } else {
             self.slots.withUnsafeBufferPointer { slots in

@@ -25,8 +25,14 @@ public struct NameDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .name }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        self.detect(text, hint: hint, tables: NameTables.shared, into: &detections)
+    }
+
+    /// `detect` with the word tables in hand: `TextMasker` holds them, so a unit reads no lazy global for them.
+    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, tables: NameTables,
+                into detections: inout [Detection]) {
         // The scan appends to the caller's array (moved in and back, so no array of its own per unit).
-        var scan = NameScan(text: text)
+        var scan = NameScan(text: text, tables: tables)
         swap(&scan.found, &detections)
         scan.first = scan.found.count
         if hint == .name {
@@ -94,7 +100,13 @@ struct NameScan {
     var found: [Detection] = []
     var first = 0
 
-    init(text: UnsafeBufferPointer<UInt8>) { self.text = text }
+    /// The word tables (process-lifetime pointers), handed in so the scan reads no lazy global.
+    let tables: NameTables
+
+    init(text: UnsafeBufferPointer<UInt8>, tables: NameTables = NameTables.shared) {
+        self.text = text
+        self.tables = tables
+    }
 
     // MARK: Free text
 
@@ -104,8 +116,7 @@ struct NameScan {
         let n = text.count
         var i = Text.skipASCII(text, from: 0)
         guard i < n else { return }
-        // One look-up of the scan's tables per unit (each `static let` read costs a `swift_once` call).
-        let tables = NameScanTables.shared
+        let tables = self.tables.scan
         let nim = tables.nim, ssi = tables.ssi
         let pairs = tables.pairs, ranges = tables.ranges, triggers = tables.triggers
         while i &+ 2 < n {
@@ -308,8 +319,7 @@ struct NameScan {
         let text = self.text
         let n = text.count
         var lineStart = 0
-        // Read once per unit, not per line (each `static let` read costs a `swift_once` call).
-        let starts = NameScanTables.shared.copulaStarts
+        let starts = self.tables.scan.copulaStarts
         func isStart(_ syllable: Int) -> Bool {
             syllable >= 0 && starts[syllable >> 6] & (1 << UInt64(syllable & 63)) != 0
         }
@@ -391,7 +401,7 @@ struct NameScan {
             return self.plausibleDecoding(start, count, beforeTitle: beforeTitle)
         }
         // The lists through one `static let` (`NameCheckTables`): the same lists as `plausibleDecoding` reads.
-        let tables = NameCheckTables.shared
+        let tables = self.tables.check
         let first = syllables[0]
         var reading = false
         if count <= 4, NameCheckTables.contains(tables.singleSurnames, first), syllables.givenNameOK(from: 1, tables) {
@@ -879,6 +889,31 @@ struct CandidateSyllables {
         for k in index..<self.count where NameCheckTables.contains(tables.grammarSyllables, self[k]) { return false }
         return !NameCheckTables.contains(tables.grammarFinals, self[self.count - 1])
     }
+}
+
+/// Both of the name scan's table sets behind one pointer, read through one lazy global by whoever holds it for many
+/// units (`TextMasker`): a `static let` read costs a `swift_once` call, and a unit's scan read three or more. One
+/// pointer keeps `NameScan` one word larger, not thirteen.
+///
+/// Allocated once and never freed, like the tables it points to.
+struct NameTables: @unchecked Sendable {
+    private struct Storage {
+        let scan: NameScanTables
+        let check: NameCheckTables
+    }
+
+    private let storage: UnsafePointer<Storage>
+
+    static let shared = NameTables()
+
+    private init() {
+        let storage = UnsafeMutablePointer<Storage>.allocate(capacity: 1)
+        storage.initialize(to: Storage(scan: .shared, check: .shared))
+        self.storage = UnsafePointer(storage)
+    }
+
+    var scan: NameScanTables { self.storage.pointee.scan }
+    var check: NameCheckTables { self.storage.pointee.check }
 }
 
 /// The word lists `NameScan.plausible` asks for every candidate (surnames, grammar syllables and finals, stop words
