@@ -457,6 +457,50 @@ struct NumberDetectorsTogetherTests {
         }
     }
 
+    /// The joint walk (`NumberDetectors`, with its shortcuts on the run's shape and the unit's traits) reports exactly
+    /// what the six detectors report one by one, for every hint.
+    @Test(arguments: 0..<4)
+    func jointWalkMatchesTheDetectorsOneByOne(seed: Int) {
+        let pieces = [
+            "0", "1", "19", "20", "2", "5", "9", "010", "82", "02", "1234", "123456", "1990", "07", "14", "-", ".", " ",
+            "+", "(", ")", ":", "::", "@", "a", "f", "BIRTH", "Birth", "com", "계좌", "은행", "국민", "하나", "생일",
+            "생년월일", "birth", "년", "월", "일", "가", "/", ",", "110-123-456789", "4111 1111 1111 1111",
+            "900101-1234567", "010-1234-5678", "19900714", "1990-07-14", "123.123.45.123", "fe80::1",
+        ]
+        let joint = NumberDetectors(members: NumberDetectors.Member.allCases.reduce(0) { $0 | $1.rawValue })
+        let members: [any Detector] = [PhoneDetector(), ResidentNumberDetector(), CardNumberDetector(),
+                                       BankAccountDetector(), IPAddressDetector(), BirthDateDetector()]
+        func key(_ detection: Detection) -> String { "\(detection.start)-\(detection.end)-\(detection.kind)-\(detection.detector)" }
+        var state = UInt64(0xA5A5_0000 + seed)
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var found = 0
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<Int(next() % 12) { text += pieces[Int(next() % UInt64(pieces.count))] }
+            for hint in [nil] + PIIKind.allCases.map(Optional.some) {
+                var copy = text
+                copy.withUTF8 { bytes in
+                    let traits = TextTraits.of(bytes)
+                    var together: [Detection] = []
+                    joint.detect(bytes, traits: traits, hint: hint, into: &together)
+                    var alone: [Detection] = []
+                    for detector in members where detector.mayDetect(in: traits, hint: hint) {
+                        detector.detect(bytes, hint: hint, into: &alone)
+                    }
+                    found += alone.count
+                    #expect(together.map(key).sorted() == alone.map(key).sorted(), "\(text) [\(String(describing: hint))]")
+                }
+            }
+        }
+        #expect(found > 1_000)
+    }
+
     @Test func emptyAndTinyInputs() {
         for text in ["", "0", "@", ":", "::", ".", "+", "(", "+82", "0-", "a@b"] {
             #expect(everything(text).isEmpty, "\(text)")

@@ -44,9 +44,14 @@ struct NumberDetectors: Sendable {
         let phone = self.has(.phone) && notAccount
         let resident = self.has(.residentNumber) && notAccount
         let card = self.has(.cardNumber)
-        let account = self.has(.bankAccount)
+        // Outside their labelled fields, an account needs a Hangul context word or bank name before it
+        // (`BankAccountDetector.contextWords`, `adjacentNames`: all Hangul), a birth date 생년월일, 생일 or `birth`
+        // (`BirthDateDetector.contextWords`): a unit without those bytes (a phone, card or tracking number cell) has
+        // neither, and its runs are not offered to them.
+        let account = self.has(.bankAccount) && (hint == .bankAccount || traits.contains(.nonASCII))
         let ip = self.has(.ipAddress)
         let birth = self.has(.birthDate)
+            && (hint == .birthDate || traits.contains(.nonASCII) || traits.contains(.letter))
         let cardLabelled = hint == .cardNumber
         var ipv6 = 0..<0
         // An IPv6 address has a colon: units without one (most) skip its search.
