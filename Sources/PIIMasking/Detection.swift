@@ -74,6 +74,8 @@ public struct TextTraits: OptionSet, Sendable, Hashable {
     public static let nonASCII = TextTraits(rawValue: 8)
     /// An ASCII letter.
     public static let letter = TextTraits(rawValue: 16)
+    /// A line feed: a unit without one is a single line.
+    public static let lineBreak = TextTraits(rawValue: 32)
 
     /// The traits of `text`.
     public static func of(_ text: UnsafeBufferPointer<UInt8>) -> TextTraits {
@@ -123,6 +125,7 @@ struct TraitTable: @unchecked Sendable {
             case 0x3A: TextTraits.colon.rawValue
             case 0x41...0x5A, 0x61...0x7A: TextTraits.letter.rawValue
             case 0x80...0xFF: TextTraits.nonASCII.rawValue
+            case 0x0A: TextTraits.lineBreak.rawValue
             default: 0
             }
         }

@@ -122,7 +122,8 @@ public struct TextMasker: Sendable {
             DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
             let names = NameDetector()
             if names.mayDetect(in: traits, hint: hint) {
-                names.detect(text, hint: hint, tables: self.nameTables, into: &found)
+                names.detect(text, hint: hint, tables: self.nameTables, singleLine: !traits.contains(.lineBreak),
+                             into: &found)
             }
             DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
         } else {

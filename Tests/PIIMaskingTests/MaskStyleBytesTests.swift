@@ -146,6 +146,7 @@ struct TextTraitsTests {
             case 0x3A: traits.insert(.colon)
             case 0x41...0x5A, 0x61...0x7A: traits.insert(.letter)
             case 0x80...0xFF: traits.insert(.nonASCII)
+            case 0x0A: traits.insert(.lineBreak)
             default: break
             }
         }

@@ -40,6 +40,15 @@ struct TextMaskerTests {
         #expect(self.masker.kind(forLabel: label) == nil, "\(label)")
     }
 
+    /// A chat message that opens a later line with a name and a copula: the whole masker (which tells the name scan
+    /// whether a unit has line feeds) finds it on every line, and on a single line.
+    @Test func leadingIntroductionsOnEveryLine() {
+        let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
+        #expect(masker.mask("홍길동입니다. 주문 문의드려요") == "홍*동입니다. 주문 문의드려요")
+        #expect(masker.mask("안녕하세요\n홍길동입니다. 주문 문의드려요") == "안녕하세요\n홍*동입니다. 주문 문의드려요")
+        #expect(masker.mask("확인 부탁드려요\r\n\n  이하은입니다\n감사합니다") == "확인 부탁드려요\r\n\n  이*은입니다\n감사합니다")
+    }
+
     @Test func overlapsKeepTheEarliestThenTheLongestAndTiesAreStable() {
         let detector = FixedDetector(values: [("010-1234", .phone), ("010-1234-5678", .phone), ("1234-5678", .bankAccount),
                                               ("홍길동", .name), ("홍길동", .address)])

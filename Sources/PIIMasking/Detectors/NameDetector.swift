@@ -25,11 +25,12 @@ public struct NameDetector: Detector {
     public func mayDetect(in traits: TextTraits, hint: PIIKind?) -> Bool { traits.contains(.nonASCII) || hint == .name }
 
     public func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
-        self.detect(text, hint: hint, tables: NameTables.shared, into: &detections)
+        self.detect(text, hint: hint, tables: NameTables.shared, singleLine: false, into: &detections)
     }
 
     /// `detect` with the word tables in hand: `TextMasker` holds them, so a unit reads no lazy global for them.
-    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, tables: NameTables,
+    /// `singleLine` says the unit has no line feed (`TextTraits.lineBreak`): no line starts to look for.
+    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, tables: NameTables, singleLine: Bool,
                 into detections: inout [Detection]) {
         // The scan appends to the caller's array (moved in and back, so no array of its own per unit).
         var scan = NameScan(text: text, tables: tables)
@@ -46,7 +47,7 @@ public struct NameDetector: Detector {
             }
         }
         scan.run()
-        scan.leadingIntroductions()
+        scan.leadingIntroductions(singleLine: singleLine)
         swap(&scan.found, &detections)
     }
 }
@@ -315,7 +316,7 @@ struct NameScan {
     /// `홍길동입니다. 주문 문의드려요`: a chat message (or a line of one) that opens with a name and a copula, without
     /// 저는 before it. Only at the start of the unit or of a line, where such an introduction stands; the name must be
     /// plausible (surname, no common word), so `확인입니다` and `주문입니다` stay.
-    mutating func leadingIntroductions() {
+    mutating func leadingIntroductions(singleLine: Bool = false) {
         let text = self.text
         let n = text.count
         var lineStart = 0
@@ -343,6 +344,7 @@ struct NameScan {
                     }
                 }
             }
+            guard !singleLine else { break }
             let newline = Bytes.first(0x0A, in: text, from: lineStart)
             guard newline < n else { break }
             lineStart = newline + 1
