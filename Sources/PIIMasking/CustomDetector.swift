@@ -12,6 +12,8 @@ public struct CustomDetector: Detector, Equatable {
     /// How far before the match (in characters) a context word counts.
     public let window: Int
     private let expression: Expression
+    /// `custom:<name>`, interned once here rather than once per match.
+    private let detectionName: DetectorName
 
     public var kinds: Set<PIIKind> { [self.kind] }
 
@@ -23,6 +25,7 @@ public struct CustomDetector: Detector, Equatable {
         self.pattern = pattern
         self.contextWords = contextWords
         self.window = window
+        self.detectionName = DetectorName(interning: "custom:\(name)")
         do {
             self.expression = Expression(try NSRegularExpression(pattern: pattern))
         } catch {
@@ -51,7 +54,7 @@ public struct CustomDetector: Detector, Equatable {
             }
             let start = string.utf8.distance(from: string.startIndex, to: range.lowerBound)
             let end = start + string.utf8.distance(from: range.lowerBound, to: range.upperBound)
-            detections.append(Detection(start: start, end: end, kind: self.kind, detector: "custom:\(self.name)"))
+            detections.append(Detection(start: start, end: end, kind: self.kind, by: self.detectionName))
         }
     }
 

@@ -1,24 +1,106 @@
+import Foundation
+
 /// One personal-data value a detector found in a text unit.
 ///
 /// Offsets are UTF-8 byte offsets into the unit the detector was given (a text node, a JSON string, a CSV cell, a
 /// line of text), half-open: `text[start..<end]` is the value. Byte offsets keep the scanners fast and free of
 /// `String.Index` arithmetic; every detector must put `start` and `end` on UTF-8 character boundaries.
+///
+/// A plain value (no reference counted part): scanners keep, sort and drop detections by the thousand per body,
+/// and a `String` field made every copy and every removal retain or release it.
 public struct Detection: Sendable, Equatable, Hashable {
     public var start: Int
     public var end: Int
     public var kind: PIIKind
+    /// Which detector found it, as a `DetectorName`.
+    public var detectorName: DetectorName
+
     /// Which detector found it (`phone`, `name.honorific`, `custom:member-no`): for `--explain` and tuning, never
     /// logged with the value.
-    public var detector: String
+    public var detector: String {
+        get { self.detectorName.string }
+        set { self.detectorName = DetectorName(interning: newValue) }
+    }
 
     public init(start: Int, end: Int, kind: PIIKind, detector: String) {
+        self.init(start: start, end: end, kind: kind, by: DetectorName(interning: detector))
+    }
+
+    /// The built-in detectors' form: their names are literals, read in place.
+    public init(start: Int, end: Int, kind: PIIKind, by detector: DetectorName) {
         self.start = start
         self.end = end
         self.kind = kind
-        self.detector = detector
+        self.detectorName = detector
     }
 
     public var length: Int { self.end - self.start }
+}
+
+/// The name of a detector, as UTF-8 bytes that live as long as the process: a plain two-word value that copies
+/// without reference counting, so `Detection` does too.
+///
+/// A literal (`"phone"`, the built-in detectors' names) is read where the compiler put it. A name made at run time
+/// (a custom detector's `custom:…` from the rules) is interned: its bytes are allocated once per distinct name and
+/// kept for the life of the process, a few bytes per name the rules have ever used.
+public struct DetectorName: @unchecked Sendable, Hashable, Comparable, ExpressibleByStringLiteral, CustomStringConvertible {
+    private let bytes: UnsafePointer<UInt8>
+    private let count: Int
+
+    public init(stringLiteral literal: StaticString) {
+        if literal.hasPointerRepresentation {
+            self.bytes = literal.utf8Start
+            self.count = literal.utf8CodeUnitCount
+        } else {
+            self = DetectorName(interning: literal.description)
+        }
+    }
+
+    /// The name for `name`, its bytes interned (see the type's comment).
+    public init(interning name: String) {
+        self = DetectorNameRegistry.shared.name(for: name)
+    }
+
+    fileprivate init(bytes: UnsafePointer<UInt8>, count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+
+    private var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: self.bytes, count: self.count) }
+
+    /// The name as a `String`.
+    public var string: String { String(decoding: self.buffer, as: UTF8.self) }
+    public var description: String { self.string }
+
+    public static func == (a: DetectorName, b: DetectorName) -> Bool {
+        a.count == b.count && (a.bytes == b.bytes || memcmp(a.bytes, b.bytes, a.count) == 0)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes: UnsafeRawBufferPointer(self.buffer))
+    }
+
+    /// The order of the names as `String`s (`TextMasker`'s total order of detections ends with it).
+    public static func < (a: DetectorName, b: DetectorName) -> Bool { a.string < b.string }
+}
+
+/// Where names made at run time get their process-lifetime bytes (`DetectorName(interning:)`).
+private final class DetectorNameRegistry: @unchecked Sendable {
+    static let shared = DetectorNameRegistry()
+    private let lock = NSLock()
+    private var names: [String: DetectorName] = [:]
+
+    func name(for name: String) -> DetectorName {
+        self.lock.withLock {
+            if let known = self.names[name] { return known }
+            let utf8 = Array(name.utf8)
+            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(utf8.count, 1))
+            bytes.initialize(from: utf8, count: utf8.count)
+            let interned = DetectorName(bytes: UnsafePointer(bytes), count: utf8.count)
+            self.names[name] = interned
+            return interned
+        }
+    }
 }
 
 /// What the structure around a text unit says about it: the label of its field.

@@ -151,7 +151,7 @@ public struct TextMasker: Sendable {
             if $0.start != $1.start { return $0.start < $1.start }
             if $0.length != $1.length { return $0.length > $1.length }
             if $0.kind != $1.kind { return $0.kind.rawValue < $1.kind.rawValue }
-            return $0.detector < $1.detector  // a total order: the same input always keeps the same detection
+            return $0.detectorName < $1.detectorName  // a total order: the same input always keeps the same detection
         }
         // Earliest, then longest wins: kept detections are compacted to the front of `found` (no second array).
         var kept = 0

@@ -120,3 +120,36 @@ struct TextMaskerTests {
         #expect(out.contains(">고구마 5kg<"), "a class that names no kind labels nothing")
     }
 }
+
+/// `Detection` keeps its detector's name as a plain `DetectorName`: literals and interned names must behave as the
+/// strings they spell.
+@Suite("Detector names")
+struct DetectorNameTests {
+    @Test func literalAndInternedNamesAreTheSameName() {
+        let literal: DetectorName = "name.honorific"
+        let interned = DetectorName(interning: "name." + "honorific")
+        #expect(literal == interned)
+        #expect(literal.hashValue == interned.hashValue)
+        #expect(interned.string == "name.honorific")
+        #expect(DetectorName(interning: "phone") != "phone2")
+        #expect(DetectorName(interning: "custom:회원번호").string == "custom:회원번호")
+        #expect(DetectorName(interning: "") == DetectorName(interning: ""))
+    }
+
+    @Test func namesOrderAsTheirStrings() {
+        let names = ["phone", "address.road", "address.lot", "custom:b", "custom:a", "name.field", "custom:회원", "ip_address"]
+        let sorted = names.map { DetectorName(interning: $0) }.sorted().map(\.string)
+        #expect(sorted == names.sorted())
+    }
+
+    @Test func detectionsCarryTheirDetectorsName() throws {
+        var detection = Detection(start: 0, end: 3, kind: .name, detector: "fixed")
+        #expect(detection.detector == "fixed")
+        #expect(detection == Detection(start: 0, end: 3, kind: .name, by: "fixed"))
+        detection.detector = "other"
+        #expect(detection.detectorName == "other")
+        let custom = try CustomDetector(name: "member-no", kind: .name, pattern: "M[0-9]{6}")
+        #expect(custom.detect(in: "회원 M123456").map(\.detector) == ["custom:member-no"])
+        #expect(PhoneDetector().detect(in: "010-1234-5678").map(\.detector) == [PhoneDetector().name])
+    }
+}

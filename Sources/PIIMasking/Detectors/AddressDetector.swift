@@ -274,10 +274,10 @@ extension AddressDetector {
                     }
                 }
             }
-            let kindName = kind == .road ? "address.road" : "address.lot"
-            if particleFollows { return Detection(start: start, end: numberEnd, kind: .address, detector: kindName) }
+            let kindName: DetectorName = kind == .road ? "address.road" : "address.lot"
+            if particleFollows { return Detection(start: start, end: numberEnd, kind: .address, by: kindName) }
             numberEnd = self.detailEnd(text, from: numberEnd)
-            return Detection(start: start, end: numberEnd, kind: .address, detector: kindName)
+            return Detection(start: start, end: numberEnd, kind: .address, by: kindName)
         }
 
         enum DetailToken { case strong(end: Int, last: Bool), weak, stop }
@@ -501,7 +501,7 @@ extension AddressDetector {
             var hasDigit = false
             for k in a..<b where Text.isDigit(text[k]) { hasDigit = true; break }
             guard hasDigit else { return }
-            detections.append(Detection(start: a, end: b, kind: .address, detector: "address.hint"))
+            detections.append(Detection(start: a, end: b, kind: .address, by: "address.hint"))
         }
 
         @inline(__always) static func isSpace(_ text: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {

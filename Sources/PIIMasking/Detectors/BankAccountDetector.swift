@@ -61,7 +61,7 @@ public struct BankAccountDetector: Detector {
             else { return valueEnd }
             guard !Self.belongsElsewhere(text, start: start, end: valueEnd, groups: groups) else { return valueEnd }
         }
-        detections.append(Detection(start: start, end: valueEnd, kind: .bankAccount, detector: "bank_account"))
+        detections.append(Detection(start: start, end: valueEnd, kind: .bankAccount, by: "bank_account"))
         return valueEnd
     }
 

@@ -43,7 +43,7 @@ public struct BirthDateDetector: Detector {
             guard Self.contextWords.occur(in: text, from: from, to: start) else { return end }
         }
         guard let valueEnd = Self.date(text, start: start, runEnd: end) else { return end }
-        detections.append(Detection(start: start, end: valueEnd, kind: .birthDate, detector: "birth_date"))
+        detections.append(Detection(start: start, end: valueEnd, kind: .birthDate, by: "birth_date"))
         return valueEnd
     }
 

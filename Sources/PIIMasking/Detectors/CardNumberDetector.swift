@@ -31,7 +31,7 @@ public struct CardNumberDetector: Detector {
         guard let found = Self.match(text, runStart: start, runEnd: end, labelled: hint == .cardNumber) else { return end }
         if hint == .bankAccount && Self.digitCount(text, found) <= 16 { return found.upperBound }
         detections.append(
-            Detection(start: found.lowerBound, end: found.upperBound, kind: .cardNumber, detector: "card_number"))
+            Detection(start: found.lowerBound, end: found.upperBound, kind: .cardNumber, by: "card_number"))
         return found.upperBound
     }
 

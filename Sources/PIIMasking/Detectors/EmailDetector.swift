@@ -39,7 +39,7 @@ public struct EmailDetector: Detector {
             guard at < text.count else { return }
             from = at + 1
             guard let start = Self.localStart(text, at: at), let end = Self.domainEnd(text, at: at) else { continue }
-            detections.append(Detection(start: start, end: end, kind: .email, detector: self.name))
+            detections.append(Detection(start: start, end: end, kind: .email, by: "email"))
             from = end
         }
     }

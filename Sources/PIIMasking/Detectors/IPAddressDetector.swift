@@ -37,7 +37,7 @@ public struct IPAddressDetector: Detector {
         for index in ipv6 where detections[index].start <= start && start < detections[index].end {
             return detections[index].end
         }
-        detections.append(Detection(start: start, end: valueEnd, kind: .ipAddress, detector: "ip_address"))
+        detections.append(Detection(start: start, end: valueEnd, kind: .ipAddress, by: "ip_address"))
         return valueEnd
     }
 
@@ -52,7 +52,7 @@ public struct IPAddressDetector: Detector {
             if !Bytes.isAlphanumeric(text, at: start - 1) && Bytes.at(text, start - 1) != Bytes.colon,
                 let end = Self.ipv6(text, from: start)
             {
-                detections.append(Detection(start: start, end: end, kind: .ipAddress, detector: self.name))
+                detections.append(Detection(start: start, end: end, kind: .ipAddress, by: "ip_address"))
                 from = end
                 continue
             }

@@ -450,11 +450,11 @@ struct NameScan {
         return !Lexicon.grammarFinals.contains(Text.syllable(self.text, start + (count - 1) * 3))
     }
 
-    mutating func emit(_ start: Int, _ end: Int, _ detector: String) {
+    mutating func emit(_ start: Int, _ end: Int, _ detector: DetectorName) {
         for index in self.first..<self.found.count where self.found[index].start < end && start < self.found[index].end {
             return
         }
-        self.found.append(Detection(start: start, end: end, kind: .name, detector: detector))
+        self.found.append(Detection(start: start, end: end, kind: .name, by: detector))
     }
 
     // MARK: Labelled fields

@@ -34,7 +34,7 @@ public struct PhoneDetector: Detector {
         -> Int
     {
         guard let found = Self.match(text, runStart: start, runEnd: end) else { return end }
-        detections.append(Detection(start: found.lowerBound, end: found.upperBound, kind: .phone, detector: "phone"))
+        detections.append(Detection(start: found.lowerBound, end: found.upperBound, kind: .phone, by: "phone"))
         return found.upperBound
     }
 

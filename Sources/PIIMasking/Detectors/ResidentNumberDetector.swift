@@ -28,7 +28,7 @@ public struct ResidentNumberDetector: Detector {
     {
         guard let found = Self.match(text, runStart: start, runEnd: end) else { return end }
         detections.append(
-            Detection(start: found.lowerBound, end: found.upperBound, kind: .residentNumber, detector: "resident_number"))
+            Detection(start: found.lowerBound, end: found.upperBound, kind: .residentNumber, by: "resident_number"))
         return found.upperBound
     }
 
