@@ -80,4 +80,66 @@ struct DetectorShortcutTests {
     func emailFileExtensions(_ text: String, _ isAddress: Bool) {
         #expect(!EmailDetector().detect(in: text).isEmpty == isAddress)
     }
+
+    /// `CardNumberDetector.match` skips reading the groups where neither a 4-4-4-4 nor a 4-6 beginning is written: it
+    /// must answer what reading every layout answers, here reimplemented from the detector's description.
+    @Test(arguments: 0..<4)
+    func cardGroupsShortcutMatchesReadingEveryLayout(seed: Int) {
+        func reference(_ text: [UInt8], labelled: Bool) -> Range<Int>? {
+            func digit(_ i: Int) -> Bool { i >= 0 && i < text.count && text[i] >= 0x30 && text[i] <= 0x39 }
+            // Unlabelled, a card begins with 2–6 or 9.
+            guard labelled || (text[0] >= 0x32 && text[0] <= 0x36) || text[0] == 0x39 else { return nil }
+            // Groups: digit runs joined by one space or hyphen, at most six.
+            var groups: [(start: Int, end: Int)] = []
+            var separators: [UInt8] = []
+            var position = 0
+            while groups.count < 6 {
+                var end = position
+                while digit(end) { end += 1 }
+                groups.append((position, end))
+                guard end < text.count, text[end] == 0x20 || text[end] == 0x2D, digit(end + 1) else { break }
+                separators.append(text[end])
+                position = end + 1
+            }
+            for layout in [[4, 4, 4, 4, 3], [4, 4, 4, 4], [4, 6, 5], [4, 6, 4]] where groups.count >= layout.count {
+                guard Set(separators.prefix(layout.count - 1)).count <= 1 else { continue }
+                guard zip(groups, layout).allSatisfy({ $0.end - $0.start == $1 }) else { continue }
+                if groups.count > layout.count && separators[layout.count - 1] != 0x20 { return nil }
+                let end = groups[layout.count - 1].end
+                if end < text.count, text[end] < 0x80, (text[end] | 0x20) >= 0x61 && (text[end] | 0x20) <= 0x7A || digit(end) {
+                    return nil
+                }
+                guard labelled || text[..<end].filter({ $0 != 0x20 && $0 != 0x2D }).withUnsafeBufferPointer({
+                    Bytes.isLuhnValid($0, 0, $0.count)
+                }) else { return nil }
+                return 0..<end
+            }
+            return nil
+        }
+        var state = UInt64(0xCA4D_0000 + seed)
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        let separators: [[UInt8]] = [[0x20], [0x2D], [0x2E], [0x20, 0x20], [0x2F]]
+        var found = 0
+        for _ in 0..<40_000 {
+            var text: [UInt8] = [[0x32, 0x34, 0x35, 0x39, 0x36, 0x31][next(6)]]
+            text += (0..<3).map { _ in UInt8(0x30 + next(10)) }
+            for _ in 0..<next(6) {
+                text += separators[next(4) == 0 ? next(separators.count) : next(2)]
+                text += (0..<[4, 4, 4, 6, 5, 3, 1, 7][next(8)]).map { _ in UInt8(0x30 + next(10)) }
+            }
+            if next(4) == 0 { text += [[0x61], [0x20, 0x61], [0x2D], [0xEA, 0xB0, 0x80]][next(4)] }
+            for labelled in [true, false] {
+                let answer = text.withUnsafeBufferPointer { CardNumberDetector.match($0, runStart: 0, runEnd: 4, labelled: labelled) }
+                #expect(answer == reference(text, labelled: labelled), "\(String(decoding: text, as: UTF8.self)) labelled \(labelled)")
+                if answer != nil { found += 1 }
+            }
+        }
+        #expect(found > 400)
+    }
 }

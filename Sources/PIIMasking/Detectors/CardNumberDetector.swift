@@ -63,6 +63,11 @@ public struct CardNumberDetector: Detector {
         guard Bytes.isDigit(Bytes.at(text, end + 1)), Bytes.isDigit(Bytes.at(text, end + 2)),
               Bytes.isDigit(Bytes.at(text, end + 3)), Bytes.isDigit(Bytes.at(text, end + 4))
         else { return nil }
+        // Every layout begins 4-4-4-4 or 4-6: where neither beginning is written (tracking numbers `6891-9123-4818`,
+        // account-like `1234-56-…`), no layout fits and the groups are not read.
+        guard Self.fourGroupsOfFour(text, afterFirst: end) || Bytes.isDigit(Bytes.at(text, end + 5))
+            && Bytes.isDigit(Bytes.at(text, end + 6))
+        else { return nil }
         let groups = DigitGroups(text, from: start, firstEnd: end, separators: self.separators, limit: 6)
         for layout in self.layouts where groups.count >= layout.count && groups.sameSeparator(layout.count) {
             var fits = true
@@ -79,6 +84,21 @@ public struct CardNumberDetector: Detector {
             return start..<valueEnd
         }
         return nil
+    }
+
+    /// Whether the three groups after a first group of four (ending at `end`) are written as four digits each, one
+    /// separator byte before each: what the 4-4-4-4 layouts need (the separators themselves are checked with the
+    /// groups).
+    @inline(__always)
+    static func fourGroupsOfFour(_ text: UnsafeBufferPointer<UInt8>, afterFirst end: Int) -> Bool {
+        for group in 0..<3 {
+            let first = end + 1 + group * 5
+            guard Bytes.isDigit(Bytes.at(text, first)), Bytes.isDigit(Bytes.at(text, first + 1)),
+                  Bytes.isDigit(Bytes.at(text, first + 2)), Bytes.isDigit(Bytes.at(text, first + 3)),
+                  !Bytes.isDigit(Bytes.at(text, first + 4)) || group == 2
+            else { return false }
+        }
+        return true
     }
 
     static func digitCount(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
