@@ -116,14 +116,8 @@ struct DetectorShortcutTests {
             }
             return nil
         }
-        var state = UInt64(0xCA4D_0000 + seed)
-        func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var random = SplitMix(seed: UInt64(0xCA4D_0000 + seed))
+        func next(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
         let separators: [[UInt8]] = [[0x20], [0x2D], [0x2E], [0x20, 0x20], [0x2F]]
         var found = 0
         for _ in 0..<40_000 {

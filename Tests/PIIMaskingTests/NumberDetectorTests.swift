@@ -471,14 +471,8 @@ struct NumberDetectorsTogetherTests {
         let members: [any Detector] = [PhoneDetector(), ResidentNumberDetector(), CardNumberDetector(),
                                        BankAccountDetector(), IPAddressDetector(), BirthDateDetector()]
         func key(_ detection: Detection) -> String { "\(detection.start)-\(detection.end)-\(detection.kind)-\(detection.detector)" }
-        var state = UInt64(0xA5A5_0000 + seed)
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix(seed: UInt64(0xA5A5_0000 + seed))
+        func next() -> UInt64 { random.next() }
         var found = 0
         for _ in 0..<3_000 {
             var text = ""
