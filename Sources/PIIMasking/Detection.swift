@@ -22,6 +22,8 @@ public struct Detection: Sendable, Equatable, Hashable {
         set { self.detectorName = DetectorName(interning: newValue) }
     }
 
+    /// A detection named by a `String` (detectors outside this module): the name is interned, so it should come from
+    /// a fixed set (a detector's own name), never from the text.
     public init(start: Int, end: Int, kind: PIIKind, detector: String) {
         self.init(start: start, end: end, kind: kind, by: DetectorName(interning: detector))
     }
