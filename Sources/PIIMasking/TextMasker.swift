@@ -119,16 +119,18 @@ public struct TextMasker: Sendable {
         if let numbers = self.standardNumbers {
             // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
             numbers.detect(text, traits: traits, hint: hint, into: &found)
-            DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
-            let names = NameDetector()
-            if names.mayDetect(in: traits, hint: hint) {
-                names.detect(text, hint: hint, tables: self.nameTables, singleLine: !traits.contains(.lineBreak),
-                             into: &found)
-            }
-            DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found)
+            DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                      nameTables: self.nameTables, into: &found)
+            DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                     nameTables: self.nameTables, into: &found)
+            DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                        nameTables: self.nameTables, into: &found)
         } else {
             self.slots.withUnsafeBufferPointer { slots in
-                for slot in slots { slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, into: &found) }
+                for slot in slots {
+                    slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, nameTables: self.nameTables,
+                                into: &found)
+                }
             }
         }
         guard !found.isEmpty else { return }
@@ -382,10 +384,11 @@ enum DetectorSlot: Sendable {
         }
     }
 
-    /// `detect` when `mayDetect` says the unit can hold something.
+    /// `detect` when `mayDetect` says the unit can hold something. The name detector also gets its word tables
+    /// (`nameTables`, held by the masker) and whether the unit is one line (`traits`).
     @inline(__always)
     func detect(_ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind?, detectors: [any Detector],
-                into found: inout [Detection]) {
+                nameTables: NameTables, into found: inout [Detection]) {
         switch self {
         case .phone: Self.run(PhoneDetector(), text, traits, hint, &found)
         case .email: Self.run(EmailDetector(), text, traits, hint, &found)
@@ -394,7 +397,11 @@ enum DetectorSlot: Sendable {
         case .bankAccount: Self.run(BankAccountDetector(), text, traits, hint, &found)
         case .ipAddress: Self.run(IPAddressDetector(), text, traits, hint, &found)
         case .birthDate: Self.run(BirthDateDetector(), text, traits, hint, &found)
-        case .name: Self.run(NameDetector(), text, traits, hint, &found)
+        case .name:
+            let names = NameDetector()
+            if names.mayDetect(in: traits, hint: hint) {
+                names.detect(text, hint: hint, tables: nameTables, singleLine: !traits.contains(.lineBreak), into: &found)
+            }
         case .address: Self.run(AddressDetector(), text, traits, hint, &found)
         case .numbers(let numbers): numbers.detect(text, traits: traits, hint: hint, into: &found)
         case .other(let index):

@@ -65,8 +65,8 @@ public struct CardNumberDetector: Detector {
         else { return nil }
         // Every layout begins 4-4-4-4 or 4-6: where neither beginning is written (tracking numbers `6891-9123-4818`,
         // account-like `1234-56-…`), no layout fits and the groups are not read.
-        guard Self.fourGroupsOfFour(text, afterFirst: end) || Bytes.isDigit(Bytes.at(text, end + 5))
-            && Bytes.isDigit(Bytes.at(text, end + 6))
+        guard Self.fourGroupsOfFour(text, afterFirst: end)
+            || (Bytes.isDigit(Bytes.at(text, end + 5)) && Bytes.isDigit(Bytes.at(text, end + 6)))
         else { return nil }
         let groups = DigitGroups(text, from: start, firstEnd: end, separators: self.separators, limit: 6)
         for layout in self.layouts where groups.count >= layout.count && groups.sameSeparator(layout.count) {

@@ -104,7 +104,7 @@ struct NameScan {
     /// The word tables (process-lifetime pointers), handed in so the scan reads no lazy global.
     let tables: NameTables
 
-    init(text: UnsafeBufferPointer<UInt8>, tables: NameTables = NameTables.shared) {
+    init(text: UnsafeBufferPointer<UInt8>, tables: NameTables) {
         self.text = text
         self.tables = tables
     }
@@ -316,7 +316,7 @@ struct NameScan {
     /// `홍길동입니다. 주문 문의드려요`: a chat message (or a line of one) that opens with a name and a copula, without
     /// 저는 before it. Only at the start of the unit or of a line, where such an introduction stands; the name must be
     /// plausible (surname, no common word), so `확인입니다` and `주문입니다` stay.
-    mutating func leadingIntroductions(singleLine: Bool = false) {
+    mutating func leadingIntroductions(singleLine: Bool) {
         let text = self.text
         let n = text.count
         var lineStart = 0
