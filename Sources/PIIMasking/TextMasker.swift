@@ -14,6 +14,9 @@ public struct TextMasker: Sendable {
     /// The number slot when `slots` are exactly the standard four (numbers, e-mail, name, address — every kind on, no
     /// custom detector, the usual profile): then the per-unit code calls them one after the other without the loop.
     let standardNumbers: NumberDetectors?
+    /// By `PIIKind.slot`: the index in `slots` of the first slot whose detectors find that kind, or -1 — the slot a
+    /// unit labelled with the kind asks first (see `detections(in:hint:into:)`).
+    let leadSlots: [Int]
     /// Sees every masked value (kind, detector, where, masked form): `pii-guard mask --explain`. Nil in the proxy.
     public var observer: DetectionObserver?
     let style: MaskStyle
@@ -43,6 +46,7 @@ public struct TextMasker: Sendable {
             .filter { !$0.kinds.isDisjoint(with: enabled) }
         self.slots = DetectorSlot.slots(for: self.detectors)
         self.standardNumbers = DetectorSlot.standardNumbers(self.slots)
+        self.leadSlots = DetectorSlot.leadSlots(for: self.detectors)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -113,23 +117,43 @@ public struct TextMasker: Sendable {
 
     /// `detections(in:hint:)` into `found` (empty on entry): scanners keep one array for all their units instead of
     /// allocating one per unit with a value.
+    ///
+    /// A labelled unit (`hint`) first asks the slot that finds the label's kind. When that slot finds the whole unit
+    /// to be one value of that kind (and it is not allow-listed), that is the unit's only detection and no other
+    /// detector reads it: nothing else can lie outside the value, and a detection of another kind over exactly the same
+    /// bytes — the only one that could have won against it — loses to what the label says. Otherwise every other slot
+    /// runs as for an unlabelled unit.
     func detections(in text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into found: inout [Detection]) {
         self.observer?.unitStarted()
         let traits = TextTraits.of(text, table: self.traitTable)
+        var lead = -1
+        if let hint, self.enabledKinds.contains(hint) {
+            lead = self.leadSlots[hint.slot]
+            if lead >= 0 {
+                self.runSlot(lead, text, traits: traits, hint: hint, into: &found)
+                if self.keepsWholeValue(of: hint, in: text, found: &found) { return }
+            }
+        }
         if let numbers = self.standardNumbers {
             // The standard detectors (`slots` is numbers, e-mail, name, address): called in that order, directly.
-            numbers.detect(text, traits: traits, hint: hint, into: &found)
-            DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors,
-                                      nameTables: self.nameTables, into: &found)
-            DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors,
-                                     nameTables: self.nameTables, into: &found)
-            DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors,
-                                        nameTables: self.nameTables, into: &found)
+            if lead != 0 { numbers.detect(text, traits: traits, hint: hint, into: &found) }
+            if lead != 1 {
+                DetectorSlot.email.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                          nameTables: self.nameTables, into: &found)
+            }
+            if lead != 2 {
+                DetectorSlot.name.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                         nameTables: self.nameTables, into: &found)
+            }
+            if lead != 3 {
+                DetectorSlot.address.detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                            nameTables: self.nameTables, into: &found)
+            }
         } else {
             self.slots.withUnsafeBufferPointer { slots in
-                for slot in slots {
-                    slot.detect(text, traits: traits, hint: hint, detectors: self.detectors, nameTables: self.nameTables,
-                                into: &found)
+                for index in slots.indices where index != lead {
+                    slots[index].detect(text, traits: traits, hint: hint, detectors: self.detectors,
+                                        nameTables: self.nameTables, into: &found)
                 }
             }
         }
@@ -165,6 +189,37 @@ public struct TextMasker: Sendable {
             kept += 1
         }
         found.removeLast(found.count - kept)
+    }
+
+    /// Runs `slots[index]` on one unit.
+    @inline(__always)
+    private func runSlot(_ index: Int, _ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind,
+                         into found: inout [Detection]) {
+        self.slots.withUnsafeBufferPointer {
+            $0[index].detect(text, traits: traits, hint: hint, detectors: self.detectors, nameTables: self.nameTables,
+                             into: &found)
+        }
+    }
+
+    /// Whether `found` (what the label's own slot found) has one detection of `kind` over the whole of `text` that
+    /// is not allow-listed; if so, `found` is left holding only it.
+    @inline(__always)
+    private func keepsWholeValue(of kind: PIIKind, in text: UnsafeBufferPointer<UInt8>, found: inout [Detection]) -> Bool {
+        var whole = -1
+        for index in found.indices where found[index].start == 0 && found[index].end == text.count
+            && found[index].kind == kind {
+            whole = index
+            break
+        }
+        guard whole >= 0, !self.hasAllowList || !Self.isAllowed(found[whole], in: text, self.profile.allowList) else {
+            return false
+        }
+        if found.count > 1 {
+            let value = found[whole]
+            while !found.isEmpty { found.removeLast() }
+            found.append(value)
+        }
+        return true
     }
 
     /// Whether the value of `detection` is on the profile's allow list.
@@ -359,6 +414,35 @@ enum DetectorSlot: Sendable {
         }
         if let numbersSlot { slots[numbersSlot] = .numbers(NumberDetectors(members: members)) }
         return slots
+    }
+
+    /// By `PIIKind.slot`: the index in `slots(for: detectors)` of the first slot with a detector of that kind, or -1.
+    static func leadSlots(for detectors: [any Detector]) -> [Int] {
+        let slots = Self.slots(for: detectors)
+        var lead = [Int](repeating: -1, count: PIIKind.allCases.count)
+        for kind in PIIKind.allCases {
+            // The detector that finds `kind` first; its slot is the one it stands in (the number slot for all six).
+            guard let index = detectors.firstIndex(where: { $0.kinds.contains(kind) }) else { continue }
+            let detector = detectors[index]
+            lead[kind.slot] = slots.firstIndex { slot in
+                switch slot {
+                case .numbers(let numbers): NumberDetectors.member(detector).map { numbers.members & $0.rawValue != 0 } ?? false
+                case .other(let other): other == index
+                default: slot.isSlot(of: detector)
+                }
+            } ?? -1
+        }
+        return lead
+    }
+
+    /// Whether this built-in slot is the one `DetectorSlot(detector, at:)` makes for `detector`.
+    func isSlot(of detector: any Detector) -> Bool {
+        switch (self, DetectorSlot(detector, at: -1)) {
+        case (.phone, .phone), (.email, .email), (.residentNumber, .residentNumber), (.cardNumber, .cardNumber),
+            (.bankAccount, .bankAccount), (.ipAddress, .ipAddress), (.birthDate, .birthDate), (.name, .name),
+            (.address, .address): true
+        default: false
+        }
     }
 
     /// The number slot of `slots` when they are exactly numbers, e-mail, name and address, in that order.

@@ -153,3 +153,119 @@ struct DetectorNameTests {
         #expect(PhoneDetector().detect(in: "010-1234-5678").map(\.detector) == [PhoneDetector().name])
     }
 }
+
+/// A labelled unit asks the label's own detector first; when it finds the whole unit to be one value of that kind,
+/// that value is the unit's only detection (`TextMasker.detections(in:hint:into:)`).
+@Suite("TextMasker: the label's detector first")
+struct LabelFirstTests {
+    /// A phone number that a second detector also claims whole, as an address (a kind that sorts before `phone`).
+    let both = FixedDetector(values: [("010-1234-5678", .address)])
+
+    @Test func aWholeValueOfTheLabelsKindIsThatKind() throws {
+        let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all + [self.both])
+        // Unlabelled, the two detections cover the same bytes and the tie goes to the kind that sorts first.
+        #expect(self.kinds(masker, "010-1234-5678", label: nil) == [.address])
+        // Labelled as a phone, the phone detector's whole-value match is the answer.
+        #expect(self.kinds(masker, "010-1234-5678", label: "연락처") == [.phone])
+        #expect(masker.mask("010-1234-5678", label: "연락처") == "010-****-5678")
+        // Labelled as an address, the fixed detector (the address slot comes first for that label) wins.
+        #expect(self.kinds(masker, "010-1234-5678", label: "배송지") == [.address])
+    }
+
+    @Test func aWholeValueOfAnotherKindIsNotTheLabelsAnswer() {
+        // The phone label's first detector also finds names; here it finds the whole unit, but as a name.
+        let lead = FixedDetector(values: [("0000", .phone), ("abcdef", .name)])
+        let masker = TextMasker(profile: MaskingProfile(), detectors: [lead, FixedDetector(values: [("abcdef", .address)])])
+        #expect(self.kinds(masker, "abcdef", label: "연락처") == [.address])
+        #expect(self.kinds(masker, "0000", label: "연락처") == [.phone])
+    }
+
+    @Test func anythingLessThanTheWholeUnitLetsEveryDetectorRun() {
+        let masker = TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all)
+        // The phone does not cover the unit: the name after it is still found.
+        #expect(masker.mask("010-1234-5678 홍길동님", label: "연락처") == "010-****-5678 홍*동님")
+        // A name label on a unit that is not only a name: the phone in it is still masked.
+        #expect(masker.mask("홍길동 010-1234-5678", label: "구매자") == "홍*동 010-****-5678")
+    }
+
+    @Test func anAllowListedWholeValueFallsBackToEveryDetector() {
+        let detector = FixedDetector(values: [("1588-0000", .phone), ("1588", .cardNumber)])
+        let masker = TextMasker(profile: MaskingProfile(styles: [.cardNumber: .full], allowList: ["1588-0000"]),
+                                detectors: [detector])
+        // The whole value is allowed, so it is not the unit's answer: the other detections are resolved as usual.
+        #expect(masker.mask("1588-0000", label: "연락처") == "****-0000")
+    }
+
+    /// The label-first path gives what running every detector gives, with the documented rule on top, for random
+    /// units under every label, with the standard detectors (their direct calls) and with a custom one (the loop).
+    @Test(arguments: 0..<3)
+    func matchesEveryDetectorOneByOne(seed: Int) throws {
+        let pieces = [
+            "홍길동", "김민준", "님", " 고객님", "010-1234-5678", "02-123-4567", "서울특별시 강남구 테헤란로 123", " ", ", ",
+            "101동 1203호", "seoyeon@naver.example", "900101-1234567", "4111 1111 1111 1111", "하나 ", "110-123-456789",
+            "1990-07-14", "123.45.67.89", "(역삼동)", "주문번호", "이번", "2026082160951092", "M12345678", "x",
+        ]
+        let custom = try CustomDetector(name: "member-no", kind: .name, pattern: "M[0-9]{8}")
+        let maskers = [
+            TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all),
+            TextMasker(profile: MaskingProfile(customDetectors: [custom]), detectors: StandardDetectors.all),
+        ]
+        var random = SplitMix(seed: UInt64(0x1EAD_0000 + seed))
+        var wholeAnswers = 0
+        for _ in 0..<1_500 {
+            var text = ""
+            for _ in 0..<(1 + Int(random.next() % 4)) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
+            for masker in maskers {
+                for hint in [nil] + PIIKind.allCases.map(Optional.some) {
+                    var copy = text
+                    copy.withUTF8 { bytes in
+                        let expected = Self.oneByOne(masker, bytes, hint: hint)
+                        if hint != nil, expected.count == 1, expected[0].start == 0, expected[0].end == bytes.count {
+                            wholeAnswers += 1
+                        }
+                        #expect(masker.detections(in: bytes, hint: hint).map(Self.key) == expected.map(Self.key),
+                                "\(text) [\(String(describing: hint))]")
+                    }
+                }
+            }
+        }
+        #expect(wholeAnswers > 500)
+    }
+
+    /// Every detector of `masker` on its own, then: the label's whole value if its kind's detectors find one, else
+    /// the earliest, then longest detection.
+    static func oneByOne(_ masker: TextMasker, _ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
+        let traits = TextTraits.of(text)
+        func run(_ detectors: [any Detector]) -> [Detection] {
+            var found: [Detection] = []
+            for detector in detectors where detector.mayDetect(in: traits, hint: hint) {
+                detector.detect(text, hint: hint, into: &found)
+            }
+            return found.filter { masker.profile.kinds.contains($0.kind) && $0.start >= 0 && $0.end <= text.count && $0.start < $0.end }
+        }
+        if let hint, masker.profile.kinds.contains(hint),
+            let lead = masker.detectors.first(where: { $0.kinds.contains(hint) })
+        {
+            // The detectors that share the lead's slot: all six number detectors, or the lead alone.
+            let slot = NumberDetectors.member(lead) != nil ? masker.detectors.filter { NumberDetectors.member($0) != nil } : [lead]
+            if let whole = run(slot).first(where: { $0.start == 0 && $0.end == text.count && $0.kind == hint }) {
+                return [whole]
+            }
+        }
+        let sorted = run(masker.detectors).sorted {
+            ($0.start, -$0.length, $0.kind.rawValue, $0.detector) < ($1.start, -$1.length, $1.kind.rawValue, $1.detector)
+        }
+        var kept: [Detection] = []
+        for detection in sorted where detection.start >= (kept.last?.end ?? 0) { kept.append(detection) }
+        return kept
+    }
+
+    static func key(_ detection: Detection) -> String {
+        "\(detection.start)-\(detection.end)-\(detection.kind)-\(detection.detector)"
+    }
+
+    func kinds(_ masker: TextMasker, _ text: String, label: String?) -> [PIIKind] {
+        var copy = text
+        return copy.withUTF8 { masker.detections(in: $0, context: FieldContext(label: label)).map(\.kind) }
+    }
+}
