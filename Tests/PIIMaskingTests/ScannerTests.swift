@@ -123,6 +123,22 @@ struct NoOpDetector: Detector {
     func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {}
 }
 
+/// Reports nothing; counts the units it is asked about, by text.
+struct CountingDetector: Detector {
+    final class Counts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var texts: [String: Int] = [:]
+        func add(_ text: String) { self.lock.withLock { self.texts[text, default: 0] += 1 } }
+        subscript(text: String) -> Int { self.lock.withLock { self.texts[text] ?? 0 } }
+    }
+    let name = "test.count"
+    let kinds: Set<PIIKind> = [.phone]
+    let counts: Counts
+    func detect(_ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?, into detections: inout [Detection]) {
+        self.counts.add(String(decoding: text, as: UTF8.self))
+    }
+}
+
 let testMasker = TextMasker(profile: MaskingProfile(),
                             detectors: [TestNameDetector(), TestPhoneDetector(), TestLabelledNameDetector()])
 
@@ -170,6 +186,48 @@ struct TestRandom {
 
 @Suite("HTML scanner")
 struct HTMLScannerTests {
+    /// Label texts in which nothing was found are remembered per body and not read again; a label with a value in
+    /// it is read (and masked) every time.
+    @Test func quietLabelsAreReadOncePerBody() throws {
+        let counts = CountingDetector.Counts()
+        let masker = TextMasker(profile: MaskingProfile(), detectors: [TestNameDetector(), CountingDetector(counts: counts)])
+        let page = (0..<50).map {
+            "<table><thead><tr><th>상품명</th><th>홍길동</th></tr></thead><tbody><tr><td>x\($0)</td><td>y</td></tr></tbody></table>"
+        }.joined()
+        let output = String(decoding: try run(HTMLBodyMasker(masker: masker), Array(page.utf8)), as: UTF8.self)
+        #expect(counts["상품명"] == 1)
+        #expect(counts["홍길동"] == 50)
+        #expect(!output.contains("홍길동"))
+        #expect(output.components(separatedBy: "<th>홍*동</th>").count == 51)
+    }
+
+    /// With many labels (more than the memory holds, so they evict one another), some holding a value, the output is
+    /// what it is without remembering (an observer turns it off), for every chunking.
+    @Test(arguments: 0..<3)
+    func rememberingQuietLabelsChangesNoOutput(seed: Int) throws {
+        var random = TestRandom(seed: UInt64(700 + seed))
+        // Labels with a name and labels without share their first bytes and lengths (a name and a word of the same
+        // length at the end).
+        let labels = (0..<300).map { index in
+            ["주문번호", "상품", "금액", "label", "배송 메모"][index % 5] + " \(index % 97) "
+                + (random.below(5) == 0 ? "홍길동" : ["김치밥", "배송비", "주문서"][random.below(3)])
+        }
+        var page = ""
+        for _ in 0..<400 {
+            let label = labels[random.below(labels.count)]
+            page += random.below(2) == 0 ? "<dl><dt>\(label)</dt><dd>NAME 김철수</dd></dl>" : "<table><tr><th>\(label)</th><td>v</td></tr></table>"
+        }
+        var watched = testMasker
+        watched.observer = DetectionObserver()
+        let expected = try run(HTMLBodyMasker(masker: watched), Array(page.utf8))
+        let text = String(decoding: expected, as: UTF8.self)
+        #expect(text.contains("홍*동</") && !text.contains("홍길동"))
+        for sizes in [[Int.max], [4_099, 1, 17, 300], [7, 65_536, 3]] {
+            let same = try run(HTMLBodyMasker(masker: testMasker), Array(page.utf8), sizes: sizes) == expected
+            #expect(same, "chunk sizes \(sizes)")
+        }
+    }
+
     @Test func textNodes() throws {
         #expect(try mask(.html, "<p>고객 홍길동 님, 010-1234-5678</p>") == "<p>고객 홍*동 님, 010-****-5678</p>")
         #expect(try mask(.html, "<div>NAME 김철수</div>") == "<div>NAME 김*수</div>")

@@ -791,12 +791,16 @@ struct HTMLCore {
                     // `runLabel` and `verbatimDetections` in one, the text's check made once.
                     let mayHoldValue = TextUnit.mayHoldValue(text)
                     var label: PIIKind? = nil
-                    if self.capture != nil {
+                    let isLabel = self.capture != nil
+                    if isLabel {
                         self.captureLabelText(text)
                     } else if mayHoldValue {
                         label = self.contextLabel(consume: true)
                     }
-                    if !mayHoldValue || !self.masker.findsAny(in: text, hint: label) {
+                    if !mayHoldValue
+                        || !(isLabel ? self.masker.findsAny(inLabel: text, readable: count - index)
+                             : self.masker.findsAny(in: text, hint: label))
+                    {
                         self.addPending(from: index, to: stop, into: &output)
                     } else {
                         self.flushPending(into: &output)

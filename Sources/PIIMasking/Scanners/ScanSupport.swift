@@ -29,6 +29,9 @@ final class ScanContext {
         self.found = .allocate(capacity: 1)
         self.found.initialize(to: [])
         self.detect = { [textMasker] text, hint, found in textMasker.detections(in: text, hint: hint, into: &found) }
+        // Remembering is exact only when a unit's detections are all a look-up would skip: no subject keys to
+        // collect from it and no observer counting units (`--explain`).
+        self.remembersQuietLabels = textMasker.subjectRules.isEmpty && textMasker.observer == nil
     }
 
     /// `textMasker.detections(in:hint:into:)` as a closure holding its own copy of the masker: called on the
@@ -184,6 +187,27 @@ final class ScanContext {
         return !self.found.pointee.isEmpty
     }
 
+    /// `findsAny(in:hint: nil)` for the text of a label (a header cell, a term, a `<label>`), remembering texts in
+    /// which nothing was found: a page repeats its few labels in every table and detail, and the same bytes with no
+    /// label always give the same (empty) answer. Labels longer than `KeyHints.maxKeyBytes` are not remembered.
+    /// `readable`: how many bytes from the text's start may be read (see `KeyHints.lookup`).
+    func findsAny(inLabel text: UnsafeBufferPointer<UInt8>, readable: Int) -> Bool {
+        guard self.remembersQuietLabels else { return self.findsAny(in: text, hint: nil) }
+        if self.quietLabels.lookup(text, readable: readable) != nil {
+            while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
+            return false
+        }
+        guard self.findsAny(in: text, hint: nil) else {
+            self.quietLabels.store(text, readable: readable, nil)
+            return false
+        }
+        return true
+    }
+
+    /// Label texts in which nothing was found (see `findsAny(inLabel:readable:)`).
+    private let quietLabels = KeyHints(count: 64)
+    private let remembersQuietLabels: Bool
+
     /// The detections of the last `findsAny` (or `detections(in:…)`); valid until the next unit is asked about.
     var lastDetections: [Detection] { self.found.pointee }
 
@@ -296,14 +320,20 @@ final class KeyHints {
 
     static let count = 1024
     static let maxKeyBytes = 24
+    /// Slots (a power of two) and the shift that takes a hash's top bits to a slot.
+    private let count: Int
+    private let shift: UInt64
     private let entries: UnsafeMutablePointer<Entry>
     /// For each key length 0…24, the three words' masks of the bytes that belong to the key (a table: the masks
     /// computed per look-up took about as much as the rest of `words`).
     private let masks: UnsafeMutablePointer<UInt64>
 
-    init() {
-        self.entries = .allocate(capacity: Self.count)
-        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
+    init(count: Int = KeyHints.count) {
+        precondition(count >= 2 && count & (count - 1) == 0, "a power of two")
+        self.count = count
+        self.shift = UInt64(64 - count.trailingZeroBitCount)
+        self.entries = .allocate(capacity: count)
+        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: count)
         self.masks = .allocate(capacity: 3 * (Self.maxKeyBytes + 1))
         for length in 0...Self.maxKeyBytes {
             for word in 0..<3 {
@@ -340,9 +370,9 @@ final class KeyHints {
     }
 
     @inline(__always)
-    private static func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
+    private func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
         let mixed = ((words.0 &* 0x9E37_79B9_7F4A_7C15) ^ words.1 ^ (words.2 &* 31) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: mixed >> 54)  // 1024 slots
+        return Int(truncatingIfNeeded: mixed >> self.shift)
     }
 
     /// The stored answer (`.some(nil)`: the key names no kind), or nil when not stored.
@@ -350,7 +380,7 @@ final class KeyHints {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
         guard bytes.count <= Self.maxKeyBytes else { return nil }
         let words = self.words(bytes, readable: readable)
-        let slot = Self.slot(words, bytes.count)
+        let slot = self.slot(words, bytes.count)
         let entry = self.entries[slot]
         if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
         // The other way of the set (see `store`).
@@ -363,7 +393,7 @@ final class KeyHints {
     func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
         guard bytes.count <= Self.maxKeyBytes else { return }
         let words = self.words(bytes, readable: readable)
-        let slot = Self.slot(words, bytes.count)
+        let slot = self.slot(words, bytes.count)
         self.entries[slot ^ 1] = self.entries[slot]
         self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
     }
