@@ -972,3 +972,28 @@ struct EscapingRewritesTests {
         }
     }
 }
+
+@Suite("Byte-keyed caches")
+struct KeyHintsTests {
+    /// A key stored just before another is still there, whichever slot the second one hashes to: the two ways of a
+    /// set hold two keys (when a key's own slot could be the odd one, storing it pushed its even neighbour's key out,
+    /// and two labels of a page evicted each other at every look-up).
+    @Test func twoKeysOfOneSetAreBothKept() {
+        let first = Array("연락처".utf8)
+        var random = TestRandom(seed: 42)
+        for index in 0..<6_000 {
+            // A fresh cache holding one key; a second key is stored as a scanner stores it, when it is not found.
+            let hints = KeyHints()
+            first.withUnsafeBufferPointer { hints.store($0, readable: $0.count, .phone) }
+            let other = Array("라벨 \(index) \(random.next())".utf8.prefix(KeyHints.maxKeyBytes))
+            if other.withUnsafeBufferPointer({ hints.lookup($0, readable: $0.count) }) == nil {
+                other.withUnsafeBufferPointer { hints.store($0, readable: $0.count, nil) }
+            }
+            let kept = first.withUnsafeBufferPointer { hints.lookup($0, readable: $0.count) }
+            let found = other.withUnsafeBufferPointer { hints.lookup($0, readable: $0.count) }
+            #expect(kept == .some(.phone), "evicted by key \(index)")
+            #expect(found == .some(nil))
+            if kept != .some(.phone) { break }
+        }
+    }
+}

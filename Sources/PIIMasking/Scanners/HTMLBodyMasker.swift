@@ -463,6 +463,8 @@ struct HTMLCore {
     private var tableDepth = 0
     private var capture: Capture?
     private var captureText = LabelText()
+    /// Label texts in which nothing was found, this body (`ScanContext.findsAny(inLabel:readable:quiet:)`).
+    private let quietLabels = KeyHints()
     private var termLabel: PIIKind?
     private var inDefinition = false
     private var pendingLabel: PIIKind?
@@ -798,7 +800,7 @@ struct HTMLCore {
                         label = self.contextLabel(consume: true)
                     }
                     if !mayHoldValue
-                        || !(isLabel ? self.masker.findsAny(inLabel: text, readable: count - index)
+                        || !(isLabel ? self.masker.findsAny(inLabel: text, readable: count - index, quiet: self.quietLabels)
                              : self.masker.findsAny(in: text, hint: label))
                     {
                         self.addPending(from: index, to: stop, into: &output)

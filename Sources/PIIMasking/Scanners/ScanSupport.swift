@@ -96,11 +96,12 @@ final class ScanContext {
     private func keyEntry(bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> (label: String?, hint: PIIKind?) {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 1))
+        let slot = Int((hash ^ hash >> 16) & UInt32(Self.keySlotCount - 2))
         if let entry = self.keySlots.entries[slot], sameBytes(entry.key, bytes) { return (entry.label, entry.hint) }
-        // Two ways per set: a key also looks in its neighbour, where the key it displaced went (direct-mapped, a
-        // page's keys that shared a slot pushed each other out and resolved their label again and again).
-        let neighbour = slot ^ 1
+        // Two ways per set (`slot`, always even, and the next): a key also looks in the second, where the key it
+        // displaced went (direct-mapped, a page's keys that shared a slot pushed each other out and resolved their
+        // label again and again).
+        let neighbour = slot + 1
         if let entry = self.keySlots.entries[neighbour], sameBytes(entry.key, bytes) { return (entry.label, entry.hint) }
         let key = array ?? Array(bytes)
         // The label when it names a kind (what `effective` gives), found through the byte-keyed kinds: no
@@ -190,22 +191,22 @@ final class ScanContext {
     /// `findsAny(in:hint: nil)` for the text of a label (a header cell, a term, a `<label>`), remembering texts in
     /// which nothing was found: a page repeats its few labels in every table and detail, and the same bytes with no
     /// label always give the same (empty) answer. Labels longer than `KeyHints.maxKeyBytes` are not remembered.
-    /// `readable`: how many bytes from the text's start may be read (see `KeyHints.lookup`).
-    func findsAny(inLabel text: UnsafeBufferPointer<UInt8>, readable: Int) -> Bool {
+    /// `readable`: how many bytes from the text's start may be read (see `KeyHints.lookup`). `quiet`: the scanner's
+    /// memory of them (one per body).
+    func findsAny(inLabel text: UnsafeBufferPointer<UInt8>, readable: Int, quiet: KeyHints) -> Bool {
         guard self.remembersQuietLabels else { return self.findsAny(in: text, hint: nil) }
-        if self.quietLabels.lookup(text, readable: readable) != nil {
+        if quiet.lookup(text, readable: readable) != nil {
             while !self.found.pointee.isEmpty { self.found.pointee.removeLast() }
             return false
         }
         guard self.findsAny(in: text, hint: nil) else {
-            self.quietLabels.store(text, readable: readable, nil)
+            quiet.store(text, readable: readable, nil)
             return false
         }
         return true
     }
 
-    /// Label texts in which nothing was found (see `findsAny(inLabel:readable:)`).
-    private let quietLabels = KeyHints(count: 64)
+    /// Whether `findsAny(inLabel:readable:quiet:)` remembers.
     private let remembersQuietLabels: Bool
 
     /// The detections of the last `findsAny` (or `detections(in:…)`); valid until the next unit is asked about.
@@ -320,20 +321,14 @@ final class KeyHints {
 
     static let count = 1024
     static let maxKeyBytes = 24
-    /// Slots (a power of two) and the shift that takes a hash's top bits to a slot.
-    private let count: Int
-    private let shift: UInt64
     private let entries: UnsafeMutablePointer<Entry>
     /// For each key length 0…24, the three words' masks of the bytes that belong to the key (a table: the masks
     /// computed per look-up took about as much as the rest of `words`).
     private let masks: UnsafeMutablePointer<UInt64>
 
-    init(count: Int = KeyHints.count) {
-        precondition(count >= 2 && count & (count - 1) == 0, "a power of two")
-        self.count = count
-        self.shift = UInt64(64 - count.trailingZeroBitCount)
-        self.entries = .allocate(capacity: count)
-        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: count)
+    init() {
+        self.entries = .allocate(capacity: Self.count)
+        self.entries.initialize(repeating: Entry(words: (0, 0, 0), length: -1, hint: nil), count: Self.count)
         self.masks = .allocate(capacity: 3 * (Self.maxKeyBytes + 1))
         for length in 0...Self.maxKeyBytes {
             for word in 0..<3 {
@@ -369,10 +364,11 @@ final class KeyHints {
         return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2))
     }
 
+    /// The first slot of the key's set (an even slot; the set is it and the next one).
     @inline(__always)
-    private func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
+    private static func slot(_ words: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
         let mixed = ((words.0 &* 0x9E37_79B9_7F4A_7C15) ^ words.1 ^ (words.2 &* 31) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: mixed >> self.shift)
+        return Int(truncatingIfNeeded: mixed >> 54) & ~1  // 1024 slots
     }
 
     /// The stored answer (`.some(nil)`: the key names no kind), or nil when not stored.
@@ -380,7 +376,7 @@ final class KeyHints {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int) -> PIIKind?? {
         guard bytes.count <= Self.maxKeyBytes else { return nil }
         let words = self.words(bytes, readable: readable)
-        let slot = self.slot(words, bytes.count)
+        let slot = Self.slot(words, bytes.count)
         let entry = self.entries[slot]
         if entry.length == bytes.count && entry.words == words { return .some(entry.hint) }
         // The other way of the set (see `store`).
@@ -389,11 +385,14 @@ final class KeyHints {
         return nil
     }
 
-    /// Stores in the key's slot; what was there moves to the neighbouring slot (two ways per set, the latest first).
+    /// Stores in the first slot of the key's set; what was there moves to the second (two ways per set, the latest
+    /// first). Two keys of one set are both kept (the slot was once the hash's own, odd or even, and a key stored in
+    /// the odd slot pushed its even neighbour's key out of the set: two labels of a page could evict each other at
+    /// every look-up).
     func store(_ bytes: UnsafeBufferPointer<UInt8>, readable: Int, _ hint: PIIKind?) {
         guard bytes.count <= Self.maxKeyBytes else { return }
         let words = self.words(bytes, readable: readable)
-        let slot = self.slot(words, bytes.count)
+        let slot = Self.slot(words, bytes.count)
         self.entries[slot ^ 1] = self.entries[slot]
         self.entries[slot] = Entry(words: words, length: bytes.count, hint: hint)
     }
