@@ -503,3 +503,30 @@ struct NameAddressDetectorTests {
         return Array(text.utf8)
     }
 }
+
+@Suite("Address scan constants")
+struct AddressConstantTests {
+    /// The syllables the scan compares are written as numbers (no lazy global per use); each is its character's.
+    @Test func syllableConstantsAreTheirCharacters() {
+        typealias Scanner = AddressDetector.Scanner
+        let expected: [(Int, Character)] = [
+            (Scanner.ro, "로"), (Scanner.gil, "길"), (Scanner.dong, "동"), (Scanner.ri, "리"), (Scanner.ga, "가"),
+            (Scanner.san, "산"), (Scanner.eup, "읍"), (Scanner.myeon, "면"), (Scanner.si, "시"), (Scanner.gun, "군"),
+            (Scanner.gu, "구"), (Scanner.cheung, "층"), (Scanner.ho, "호"), (Scanner.gwan, "관"),
+        ]
+        for (value, character) in expected {
+            #expect(value == NameAddressText.syllable(character.unicodeScalars.first!), "\(character)")
+        }
+    }
+
+    /// The building words are found through their sorted heads exactly as by comparing every word.
+    @Test func buildingWordsByHeadFindEveryWord() {
+        for word in AddressDetector.Scanner.buildingWords {
+            let text = Array("가나 ".utf8) + word + Array(" 1층".utf8)
+            text.withUnsafeBufferPointer { buffer in
+                let end = AddressDetector.Scanner.buildingWordEnd(buffer, 0, buffer.count)
+                #expect(end == 7 + word.count, "\(String(decoding: word, as: UTF8.self))")
+            }
+        }
+    }
+}

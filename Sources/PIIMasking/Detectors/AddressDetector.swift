@@ -39,10 +39,22 @@ extension AddressDetector {
     enum Scanner {
         typealias Text = NameAddressText
 
-        static let ro = Text.syllable("로"), gil = Text.syllable("길"), dong = Text.syllable("동")
-        static let ri = Text.syllable("리"), ga = Text.syllable("가"), san = Text.syllable("산")
-        static let eup = Text.syllable("읍"), myeon = Text.syllable("면")
-        static let si = Text.syllable("시"), gun = Text.syllable("군"), gu = Text.syllable("구")
+        // Syllable indices (code point − U+AC00) as constants: a `static let` computed by a call is a lazy global, a
+        // `swift_once` check at every use in the scan. A test compares each with `Text.syllable` of its character.
+        static var ro: Int { 3164 }  // 로
+        static var gil: Int { 568 }  // 길
+        static var dong: Int { 2009 }  // 동
+        static var ri: Int { 3500 }  // 리
+        static var ga: Int { 0 }  // 가
+        static var san: Int { 5296 }  // 산
+        static var eup: Int { 6989 }  // 읍
+        static var myeon: Int { 3700 }  // 면
+        static var si: Int { 5852 }  // 시
+        static var gun: Int { 368 }  // 군
+        static var gu: Int { 364 }  // 구
+        static var cheung: Int { 8757 }  // 층
+        static var ho: Int { 10808 }  // 호
+        static var gwan: Int { 256 }  // 관
         static let sanBytes = Array("산".utf8)
         static let sejong = Array("세종".utf8)
         static let beonji = Array("번지".utf8)
@@ -414,7 +426,7 @@ extension AddressDetector {
             let firstSyllable = Text.syllable(text, start)
             let count = (e - start) / 3
             if firstSyllable >= 0, lastSyllable >= 0, count <= 3, (e - start) % 3 == 0,
-               [dong, Text.syllable("층"), Text.syllable("호"), Text.syllable("관")].contains(lastSyllable),
+               lastSyllable == dong || lastSyllable == cheung || lastSyllable == ho || lastSyllable == gwan,
                Text.runStart(text, endingAt: e) == start {
                 return .strong(end: e, last: last)
             }
@@ -440,11 +452,18 @@ extension AddressDetector {
                 if text[k] >= 0xE0 {
                     let head = Self.head(text, k)
                     if self.buildingWordHeads.contains(head) {
-                        // Only the words with this head are compared (one integer compare for each of the others).
-                        let heads = self.buildingWordHeadList
-                        for index in heads.indices where heads[index] == head {
-                            let word = self.buildingWords[index]
+                        // Only the words with this head are compared (`buildingWordsByHead`: sorted by head, a binary
+                        // search to the first).
+                        let byHead = self.buildingWordsByHead
+                        var low = 0, high = byHead.count
+                        while low < high {
+                            let middle = (low + high) / 2
+                            if byHead[middle].head < head { low = middle + 1 } else { high = middle }
+                        }
+                        while low < byHead.count && byHead[low].head == head {
+                            let word = self.buildingWords[byHead[low].word]
                             if k + word.count <= end && Text.matches(text, at: k, word) { best = max(best ?? 0, k + word.count) }
+                            low += 1
                         }
                     }
                 }
@@ -458,8 +477,10 @@ extension AddressDetector {
             UInt64(bytes[k]) << 16 | UInt64(bytes[k + 1]) << 8 | UInt64(bytes[k + 2])
         }
 
-        /// The first three bytes of each of `buildingWords`, in their order.
-        static let buildingWordHeadList: [UInt64] = Self.buildingWords.map { word in word.withUnsafeBufferPointer { Self.head($0, 0) } }
+        /// The first three bytes of each of `buildingWords` with the word's index, sorted by those bytes.
+        static let buildingWordsByHead: [(head: UInt64, word: Int)] = Self.buildingWords.enumerated()
+            .map { (index, word) in (head: word.withUnsafeBufferPointer { Self.head($0, 0) }, word: index) }
+            .sorted { ($0.head, $0.word) < ($1.head, $1.word) }
 
         static let buildingWordHeads: KeySet = {
             precondition(Self.buildingWords.allSatisfy { $0.count >= 3 && $0[0] >= 0xE0 && $0[0] < 0xF0 },
