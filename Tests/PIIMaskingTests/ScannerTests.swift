@@ -301,6 +301,32 @@ struct HTMLScannerTests {
         #expect(try mask(.html, input) == expected)
     }
 
+    /// Strings read whole in the chunk (`JavaScriptCore.wholeString`) give what the state machine gives when the
+    /// same script arrives a byte at a time: keys (also with whitespace before the `:`), values after a possible
+    /// key, too much whitespace for a key, escapes, empty strings, all three quotes.
+    @Test func scriptStringsReadWholeMatchTheStateMachine() throws {
+        let spaces = String(repeating: " ", count: 1_100)
+        let input = """
+            <script>
+            var o = {"buyerName"  :  "김철수", 'phone'
+            : '010-1234-5678', "note" , "NAME 박민수", "": "", "receiver":"이영희\\u0020", memo: `NAME 홍길동`};
+            var p = {"name"\(spaces): "정우성"}; var q = {"x" "홍길동"}; f({"buyerName": "한지민"});
+            var label = "buyerName"; var v = {"이름": "윤아름", 'a\\'b': "NAME 김철수"}; var w = {receiver: "최민수"};
+            </script>
+            """
+        let whole = try mask(.html, input)
+        #expect(whole.contains(#""buyerName"  :  "김*수""#))
+        #expect(whole.contains("'010-****-5678'"))
+        #expect(whole.contains(#""NAME 박*수""#))
+        #expect(whole.contains("`NAME 홍*동`"))
+        #expect(whole.contains(#"{"buyerName": "한*민"}"#))
+        #expect(whole.contains(#"var w = {receiver: "최*수"}"#))
+        #expect(!whole.contains("김철수"))
+        for sizes in [[1], [2], [3], [7], [64], [5, 1, 300]] {
+            #expect(try mask(.html, input, sizes: sizes) == whole, "chunk sizes \(sizes)")
+        }
+    }
+
     @Test func scriptEndsAtTheFirstEndTagAsInBrowsers() throws {
         // The string is cut by `</script>` (HTML knows no JavaScript): its part is a unit, the rest is markup again.
         let input = #"<script>var s = "NAME 김철수</script><p>홍길동</p>";</script><style>p{}</STYLE >홍길동"#

@@ -87,8 +87,14 @@ struct JavaScriptCore {
                                 self.identifier.removeAll(keepingCapacity: true)
                             }
                         }
-                        if self.inIdentifier && self.identifier.count < 64 { self.identifier.append(current) }
-                        end += 1
+                        // The rest of the word in this chunk, then its first 64 bytes kept at once.
+                        var wordEnd = end + 1
+                        while wordEnd < count && Self.isIdentifierByte(bytes[wordEnd]) { wordEnd += 1 }
+                        if self.inIdentifier && self.identifier.count < 64 {
+                            let take = min(wordEnd - end, 64 - self.identifier.count)
+                            self.identifier.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[end..<(end + take)]))
+                        }
+                        end = wordEnd
                         continue
                     }
                     self.endWord()
@@ -101,7 +107,10 @@ struct JavaScriptCore {
                     if ByteClass.isASCIIWhitespace(current) { continue }
                     switch current {
                     case UInt8(ascii: ":"), UInt8(ascii: "="):
-                        if self.lastTokenIsWord { self.label = self.masker.kind(forKey: self.lastWord) }
+                        if self.lastTokenIsWord {
+                            let masker = self.masker
+                            self.label = self.lastWord.withUnsafeBufferPointer { masker.kind(forKey: $0, readable: $0.count) }
+                        }
                     case UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"):
                         self.label = nil
                     default:
@@ -188,6 +197,12 @@ struct JavaScriptCore {
             case .string(let quote):
                 let stops = quote == UInt8(ascii: "\"") ? self.doubleStops : quote == UInt8(ascii: "'") ? self.singleStops : self.templateStops
                 let stop = stops.firstStop(in: bytes, from: index, end: count)
+                if self.unit.isEmpty && stop < count && bytes[stop] == quote && stop - index < maxUnitBytes,
+                    let next = self.wholeString(bytes, from: index, closingQuote: stop, into: &output, tally: &tally)
+                {
+                    index = next
+                    continue
+                }
                 if stop > index {
                     self.unit.appendVerbatim(UnsafeBufferPointer(rebasing: bytes[index..<stop]))
                     self.cutIfLong(quote: quote, into: &output, tally: &tally)
@@ -322,6 +337,50 @@ struct JavaScriptCore {
                 self.state = .code
             }
         }
+    }
+
+    /// A string literal whole in the chunk, without escapes (its text is `bytes[start..<quoteIndex]`, the closing quote
+    /// at `quoteIndex`): what the state machine does with it, read where it stands — a key's text becomes the last
+    /// word, a value is masked straight from the chunk (`TextUnit.render` of the same bytes, without copying them into
+    /// the unit). Returns where to go on, or nil (nothing written) when a possible key's `:` would lie past the chunk:
+    /// the machine reads the string then.
+    private mutating func wholeString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, closingQuote quoteIndex: Int,
+                                      into output: inout ByteOutput, tally: inout MaskTally) -> Int? {
+        let count = bytes.count
+        let quote = bytes[quoteIndex]
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<quoteIndex])
+        let after = quoteIndex + 1
+        // What `afterCandidateKey` would read: whitespace (up to `maxKeyWhitespace` bytes), then the byte that decides.
+        var decider = after
+        if self.stringIsCandidateKey {
+            while decider < count && decider - after < Self.maxKeyWhitespace && ByteClass.isASCIIWhitespace(bytes[decider]) {
+                decider += 1
+            }
+            guard decider < count else { return nil }
+            if bytes[decider] == UInt8(ascii: ":") {
+                // A key: released as written; it labels what follows (`textPrefix` of the same text).
+                var end = min(text.count, maxLabelBytes)
+                if end < text.count { while end > 0 && text[end] & 0xC0 == 0x80 { end -= 1 } }
+                self.lastWord.removeAll(keepingCapacity: true)
+                self.lastWord.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<end]))
+                output.append(contentsOf: text)
+                output.append(quote)
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[after..<decider]))
+                self.previous = UInt8(ascii: "\"")
+                self.lastTokenIsWord = true
+                self.state = .code
+                return decider
+            }
+        }
+        if TextUnit.mayHoldValue(text) && self.masker.findsAny(in: text, hint: self.labelKind()) {
+            self.masker.renderLastDetections(text, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
+        } else {
+            output.append(contentsOf: text)
+        }
+        output.append(quote)
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[after..<decider]))
+        self.stringEnded()
+        return decider
     }
 
     /// Whether `word` is one of `regexKeywords` (after which `/` starts a regular expression): by packed bytes,
