@@ -130,8 +130,15 @@ public struct TextMasker: Sendable {
         if let hint, self.enabledKinds.contains(hint) {
             lead = self.leadSlots[hint.slot]
             if lead >= 0 {
-                self.runSlot(lead, text, traits: traits, hint: hint, into: &found)
-                if self.keepsWholeValue(of: hint, in: text, found: &found) { return }
+                self.runSlot(lead, text, traits: traits, hint: hint, stopAtWhole: true, into: &found)
+                switch self.wholeValue(of: hint, in: text, found: &found) {
+                case .kept: return
+                case .none: break
+                case .allowed:
+                    // The lead may have stopped at the value: its slot again, whole, for what the rest finds.
+                    while !found.isEmpty { found.removeLast() }
+                    self.runSlot(lead, text, traits: traits, hint: hint, stopAtWhole: false, into: &found)
+                }
             }
         }
         if let numbers = self.standardNumbers {
@@ -194,32 +201,34 @@ public struct TextMasker: Sendable {
     /// Runs `slots[index]` on one unit.
     @inline(__always)
     private func runSlot(_ index: Int, _ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind,
-                         into found: inout [Detection]) {
+                         stopAtWhole: Bool, into found: inout [Detection]) {
         self.slots.withUnsafeBufferPointer {
-            $0[index].detect(text, traits: traits, hint: hint, detectors: self.detectors, nameTables: self.nameTables,
-                             into: &found)
+            $0[index].detect(text, traits: traits, hint: hint, stopAtWhole: stopAtWhole, detectors: self.detectors,
+                             nameTables: self.nameTables, into: &found)
         }
     }
 
-    /// Whether `found` (what the label's own slot found) has one detection of `kind` over the whole of `text` that
-    /// is not allow-listed; if so, `found` is left holding only it.
+    /// What the label's own slot found (see `wholeValue(of:in:found:)`).
+    private enum WholeValue { case kept, none, allowed }
+
+    /// Whether `found` (what the label's own slot found) has one detection of `kind` over the whole of `text`:
+    /// `kept` (then `found` holds only it), `allowed` when that value is allow-listed, else `none`.
     @inline(__always)
-    private func keepsWholeValue(of kind: PIIKind, in text: UnsafeBufferPointer<UInt8>, found: inout [Detection]) -> Bool {
+    private func wholeValue(of kind: PIIKind, in text: UnsafeBufferPointer<UInt8>, found: inout [Detection]) -> WholeValue {
         var whole = -1
         for index in found.indices where found[index].start == 0 && found[index].end == text.count
             && found[index].kind == kind {
             whole = index
             break
         }
-        guard whole >= 0, !self.hasAllowList || !Self.isAllowed(found[whole], in: text, self.profile.allowList) else {
-            return false
-        }
+        guard whole >= 0 else { return .none }
+        if self.hasAllowList && Self.isAllowed(found[whole], in: text, self.profile.allowList) { return .allowed }
         if found.count > 1 {
             let value = found[whole]
             while !found.isEmpty { found.removeLast() }
             found.append(value)
         }
-        return true
+        return .kept
     }
 
     /// Whether the value of `detection` is on the profile's allow list.
@@ -471,8 +480,8 @@ enum DetectorSlot: Sendable {
     /// `detect` when `mayDetect` says the unit can hold something. The name detector also gets its word tables
     /// (`nameTables`, held by the masker) and whether the unit is one line (`traits`).
     @inline(__always)
-    func detect(_ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind?, detectors: [any Detector],
-                nameTables: NameTables, into found: inout [Detection]) {
+    func detect(_ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind?, stopAtWhole: Bool = false,
+                detectors: [any Detector], nameTables: NameTables, into found: inout [Detection]) {
         switch self {
         case .phone: Self.run(PhoneDetector(), text, traits, hint, &found)
         case .email: Self.run(EmailDetector(), text, traits, hint, &found)
@@ -487,7 +496,7 @@ enum DetectorSlot: Sendable {
                 names.detect(text, hint: hint, tables: nameTables, singleLine: !traits.contains(.lineBreak), into: &found)
             }
         case .address: Self.run(AddressDetector(), text, traits, hint, &found)
-        case .numbers(let numbers): numbers.detect(text, traits: traits, hint: hint, into: &found)
+        case .numbers(let numbers): numbers.detect(text, traits: traits, hint: hint, stopAtWhole: stopAtWhole, into: &found)
         case .other(let index):
             let detector = detectors[index]
             if detector.mayDetect(in: traits, hint: hint) { detector.detect(text, hint: hint, into: &found) }

@@ -474,6 +474,7 @@ struct NumberDetectorsTogetherTests {
         var random = SplitMix(seed: UInt64(0xA5A5_0000 + seed))
         func next() -> UInt64 { random.next() }
         var found = 0
+        var stops = 0
         for _ in 0..<3_000 {
             var text = ""
             for _ in 0..<Int(next() % 12) { text += pieces[Int(next() % UInt64(pieces.count))] }
@@ -489,10 +490,21 @@ struct NumberDetectorsTogetherTests {
                     }
                     found += alone.count
                     #expect(together.map(key).sorted() == alone.map(key).sorted(), "\(text) [\(String(describing: hint))]")
+                    // Stopping at the label's whole value: the same walk up to that value, which it then holds.
+                    var stopped: [Detection] = []
+                    joint.detect(bytes, traits: traits, hint: hint, stopAtWhole: true, into: &stopped)
+                    let isWhole = { (d: Detection) in d.start == 0 && d.end == bytes.count && d.kind == hint }
+                    if together.contains(where: isWhole) {
+                        #expect(stopped.contains(where: isWhole) && Set(stopped.map(key)).isSubset(of: together.map(key)))
+                        stops += 1
+                    } else {
+                        #expect(stopped.map(key) == together.map(key), "\(text) [\(String(describing: hint))]")
+                    }
                 }
             }
         }
         #expect(found > 1_000)
+        #expect(stops > 0)
     }
 
     @Test func emptyAndTinyInputs() {

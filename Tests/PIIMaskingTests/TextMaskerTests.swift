@@ -197,7 +197,8 @@ struct LabelFirstTests {
     }
 
     /// The label-first path gives what running every detector gives, with the documented rule on top, for random
-    /// units under every label, with the standard detectors (their direct calls) and with a custom one (the loop).
+    /// units under every label, with the standard detectors (their direct calls), with a custom one (the loop) and
+    /// with an allow list.
     @Test(arguments: 0..<3)
     func matchesEveryDetectorOneByOne(seed: Int) throws {
         let pieces = [
@@ -209,6 +210,10 @@ struct LabelFirstTests {
         let maskers = [
             TextMasker(profile: MaskingProfile(), detectors: StandardDetectors.all),
             TextMasker(profile: MaskingProfile(customDetectors: [custom]), detectors: StandardDetectors.all),
+            // Allow-listed whole values: the label's slot runs again in full (it may have stopped at the value).
+            TextMasker(profile: MaskingProfile(allowList: ["010-1234-5678", "900101-1234567", "4111 1111 1111 1111",
+                                                           "1990-07-14", "123.45.67.89", "홍길동"]),
+                       detectors: StandardDetectors.all),
         ]
         var random = SplitMix(seed: UInt64(0x1EAD_0000 + seed))
         var wholeAnswers = 0
@@ -236,6 +241,9 @@ struct LabelFirstTests {
     /// the earliest, then longest detection.
     static func oneByOne(_ masker: TextMasker, _ text: UnsafeBufferPointer<UInt8>, hint: PIIKind?) -> [Detection] {
         let traits = TextTraits.of(text)
+        func allowed(_ detection: Detection) -> Bool {
+            !masker.profile.allowList.isEmpty && TextMasker.isAllowed(detection, in: text, masker.profile.allowList)
+        }
         func run(_ detectors: [any Detector]) -> [Detection] {
             var found: [Detection] = []
             for detector in detectors where detector.mayDetect(in: traits, hint: hint) {
@@ -248,7 +256,9 @@ struct LabelFirstTests {
         {
             // The detectors that share the lead's slot: all six number detectors, or the lead alone.
             let slot = NumberDetectors.member(lead) != nil ? masker.detectors.filter { NumberDetectors.member($0) != nil } : [lead]
-            if let whole = run(slot).first(where: { $0.start == 0 && $0.end == text.count && $0.kind == hint }) {
+            if let whole = run(slot).first(where: { $0.start == 0 && $0.end == text.count && $0.kind == hint }),
+                !allowed(whole)
+            {
                 return [whole]
             }
         }
@@ -256,7 +266,9 @@ struct LabelFirstTests {
             ($0.start, -$0.length, $0.kind.rawValue, $0.detector) < ($1.start, -$1.length, $1.kind.rawValue, $1.detector)
         }
         var kept: [Detection] = []
-        for detection in sorted where detection.start >= (kept.last?.end ?? 0) { kept.append(detection) }
+        for detection in sorted where detection.start >= (kept.last?.end ?? 0) && !allowed(detection) {
+            kept.append(detection)
+        }
         return kept
     }
 

@@ -32,9 +32,21 @@ struct NumberDetectors: Sendable {
 
     @inline(__always) private func has(_ member: Member) -> Bool { self.members & member.rawValue != 0 }
 
+    /// Whether the last detection is one `kind` value over the whole unit (`count` bytes).
+    @inline(__always)
+    private static func endsWithWhole(_ kind: PIIKind, _ found: [Detection], _ count: Int) -> Bool {
+        guard let last = found.last else { return false }
+        return last.start == 0 && last.end == count && last.kind == kind
+    }
+
     /// Every member's detections in `text`; `traits` and `hint` as the detectors' own `mayDetect` and `detect` take
     /// them.
-    func detect(_ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind?, into found: inout [Detection]) {
+    ///
+    /// `stopAtWhole`: as the label's own slot (`TextMasker.detections(in:hint:into:)`), the walk stops once the member of
+    /// the hint's kind has found the whole unit to be one value: that is then the unit's answer, whatever the rest of
+    /// the walk would add.
+    func detect(_ text: UnsafeBufferPointer<UInt8>, traits: TextTraits, hint: PIIKind?, stopAtWhole: Bool = false,
+                into found: inout [Detection]) {
         // Every value of the six kinds has a digit (an IPv6 address too: `IPAddressDetector.ipv6` wants one).
         guard traits.contains(.digit) else {
             if self.has(.ipAddress) && traits.contains(.colon) { IPAddressDetector().detectIPv6(text, into: &found) }
@@ -60,6 +72,9 @@ struct NumberDetectors: Sendable {
             IPAddressDetector().detectIPv6(text, into: &found)
             ipv6 = first..<found.count
         }
+        // The kind whose whole-unit value ends the walk (none: the walk goes to the end).
+        let whole: PIIKind? = stopAtWhole ? hint : nil
+        let count = text.count
         // Where each detector goes on from (a run starting before it is not offered to it).
         var nextPhone = 0, nextResident = 0, nextCard = 0, nextAccount = 0, nextIP = 0, nextBirth = 0
         var start = Bytes.firstDigit(in: text, from: 0)
@@ -94,9 +109,11 @@ struct NumberDetectors: Sendable {
                     : Bytes.at(text, start - 1) == Bytes.plus)
             {
                 nextPhone = max(PhoneDetector.run(text, start, end, into: &found), end)
+                if nextPhone == count && whole == .phone && Self.endsWithWhole(.phone, found, count) { return }
             }
             if resident && start >= nextResident && (length == 13 || length == 6) {
                 nextResident = max(ResidentNumberDetector.run(text, start, end, into: &found), end)
+                if nextResident == count && whole == .residentNumber && Self.endsWithWhole(.residentNumber, found, count) { return }
             }
             // A card of four-digit groups needs a space or hyphen after the first group (every layout has three
             // groups or more), and an unlabelled card begins with 2–6 or 9 (`CardNumberDetector.match`).
@@ -104,16 +121,20 @@ struct NumberDetectors: Sendable {
                 && (cardLabelled || (first &- 0x32 < 5 || first == 0x39))
             {
                 nextCard = max(CardNumberDetector.run(text, start, end, hint: hint, into: &found), end)
+                if nextCard == count && whole == .cardNumber && Self.endsWithWhole(.cardNumber, found, count) { return }
             }
             if account && start >= nextAccount && (length >= 10 || after == Bytes.hyphen) {
                 nextAccount = max(BankAccountDetector.run(text, start, end, hint: hint, into: &found), end)
+                if nextAccount == count && whole == .bankAccount && Self.endsWithWhole(.bankAccount, found, count) { return }
             }
             if ip && start >= nextIP && length <= 3 && after == Bytes.dot {
                 nextIP = max(IPAddressDetector.run(text, start, end, ipv6: ipv6, into: &found), end)
+                if nextIP == count && whole == .ipAddress && Self.endsWithWhole(.ipAddress, found, count) { return }
             }
             // A birth date's year is 1900–2099 (`BirthDateDetector.date`).
             if birth && start >= nextBirth && (length == 4 || length == 8) && (first == 0x31 || first == 0x32) {
                 nextBirth = max(BirthDateDetector.run(text, start, end, hint: hint, into: &found), end)
+                if nextBirth == count && whole == .birthDate && Self.endsWithWhole(.birthDate, found, count) { return }
             }
             start = Bytes.firstDigit(in: text, from: end)
         }
