@@ -327,6 +327,25 @@ struct HTMLScannerTests {
         }
     }
 
+    /// A raw text element's end tag whole in the chunk (`</script>`, `</TITLE>`) is read as in text; other end tags
+    /// (`</script >`, split across chunks, a name that only starts the same) go through the byte-by-byte match. Both
+    /// give the same output, for every chunking.
+    @Test func rawTextEndTagsReadWholeMatchTheStateMachine() throws {
+        let input = """
+            <title>NAME 김철수</TITLE><script>var a = "홍길동";</SCRIPT><script>var b = 1;</script ><p>홍길동</p>\
+            <textarea name="buyerName">이영희</textarea><script>var c = "</scripts>";</script>\
+            <style>p { color: red }</style><script type="application/json">{"name": "박민수"}</script><p>NAME 최민수</p>
+            """
+        let whole = try mask(.html, input)
+        #expect(whole.contains("<title>NAME 김*수</TITLE>"))
+        #expect(whole.contains(#"var a = "홍*동";</SCRIPT>"#))
+        #expect(whole.contains("</script ><p>홍*동</p>"))
+        #expect(whole.contains(#"{"name": "박*수"}</script><p>NAME 최*수</p>"#))
+        for sizes in [[1], [2], [5], [9], [5, 1, 300]] {
+            #expect(try mask(.html, input, sizes: sizes) == whole, "chunk sizes \(sizes)")
+        }
+    }
+
     @Test func scriptEndsAtTheFirstEndTagAsInBrowsers() throws {
         // The string is cut by `</script>` (HTML knows no JavaScript): its part is a unit, the rest is markup again.
         let input = #"<script>var s = "NAME 김철수</script><p>홍길동</p>";</script><style>p{}</STYLE >홍길동"#

@@ -1854,6 +1854,15 @@ struct HTMLCore {
                 self.startReference(UInt8(ascii: "&"))
                 self.referenceContext = .rcdata
                 self.state = .characterReference
+            } else if self.isPlainEndTag(bytes, at: stop) {
+                // `</script>` whole in the chunk (the usual end): the content ends, and the end tag is read as in
+                // text, by `fastTag` — what the byte-by-byte match below and the tag states would do with it.
+                self.finishRawText(into: &output, tally: &tally)
+                self.state = .data
+                guard let end = self.fastTag(bytes, nameStart: stop + 2, isEnd: true, into: &output, tally: &tally) else {
+                    preconditionFailure("fastTag reads a plain end tag whole")
+                }
+                return end - start
             } else {
                 self.endMatch.removeAll(keepingCapacity: true)
                 self.endMatch.append(UInt8(ascii: "<"))
@@ -1895,6 +1904,17 @@ struct HTMLCore {
         held.removeAll(keepingCapacity: true)
         self.endMatch = held
         return 0
+    }
+
+    /// Whether `bytes[index...]` starts with `</`, the raw text element's name (any case) and `>`, all in the chunk.
+    private func isPlainEndTag(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let name = self.rawTextName
+        let close = index + 2 + name.count
+        guard !name.isEmpty, close < bytes.count, bytes[index + 1] == UInt8(ascii: "/"), bytes[close] == UInt8(ascii: ">") else {
+            return false
+        }
+        for offset in 0..<name.count where ByteClass.lowercased(bytes[index + 2 + offset]) != name[offset] { return false }
+        return true
     }
 
     private mutating func rawContent(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout ByteOutput, tally: inout MaskTally) {
