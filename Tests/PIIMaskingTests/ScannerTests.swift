@@ -346,6 +346,29 @@ struct HTMLScannerTests {
         }
     }
 
+    /// Numeric references read in the text run (`HTMLCore.numericReference`) give what the reference states give
+    /// when the same page arrives a byte at a time: decimal and hex, 0, a surrogate, past U+10FFFF, too many digits,
+    /// no `;`, named references next to them.
+    @Test func numericReferencesReadInTheRunMatchTheStateMachine() throws {
+        let input = """
+            <p>&#54861;&#44600;&#46041; 님</p><td>&#xD64D;&#xAE38;&#xB3D9;</td><p>NAME &#44608;&#52384;&#49688;</p>\
+            <p>a&#0;b&#xD800;c&#9999999;d&#00000065;e&#65f&#x;g&#;h&amp;i&#X41;j</p><p>&#54861;길동&lt;&#54861;&#44600;동</p>
+            """
+        let whole = try mask(.html, input)
+        // Masked values are written as characters; references outside them stay as written.
+        #expect(whole.contains("<p>홍*동 님</p><td>홍*동</td><p>NAME 김*수</p>"))
+        #expect(whole.contains("a&#0;b&#xD800;c&#9999999;d&#00000065;e&#65f&#x;g&#;h&amp;i&#X41;j"))
+        #expect(whole.contains("<p>홍*동&lt;홍*동</p>"))
+        for sizes in [[1], [2], [3], [7], [5, 1, 300]] {
+            #expect(try mask(.html, input, sizes: sizes) == whole, "chunk sizes \(sizes)")
+        }
+        // A run of references longer than a unit: cut while tags before it are still pending.
+        let long = "<div><p>" + String(repeating: "&#54861;&#44600;&#46041;", count: 3_000) + "</p></div>"
+        let longWhole = try mask(.html, long)
+        #expect(longWhole.hasPrefix("<div><p>홍*동"))
+        #expect(try mask(.html, long, sizes: [1]) == longWhole)
+    }
+
     @Test func scriptEndsAtTheFirstEndTagAsInBrowsers() throws {
         // The string is cut by `</script>` (HTML knows no JavaScript): its part is a unit, the rest is markup again.
         let input = #"<script>var s = "NAME 김철수</script><p>홍길동</p>";</script><style>p{}</STYLE >홍길동"#

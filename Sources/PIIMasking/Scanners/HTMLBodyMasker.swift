@@ -822,7 +822,14 @@ struct HTMLCore {
                 index = end
                 continue
             }
-            // A `<` (else a `&`, left to the state machine) that starts a tag `fastTag` reads whole.
+            // A numeric character reference whole in the chunk (`&#54889;`, names written as references): decoded
+            // into the text run here; other references are left to the state machine.
+            if bytes[index] == UInt8(ascii: "&") {
+                guard let end = self.numericReference(bytes, at: index, into: &output, tally: &tally) else { return index }
+                index = end
+                continue
+            }
+            // A `<` that starts a tag `fastTag` reads whole.
             guard bytes[index] == UInt8(ascii: "<") else { return index }
             var nameStart = index + 1
             guard nameStart < count else { return index }
@@ -845,6 +852,37 @@ struct HTMLCore {
             guard case .data = self.state else { return index }
         }
         return index
+    }
+
+    /// `&#` and 1–7 decimal digits, or `&#x` and 1–6 hex digits, then `;`, at `index` and whole in the chunk: added to
+    /// the text run as the scalar it stands for (what `referenceStep` and `decodeReference` do with it: 0 and values
+    /// that are no scalar become U+FFFD). Returns the index after the `;`, or nil for any other `&`.
+    private mutating func numericReference(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, into output: inout ByteOutput,
+                                           tally: inout MaskTally) -> Int? {
+        let count = bytes.count
+        guard index + 3 < count, bytes[index + 1] == UInt8(ascii: "#") else { return nil }
+        let isHex = bytes[index + 2] | 0x20 == UInt8(ascii: "x")
+        var position = index + (isHex ? 3 : 2)
+        let digitsStart = position
+        let maxDigits = isHex ? 6 : 7
+        var value: UInt32 = 0
+        while position < count && position - digitsStart < maxDigits {
+            let byte = bytes[position]
+            if isHex {
+                guard let digit = ByteClass.hexValue(byte) else { break }
+                value = value << 4 | digit
+            } else {
+                guard ByteClass.isDigit(byte) else { break }
+                value = value * 10 + UInt32(byte - 0x30)
+            }
+            position += 1
+        }
+        guard position > digitsStart, position < count, bytes[position] == UInt8(ascii: ";") else { return nil }
+        let end = position + 1
+        self.flushPending(into: &output)
+        self.unit.appendSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<end]), scalar: value == 0 ? 0xFFFD : value)
+        self.cutUnitIfLong(into: &output, tally: &tally)
+        return end
     }
 
     /// A tag of only a name of up to 8 letters and digits (`<td>`, `</tr>`, `<b>`: most of a page's tags) while no
