@@ -369,6 +369,19 @@ struct HTMLScannerTests {
         #expect(try mask(.html, long, sizes: [1]) == longWhole)
     }
 
+    /// Declarations read whole (`HTMLCore.declaration`) give what the bogus-comment state gives a byte at a time.
+    @Test func declarationsReadWholeMatchTheStateMachine() throws {
+        let input = """
+            <!DOCTYPE html><p>홍길동</p><!doctype NAME 김철수><!><!-x NAME 이영희><!-- NAME 박민수 --><p>a</p><!x 010-1234-5678>
+            """
+        let whole = try mask(.html, input)
+        #expect(whole.hasPrefix("<!DOCTYPE html><p>홍*동</p><!doctype NAME 김*수><!><!-x NAME 이*희><!-- NAME 박*수 -->"))
+        #expect(whole.hasSuffix("<!x 010-****-5678>"))
+        for sizes in [[1], [2], [3], [7], [5, 1, 300]] {
+            #expect(try mask(.html, input, sizes: sizes) == whole, "chunk sizes \(sizes)")
+        }
+    }
+
     @Test func scriptEndsAtTheFirstEndTagAsInBrowsers() throws {
         // The string is cut by `</script>` (HTML knows no JavaScript): its part is a unit, the rest is markup again.
         let input = #"<script>var s = "NAME 김철수</script><p>홍길동</p>";</script><style>p{}</STYLE >홍길동"#

@@ -833,6 +833,12 @@ struct HTMLCore {
             guard bytes[index] == UInt8(ascii: "<") else { return index }
             var nameStart = index + 1
             guard nameStart < count else { return index }
+            if bytes[nameStart] == UInt8(ascii: "!") {
+                // `<!DOCTYPE html>` and other declarations whole in the chunk; comments are left to the state machine.
+                guard let end = self.declaration(bytes, at: index, into: &output, tally: &tally) else { return index }
+                index = end
+                continue
+            }
             let isEnd = bytes[nameStart] == UInt8(ascii: "/")
             if isEnd {
                 nameStart += 1
@@ -852,6 +858,27 @@ struct HTMLCore {
             guard case .data = self.state else { return index }
         }
         return index
+    }
+
+    /// `<!` and content up to `>`, not a comment (`<!--`), whole in the chunk while no text run is held: what the
+    /// bogus-comment state does with it — the content masked as a comment's (no label, no escaping), the markup as
+    /// it is. Returns the index after the `>`, or nil to leave it to the state machine.
+    private mutating func declaration(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, into output: inout ByteOutput,
+                                      tally: inout MaskTally) -> Int? {
+        let contentStart = index + 2
+        guard self.unit.isEmpty, contentStart < bytes.count, bytes[contentStart] != UInt8(ascii: "-") else { return nil }
+        let close = self.greaterThan.firstStop(in: bytes, from: contentStart, end: bytes.count)
+        guard close < bytes.count, close - contentStart < maxUnitBytes else { return nil }
+        let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<close])
+        if !TextUnit.mayHoldValue(content) || !self.masker.findsAny(in: content, hint: nil) {
+            self.addPending(from: index, to: close + 1, into: &output)
+        } else {
+            self.flushPending(into: &output)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<contentStart]))
+            self.masker.renderLastDetections(content, escaping: .none, tally: &tally, into: &output)
+            output.append(UInt8(ascii: ">"))
+        }
+        return close + 1
     }
 
     /// `&#` and 1–7 decimal digits, or `&#x` and 1–6 hex digits, then `;`, at `index` and whole in the chunk: added to
