@@ -327,7 +327,8 @@ struct HTMLScannerTests {
         }
     }
 
-    /// A raw text element's end tag whole in the chunk (`</script>`, `</TITLE>`) is read as in text; other end tags
+    /// A raw text element's end tag whole in the chunk (`</script>`, `</TITLE>`) is read as in text, and content
+    /// whole in the chunk right after its start tag is masked there (`HTMLCore.wholeRawText`); other end tags
     /// (`</script >`, split across chunks, a name that only starts the same) go through the byte-by-byte match. Both
     /// give the same output, for every chunking.
     @Test func rawTextEndTagsReadWholeMatchTheStateMachine() throws {
@@ -341,6 +342,8 @@ struct HTMLScannerTests {
         #expect(whole.contains(#"var a = "홍*동";</SCRIPT>"#))
         #expect(whole.contains("</script ><p>홍*동</p>"))
         #expect(whole.contains(#"{"name": "박*수"}</script><p>NAME 최*수</p>"#))
+        #expect(whole.contains(#"<textarea name="buyerName">이*희</textarea>"#))
+        #expect(whole.contains("<style>p { color: red }</style>"))
         for sizes in [[1], [2], [5], [9], [5, 1, 300]] {
             #expect(try mask(.html, input, sizes: sizes) == whole, "chunk sizes \(sizes)")
         }

@@ -855,9 +855,74 @@ struct HTMLCore {
                 return index
             }
             index = end
+            if case .rawText = self.state, let after = self.wholeRawText(bytes, from: index, into: &output, tally: &tally) {
+                index = after
+                continue
+            }
             guard case .data = self.state else { return index }
         }
         return index
+    }
+
+    /// A raw text element's content and plain end tag whole in the chunk, right after its start tag (`<title>주문
+    /// 목록</title>`, a script without `<` in it): what the raw text state does with them — the content masked as its
+    /// kind says, the end tag read by `fastTag` — without leaving the fast loop. Returns the index after the end tag,
+    /// or nil to leave the content to the state machine (a JSON island, a `<` or `&` in the content, anything past
+    /// the chunk).
+    private mutating func wholeRawText(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into output: inout ByteOutput,
+                                       tally: inout MaskTally) -> Int? {
+        guard self.endMatch.isEmpty, self.unit.isEmpty else { return nil }
+        let count = bytes.count
+        switch self.rawTextKind {
+        case .rcdata(let hint):
+            let stop = self.rcdataStops.firstStop(in: bytes, from: start, end: count)
+            guard stop < count, stop - start < maxUnitBytes, self.isPlainEndTag(bytes, at: stop) else { return nil }
+            self.releaseRawText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: hint,
+                                escaping: .htmlText, into: &output, tally: &tally)
+            return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
+        case .plain:
+            let stop = self.lessThan.firstStop(in: bytes, from: start, end: count)
+            guard stop < count, stop - start < maxUnitBytes, self.isPlainEndTag(bytes, at: stop) else { return nil }
+            self.releaseRawText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: nil,
+                                escaping: .none, into: &output, tally: &tally)
+            return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
+        case .passThrough:
+            let stop = self.lessThan.firstStop(in: bytes, from: start, end: count)
+            guard stop < count, self.isPlainEndTag(bytes, at: stop) else { return nil }
+            self.addPending(from: start, to: stop, into: &output)
+            return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
+        case .javaScript:
+            let stop = self.lessThan.firstStop(in: bytes, from: start, end: count)
+            guard stop < count, self.isPlainEndTag(bytes, at: stop) else { return nil }
+            self.flushPending(into: &output)
+            self.javaScript.feed(UnsafeBufferPointer(rebasing: bytes[start..<stop]), into: &output, tally: &tally)
+            self.javaScript.finish(into: &output, tally: &tally)
+            return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
+        case .json:
+            return nil
+        }
+    }
+
+    /// Text content (`rcdata`, `plain`) released as `renderRawTextUnit` renders it: joining the pending input when
+    /// there is nothing to mask.
+    private mutating func releaseRawText(_ content: UnsafeBufferPointer<UInt8>, from start: Int, hint: PIIKind?,
+                                         escaping: Escaping, into output: inout ByteOutput, tally: inout MaskTally) {
+        if !TextUnit.mayHoldValue(content) || !self.masker.findsAny(in: content, hint: hint) {
+            self.addPending(from: start, to: start + content.count, into: &output)
+        } else {
+            self.flushPending(into: &output)
+            self.masker.renderLastDetections(content, escaping: escaping, tally: &tally, into: &output)
+        }
+    }
+
+    /// The plain end tag at `index` (`isPlainEndTag`), the raw text over: read by `fastTag` as in text.
+    private mutating func endRawText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, into output: inout ByteOutput,
+                                     tally: inout MaskTally) -> Int {
+        self.state = .data
+        guard let end = self.fastTag(bytes, nameStart: index + 2, isEnd: true, into: &output, tally: &tally) else {
+            preconditionFailure("fastTag reads a plain end tag whole")
+        }
+        return end
     }
 
     /// `<!` and content up to `>`, not a comment (`<!--`), whole in the chunk while no text run is held: what the
@@ -1923,11 +1988,7 @@ struct HTMLCore {
                 // `</script>` whole in the chunk (the usual end): the content ends, and the end tag is read as in
                 // text, by `fastTag` — what the byte-by-byte match below and the tag states would do with it.
                 self.finishRawText(into: &output, tally: &tally)
-                self.state = .data
-                guard let end = self.fastTag(bytes, nameStart: stop + 2, isEnd: true, into: &output, tally: &tally) else {
-                    preconditionFailure("fastTag reads a plain end tag whole")
-                }
-                return end - start
+                return self.endRawText(bytes, at: stop, into: &output, tally: &tally) - start
             } else {
                 self.endMatch.removeAll(keepingCapacity: true)
                 self.endMatch.append(UInt8(ascii: "<"))
