@@ -1033,16 +1033,12 @@ func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext,
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, hint: PIIKind?, escaping: Escaping,
                     tally: inout MaskTally, into output: inout ByteOutput) -> Bool {
-    guard TextUnit.mayHoldValue(text) else {
+    // The detections are read where `findsAny` left them (no array handed over per value).
+    guard TextUnit.mayHoldValue(text), masker.findsAny(in: text, hint: hint) else {
         output.append(contentsOf: text)
         return false
     }
-    let detections = masker.detections(in: text, hint: hint)
-    guard !detections.isEmpty else {
-        output.append(contentsOf: text)
-        return false
-    }
-    renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, tally: &tally, into: &output)
+    masker.renderLastDetections(text, escaping: escaping, tally: &tally, into: &output)
     return true
 }
 
