@@ -78,7 +78,9 @@ final class ScanContext {
     /// `label(forKey:)` but for keys of any length. The HTML scanner keeps labels as kinds: a cell or field carries
     /// its kind, and its text units go to `detections(in:hint:)` with no `String` to retain or look up.
     func kind(forKey bytes: UnsafeBufferPointer<UInt8>) -> PIIKind? {
-        self.keyEntry(bytes: bytes, array: nil).hint
+        // A short key through `keyHints` (the same kind `keyEntry` would give: it resolves it there too).
+        guard bytes.count > KeyHints.maxKeyBytes else { return self.hint(forKey: bytes, readable: bytes.count) }
+        return self.keyEntry(bytes: bytes, array: nil).hint
     }
 
     /// `kind(forKey:)` for a key with `readable` bytes from its start that may be read (at least its length): a key
