@@ -277,23 +277,82 @@ public struct TextMasker: Sendable {
     /// Appends the masked form of one detected value (`value` is its bytes; `detection` says its kind and where it
     /// was found, for the observer). Bytes in, bytes out for ASCII and Hangul values; `Character`s otherwise.
     func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout ByteOutput) {
-        let start = output.count
-        let fast = self.fullyMaskedKinds.contains(detection.kind)
-            ? self.style.appendFullyMasked(value, into: &output)
-            : self.style.appendMasked(value, as: detection.kind, into: &output)
-        if !fast {
-            output.append(contentsOf: self.masked(String(decoding: value, as: UTF8.self), as: detection.kind).utf8)
-        }
-        if let observer = self.observer {
-            observer.saw(detection, masked: String(decoding: output.bytes(from: start), as: UTF8.self))
-        }
+        MaskWriter.appendMasked(value, detection: detection, style: self.style, fullyMasked: self.fullyMaskedKinds,
+                                observer: self.observer, into: &output)
     }
 
     public func masked(_ value: String, as kind: PIIKind) -> String {
-        switch self.profile.style(for: kind) {
-        case .standard: self.style.mask(value, as: kind)
-        case .full: String(value.map { " -.,()@/:".contains($0) ? $0 : self.profile.maskCharacter })
+        MaskWriter.masked(value, as: kind, style: self.style, fullyMasked: self.fullyMaskedKinds)
+    }
+
+    /// What writes this masker's masked forms, for a scanner to keep (see `MaskWriter`).
+    func makeWriter() -> MaskWriter {
+        MaskWriter(style: self.style, fullyMaskedKinds: self.fullyMaskedKinds, observer: self.observer)
+    }
+}
+
+/// Writes the masked forms of one masker's detected values: `TextMasker.appendMasked` for the scanners.
+///
+/// Why a class of its own: a scanner renders thousands of values per body, and reaching `appendMasked` through the
+/// `TextMasker` its `ScanContext` holds made the compiler copy the whole masker (some 200 bytes) onto the stack for
+/// every rendered unit. The writer holds only what masking needs — the style, the fully masked kinds (the profile's
+/// style per kind), the observer — and is reached through a reference.
+final class MaskWriter: Sendable {
+    let style: MaskStyle
+    let fullyMaskedKinds: PIIKinds
+    let observer: DetectionObserver?
+
+    init(style: MaskStyle, fullyMaskedKinds: PIIKinds, observer: DetectionObserver?) {
+        self.style = style
+        self.fullyMaskedKinds = fullyMaskedKinds
+        self.observer = observer
+    }
+
+    /// `TextMasker.appendMasked(_:detection:into:)`.
+    @inline(__always)
+    func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, into output: inout ByteOutput) {
+        Self.appendMasked(value, detection: detection, style: self.style, fullyMasked: self.fullyMaskedKinds,
+                          observer: self.observer, into: &output)
+    }
+
+    /// Whether `escaping` rewrites a byte of the mask character.
+    func maskIsRewritten(by escaping: Escaping) -> Bool {
+        if let byte = self.style.maskByte { return escaping.rewrites(byte) }
+        return self.style.maskCharacter.utf8.contains(where: escaping.rewrites)
+    }
+
+    @inline(__always)
+    static func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, style: MaskStyle,
+                             fullyMasked: PIIKinds, observer: DetectionObserver?, into output: inout ByteOutput) {
+        let start = output.count
+        let fast = fullyMasked.contains(detection.kind)
+            ? style.appendFullyMasked(value, into: &output)
+            : style.appendMasked(value, as: detection.kind, into: &output)
+        if !fast { Self.appendMaskedCharacters(value, kind: detection.kind, style: style, fullyMasked: fullyMasked, into: &output) }
+        if let observer { Self.report(detection, output: output, from: start, to: observer) }
+    }
+
+    /// The masked form of a value outside the byte paths, through `Character`s (rare: kept out of the byte path's
+    /// frame).
+    @inline(never)
+    static func appendMaskedCharacters(_ value: UnsafeBufferPointer<UInt8>, kind: PIIKind, style: MaskStyle,
+                                       fullyMasked: PIIKinds, into output: inout ByteOutput) {
+        output.append(contentsOf: Self.masked(String(decoding: value, as: UTF8.self), as: kind, style: style,
+                                              fullyMasked: fullyMasked).utf8)
+    }
+
+    @inline(never)
+    static func report(_ detection: Detection, output: borrowing ByteOutput, from start: Int, to observer: DetectionObserver) {
+        observer.saw(detection, masked: String(decoding: output.bytes(from: start), as: UTF8.self))
+    }
+
+    /// The masked form of `value` as a string: the `full` style for the fully masked kinds (every character but
+    /// ` -.,()@/:` hidden), else the standard one.
+    static func masked(_ value: String, as kind: PIIKind, style: MaskStyle, fullyMasked: PIIKinds) -> String {
+        if fullyMasked.contains(kind) {
+            return String(value.map { " -.,()@/:".contains($0) ? $0 : style.maskCharacter })
         }
+        return style.mask(value, as: kind)
     }
 }
 

@@ -29,10 +29,14 @@ final class ScanContext {
         self.found = .allocate(capacity: 1)
         self.found.initialize(to: [])
         self.detect = { [textMasker] text, hint, found in textMasker.detections(in: text, hint: hint, into: &found) }
+        self.writer = textMasker.makeWriter()
         // Remembering is exact only when a unit's detections are all a look-up would skip: no subject keys to
         // collect from it and no observer counting units (`--explain`).
         self.remembersQuietLabels = textMasker.subjectRules.isEmpty && textMasker.observer == nil
     }
+
+    /// Writes masked forms (the masker's style and observer, reached without copying the masker).
+    let writer: MaskWriter
 
     /// `textMasker.detections(in:hint:into:)` as a closure holding its own copy of the masker: called on the
     /// property, the whole struct (160 bytes) was copied onto the stack for every unit.
@@ -148,8 +152,7 @@ final class ScanContext {
 
     /// Whether `escaping` rewrites a byte of the mask character.
     func maskIsRewritten(by escaping: Escaping) -> Bool {
-        if let byte = self.textMasker.style.maskByte { return escaping.rewrites(byte) }
-        return self.textMasker.style.maskCharacter.utf8.contains(where: escaping.rewrites)
+        self.writer.maskIsRewritten(by: escaping)
     }
 
     /// The subject keys seen in this body's units (by the menu's rules).
@@ -1080,7 +1083,7 @@ func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, detections: UnsafeBuffer
 func appendMasked(_ value: UnsafeBufferPointer<UInt8>, detection: Detection, masker: ScanContext, escaping: Escaping,
                   into output: inout ByteOutput) {
     let start = output.count
-    masker.textMasker.appendMasked(value, detection: detection, into: &output)
+    masker.writer.appendMasked(value, detection: detection, into: &output)
     if case .none = escaping { return }
     let needsEscaping = output.withUnsafeBufferPointer { all in
         escaping.rewritesAny(UnsafeBufferPointer(rebasing: all[start...]))
