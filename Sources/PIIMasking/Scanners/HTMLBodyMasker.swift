@@ -1807,7 +1807,8 @@ struct HTMLCore {
         }
     }
 
-    private func renderRawTextUnit(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
+    /// (Mutating though it changes nothing: see `isPlainEndTag`.)
+    private mutating func renderRawTextUnit(_ part: TextUnit, into output: inout ByteOutput, tally: inout MaskTally) {
         switch self.rawTextKind {
         case .rcdata(let label):
             part.render(masker: self.masker, hint: label, escaping: .htmlText, tally: &tally, into: &output)
@@ -2033,7 +2034,8 @@ struct HTMLCore {
     }
 
     /// Whether `bytes[index...]` starts with `</`, the raw text element's name (any case) and `>`, all in the chunk.
-    private func isPlainEndTag(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    /// (Mutating though it changes nothing: a non-mutating method made the compiler copy the whole core per call.)
+    private mutating func isPlainEndTag(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         let name = self.rawTextName
         let close = index + 2 + name.count
         guard !name.isEmpty, close < bytes.count, bytes[index + 1] == UInt8(ascii: "/"), bytes[close] == UInt8(ascii: ">") else {
