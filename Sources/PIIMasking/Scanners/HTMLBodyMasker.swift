@@ -790,7 +790,7 @@ struct HTMLCore {
                     // A whole text run in this chunk (markup that ends runs follows): straight from the input, and
                     // with nothing to mask not even copied yet (it joins the pending input).
                     let text = UnsafeBufferPointer(rebasing: bytes[index..<stop])
-                    // `runLabel` and `verbatimDetections` in one, the text's check made once.
+                    // `runLabel` and the text's `mayHoldValue` check in one, made once.
                     let mayHoldValue = TextUnit.mayHoldValue(text)
                     var label: PIIKind? = nil
                     let isLabel = self.capture != nil

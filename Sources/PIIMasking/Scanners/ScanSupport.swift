@@ -167,16 +167,16 @@ final class ScanContext {
 
     /// Detections in a unit; `label` is an effective label (see `effective`). Also collects the unit's subject keys.
     func detections(in text: UnsafeBufferPointer<UInt8>, label: String?) -> [Detection] {
-        var hint: PIIKind? = nil
-        if let label {
-            if let known = self.labelsByIdentity.hint(label) {
-                hint = known
-            } else {
-                hint = self.hint(forLabel: label)
-                self.labelsByIdentity.store(label, hint)
-            }
-        }
-        return self.detections(in: text, hint: hint)
+        self.detections(in: text, hint: self.hint(for: label))
+    }
+
+    /// The kind `label` names (nil: none), remembered by the label's identity.
+    func hint(for label: String?) -> PIIKind? {
+        guard let label else { return nil }
+        if let known = self.labelsByIdentity.hint(label) { return known }
+        let hint = self.hint(forLabel: label)
+        self.labelsByIdentity.store(label, hint)
+        return hint
     }
 
     /// Detections in a unit whose label was resolved to the kind it names (`hint(forKey:)`; nil: none). Also
@@ -1018,20 +1018,7 @@ struct TextUnit {
 @discardableResult
 func renderVerbatim(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?, escaping: Escaping,
                     tally: inout MaskTally, into output: inout ByteOutput) -> Bool {
-    let detections = verbatimDetections(text, masker: masker, label: label)
-    guard !detections.isEmpty else {
-        output.append(contentsOf: text)
-        return false
-    }
-    renderVerbatim(text, detections: detections, masker: masker, escaping: escaping, tally: &tally, into: &output)
-    return true
-}
-
-/// What `renderVerbatim` masks in `text` (nothing when it cannot hold a value).
-@inline(__always)
-func verbatimDetections(_ text: UnsafeBufferPointer<UInt8>, masker: ScanContext, label: String?) -> [Detection] {
-    guard TextUnit.mayHoldValue(text) else { return [] }
-    return masker.detections(in: text, label: label)
+    renderVerbatim(text, masker: masker, hint: masker.hint(for: label), escaping: escaping, tally: &tally, into: &output)
 }
 
 /// `renderVerbatim(_:masker:label:…)` with the label resolved to the kind it names (nil: none).
