@@ -874,17 +874,15 @@ struct HTMLCore {
         guard self.endMatch.isEmpty, self.unit.isEmpty else { return nil }
         let count = bytes.count
         switch self.rawTextKind {
-        case .rcdata(let hint):
-            let stop = self.rcdataStops.firstStop(in: bytes, from: start, end: count)
+        case .rcdata, .plain:
+            // Text: `<title>` and `<textarea>` (references, a label, HTML escaping) or a template script (none).
+            var hint: PIIKind? = nil
+            var isRCDATA = false
+            if case .rcdata(let label) = self.rawTextKind { (hint, isRCDATA) = (label, true) }
+            let stop = (isRCDATA ? self.rcdataStops : self.lessThan).firstStop(in: bytes, from: start, end: count)
             guard stop < count, stop - start < maxUnitBytes, self.isPlainEndTag(bytes, at: stop) else { return nil }
             self.releaseRawText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: hint,
-                                escaping: .htmlText, into: &output, tally: &tally)
-            return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
-        case .plain:
-            let stop = self.lessThan.firstStop(in: bytes, from: start, end: count)
-            guard stop < count, stop - start < maxUnitBytes, self.isPlainEndTag(bytes, at: stop) else { return nil }
-            self.releaseRawText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: nil,
-                                escaping: .none, into: &output, tally: &tally)
+                                escaping: isRCDATA ? .htmlText : .none, into: &output, tally: &tally)
             return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
         case .passThrough:
             let stop = self.lessThan.firstStop(in: bytes, from: start, end: count)
