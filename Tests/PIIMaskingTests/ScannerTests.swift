@@ -186,6 +186,17 @@ struct TestRandom {
 
 @Suite("HTML scanner")
 struct HTMLScannerTests {
+    /// A scanner's masked values reach the masker's observer (`pii-guard mask --explain`): masked forms only.
+    @Test func theObserverSeesWhatAScannerMasks() throws {
+        var watched = testMasker
+        let observer = DetectionObserver()
+        watched.observer = observer
+        let output = try run(HTMLBodyMasker(masker: watched), Array("<dl><dt>메모</dt><dd>NAME 김철수</dd></dl><p>홍길동</p>".utf8))
+        #expect(String(decoding: output, as: UTF8.self) == "<dl><dt>메모</dt><dd>NAME 김*수</dd></dl><p>홍*동</p>")
+        #expect(observer.entries.map(\.masked) == ["김*수", "홍*동"])
+        #expect(observer.entries.map(\.kind) == [.name, .name])
+    }
+
     /// Label texts in which nothing was found are remembered per body and not read again; a label with a value in
     /// it is read (and masked) every time.
     @Test func quietLabelsAreReadOncePerBody() throws {
