@@ -46,7 +46,7 @@ public struct TextMasker: Sendable {
             .filter { !$0.kinds.isDisjoint(with: enabled) }
         self.slots = DetectorSlot.slots(for: self.detectors)
         self.standardNumbers = DetectorSlot.standardNumbers(self.slots)
-        self.leadSlots = DetectorSlot.leadSlots(for: self.detectors)
+        self.leadSlots = DetectorSlot.leadSlots(for: self.detectors, slots: self.slots)
         self.style = MaskStyle(maskCharacter: profile.maskCharacter)
         var exact: [String: PIIKind] = [:]
         for (word, kind) in profile.contextWords { exact[ContextWords.normalize(word)] = kind }
@@ -484,9 +484,9 @@ enum DetectorSlot: Sendable {
         return slots
     }
 
-    /// By `PIIKind.slot`: the index in `slots(for: detectors)` of the first slot with a detector of that kind, or -1.
-    static func leadSlots(for detectors: [any Detector]) -> [Int] {
-        let slots = Self.slots(for: detectors)
+    /// By `PIIKind.slot`: the index in `slots` (`slots(for: detectors)`) of the first slot with a detector of that
+    /// kind, or -1.
+    static func leadSlots(for detectors: [any Detector], slots: [DetectorSlot]) -> [Int] {
         var lead = [Int](repeating: -1, count: PIIKind.allCases.count)
         for kind in PIIKind.allCases {
             // The detector that finds `kind` first; its slot is the one it stands in (the number slot for all six).

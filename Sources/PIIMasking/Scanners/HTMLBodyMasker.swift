@@ -881,7 +881,7 @@ struct HTMLCore {
             if case .rcdata(let label) = self.rawTextKind { (hint, isRCDATA) = (label, true) }
             let stop = (isRCDATA ? self.rcdataStops : self.lessThan).firstStop(in: bytes, from: start, end: count)
             guard stop < count, stop - start < maxUnitBytes, self.isPlainEndTag(bytes, at: stop) else { return nil }
-            self.releaseRawText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: hint,
+            self.releaseText(UnsafeBufferPointer(rebasing: bytes[start..<stop]), from: start, hint: hint,
                                 escaping: isRCDATA ? .htmlText : .none, into: &output, tally: &tally)
             return self.endRawText(bytes, at: stop, into: &output, tally: &tally)
         case .passThrough:
@@ -901,9 +901,9 @@ struct HTMLCore {
         }
     }
 
-    /// Text content (`rcdata`, `plain`) released as `renderRawTextUnit` renders it: joining the pending input when
-    /// there is nothing to mask.
-    private mutating func releaseRawText(_ content: UnsafeBufferPointer<UInt8>, from start: Int, hint: PIIKind?,
+    /// Text from the chunk (raw text content, a declaration's) released as a unit of it renders: joining the pending
+    /// input when there is nothing to mask, else masked after the pending input.
+    private mutating func releaseText(_ content: UnsafeBufferPointer<UInt8>, from start: Int, hint: PIIKind?,
                                          escaping: Escaping, into output: inout ByteOutput, tally: inout MaskTally) {
         if !TextUnit.mayHoldValue(content) || !self.masker.findsAny(in: content, hint: hint) {
             self.addPending(from: start, to: start + content.count, into: &output)
@@ -932,21 +932,16 @@ struct HTMLCore {
         guard self.unit.isEmpty, contentStart < bytes.count, bytes[contentStart] != UInt8(ascii: "-") else { return nil }
         let close = self.greaterThan.firstStop(in: bytes, from: contentStart, end: bytes.count)
         guard close < bytes.count, close - contentStart < maxUnitBytes else { return nil }
-        let content = UnsafeBufferPointer(rebasing: bytes[contentStart..<close])
-        if !TextUnit.mayHoldValue(content) || !self.masker.findsAny(in: content, hint: nil) {
-            self.addPending(from: index, to: close + 1, into: &output)
-        } else {
-            self.flushPending(into: &output)
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<contentStart]))
-            self.masker.renderLastDetections(content, escaping: .none, tally: &tally, into: &output)
-            output.append(UInt8(ascii: ">"))
-        }
+        self.addPending(from: index, to: contentStart, into: &output)
+        self.releaseText(UnsafeBufferPointer(rebasing: bytes[contentStart..<close]), from: contentStart, hint: nil,
+                         escaping: .none, into: &output, tally: &tally)
+        self.addPending(from: close, to: close + 1, into: &output)
         return close + 1
     }
 
     /// `&#` and 1–7 decimal digits, or `&#x` and 1–6 hex digits, then `;`, at `index` and whole in the chunk: added to
-    /// the text run as the scalar it stands for (what `referenceStep` and `decodeReference` do with it: 0 and values
-    /// that are no scalar become U+FFFD). Returns the index after the `;`, or nil for any other `&`.
+    /// the text run as the scalar it stands for (`referenceScalar`, as `decodeReference` reads it). Returns the index
+    /// after the `;`, or nil for any other `&`.
     private mutating func numericReference(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, into output: inout ByteOutput,
                                            tally: inout MaskTally) -> Int? {
         let count = bytes.count
@@ -955,22 +950,17 @@ struct HTMLCore {
         var position = index + (isHex ? 3 : 2)
         let digitsStart = position
         let maxDigits = isHex ? 6 : 7
-        var value: UInt32 = 0
-        while position < count && position - digitsStart < maxDigits {
-            let byte = bytes[position]
-            if isHex {
-                guard let digit = ByteClass.hexValue(byte) else { break }
-                value = value << 4 | digit
-            } else {
-                guard ByteClass.isDigit(byte) else { break }
-                value = value * 10 + UInt32(byte - 0x30)
-            }
+        while position < count && position - digitsStart < maxDigits
+            && (isHex ? ByteClass.hexValue(bytes[position]) != nil : ByteClass.isDigit(bytes[position]))
+        {
             position += 1
         }
-        guard position > digitsStart, position < count, bytes[position] == UInt8(ascii: ";") else { return nil }
+        guard position < count, bytes[position] == UInt8(ascii: ";"),
+            let scalar = Self.referenceScalar(UnsafeBufferPointer(rebasing: bytes[digitsStart..<position]), hex: isHex)
+        else { return nil }
         let end = position + 1
         self.flushPending(into: &output)
-        self.unit.appendSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<end]), scalar: value == 0 ? 0xFFFD : value)
+        self.unit.appendSpecial(raw: UnsafeBufferPointer(rebasing: bytes[index..<end]), scalar: scalar)
         self.cutUnitIfLong(into: &output, tally: &tally)
         return end
     }
@@ -1894,21 +1884,26 @@ struct HTMLCore {
         let body = reference[1..<(reference.count - 1)]
         guard let first = body.first else { return nil }
         if first == UInt8(ascii: "#") {
-            var value: UInt32 = 0
             let isHex = body.count > 1 && (body[body.startIndex + 1] | 0x20) == UInt8(ascii: "x")
-            let digits = body.dropFirst(isHex ? 2 : 1)
-            guard !digits.isEmpty else { return nil }
-            for digit in digits {
-                let next = isHex ? ByteClass.hexValue(digit) : (ByteClass.isDigit(digit) ? UInt32(digit - 0x30) : nil)
-                guard let next else { return nil }
-                value = value > 0x10FFFF ? value : value * (isHex ? 16 : 10) + next
-            }
-            if value == 0 { value = 0xFFFD }
+            guard let value = Self.referenceScalar(body.dropFirst(isHex ? 2 : 1), hex: isHex) else { return nil }
             var decoded: [UInt8] = []
             appendUTF8(value, to: &decoded)
             return decoded
         }
         return Self.namedReferences[Array(body)]
+    }
+
+    /// The scalar a numeric reference's digits stand for (hex or decimal), or nil when there are none or one is not a
+    /// digit: 0 becomes U+FFFD, and a value past U+10FFFF stays past it (`appendUTF8` writes U+FFFD for it).
+    static func referenceScalar<Digits: Collection<UInt8>>(_ digits: Digits, hex: Bool) -> UInt32? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt32 = 0
+        for digit in digits {
+            let next = hex ? ByteClass.hexValue(digit) : (ByteClass.isDigit(digit) ? UInt32(digit - 0x30) : nil)
+            guard let next else { return nil }
+            value = value > 0x10FFFF ? value : value * (hex ? 16 : 10) + next
+        }
+        return value == 0 ? 0xFFFD : value
     }
 
     // MARK: comments

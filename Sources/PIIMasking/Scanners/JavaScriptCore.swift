@@ -107,10 +107,7 @@ struct JavaScriptCore {
                     if ByteClass.isASCIIWhitespace(current) { continue }
                     switch current {
                     case UInt8(ascii: ":"), UInt8(ascii: "="):
-                        if self.lastTokenIsWord {
-                            let masker = self.masker
-                            self.label = self.lastWord.withUnsafeBufferPointer { masker.kind(forKey: $0, readable: $0.count) }
-                        }
+                        if self.lastTokenIsWord { self.label = self.masker.kind(forKey: self.lastWord) }
                     case UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"):
                         self.label = nil
                     default:
@@ -359,10 +356,8 @@ struct JavaScriptCore {
             guard decider < count else { return nil }
             if bytes[decider] == UInt8(ascii: ":") {
                 // A key: released as written; it labels what follows (`textPrefix` of the same text).
-                var end = min(text.count, maxLabelBytes)
-                if end < text.count { while end > 0 && text[end] & 0xC0 == 0x80 { end -= 1 } }
                 self.lastWord.removeAll(keepingCapacity: true)
-                self.lastWord.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<end]))
+                appendLabel(text, to: &self.lastWord)
                 output.append(contentsOf: text)
                 output.append(quote)
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[after..<decider]))
@@ -372,11 +367,8 @@ struct JavaScriptCore {
                 return decider
             }
         }
-        if TextUnit.mayHoldValue(text) && self.masker.findsAny(in: text, hint: self.labelKind()) {
-            self.masker.renderLastDetections(text, escaping: .javaScript(quote: quote), tally: &tally, into: &output)
-        } else {
-            output.append(contentsOf: text)
-        }
+        renderVerbatim(text, masker: self.masker, hint: self.labelKind(), escaping: .javaScript(quote: quote), tally: &tally,
+                       into: &output)
         output.append(quote)
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[after..<decider]))
         self.stringEnded()

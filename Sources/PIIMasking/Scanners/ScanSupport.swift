@@ -96,7 +96,7 @@ final class ScanContext {
 
     /// `kind(forKey:)` for bytes in an array.
     func kind(forKey bytes: [UInt8]) -> PIIKind? {
-        bytes.withUnsafeBufferPointer { self.keyEntry(bytes: $0, array: bytes).hint }
+        bytes.withUnsafeBufferPointer { self.kind(forKey: $0) }
     }
 
     private func keyEntry(bytes: UnsafeBufferPointer<UInt8>, array: [UInt8]?) -> (label: String?, hint: PIIKind?) {
