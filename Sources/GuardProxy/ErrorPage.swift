@@ -10,6 +10,8 @@ import TextEscaping
 /// address. A client that asks for JSON (an XHR in the admin) gets the same as JSON.
 public enum ProxyErrorKind: String, Sendable, CaseIterable {
     case misdirected = "misdirected_request"
+    /// The request's target or host could be read in more than one way (`RequestTarget`, `RequestAuthority`).
+    case badRequest = "bad_request"
     case bodyTooLarge = "request_body_too_large"
     case upstreamUnavailable = "upstream_unavailable"
     case upstreamTimeout = "upstream_timeout"
@@ -21,6 +23,7 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
     public var status: HTTPResponse.Status {
         switch self {
         case .misdirected: .misdirectedRequest
+        case .badRequest: .badRequest
         case .bodyTooLarge: .contentTooLarge
         case .upstreamUnavailable, .responseRejected: .badGateway
         case .upstreamTimeout: .gatewayTimeout
@@ -33,6 +36,8 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
         switch self {
         case .misdirected:
             ("알 수 없는 주소입니다", "이 서버는 요청하신 호스트 이름을 제공하지 않습니다. 주소를 확인해 주세요.")
+        case .badRequest:
+            ("잘못된 주소 형식입니다", "주소에 여러 가지로 읽힐 수 있는 문자나 형식이 있어 요청을 받지 않았습니다. 메뉴의 링크를 눌러 다시 열어 주세요.")
         case .bodyTooLarge:
             ("업로드 용량을 초과했습니다", "보내신 내용이 허용된 크기보다 큽니다. 파일을 나누어 다시 시도해 주세요.")
         case .upstreamUnavailable:
@@ -52,6 +57,8 @@ public enum ProxyErrorKind: String, Sendable, CaseIterable {
         switch self {
         case .misdirected:
             ("Unknown address", "This server does not serve the host name you asked for. Please check the address.")
+        case .badRequest:
+            ("Malformed address", "The address has characters or a form that could be read in more than one way, so the request was not accepted. Open the page again from the menu's link.")
         case .bodyTooLarge:
             ("Upload too large", "What you sent is larger than allowed. Split the file and try again.")
         case .upstreamUnavailable:

@@ -46,12 +46,17 @@ public struct GuardProxyServer: Sendable {
 
         let router = Router(context: GuardRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: self.logger) { request, context in
-            let path = request.uri.path
-            if path == "/__guard" || path.hasPrefix("/__guard/") {
-                return context.coreContext.endpointPath.value ?? "/__guard/*"
+            // The same resolution `SiteMiddleware` makes, so the log names the route the request really took.
+            switch CanonicalRequest.resolve(request.head, configuration: configuration) {
+            case .failure(.unknownHost): return "unknown-host"
+            case .failure: return "refused-target"
+            case .success(let canonical):
+                let path = canonical.target.path
+                if path == "/__guard" || path.hasPrefix("/__guard/") {
+                    return context.coreContext.endpointPath.value ?? "/__guard/*"
+                }
+                return hooks.routeLabel(canonical.site, path)
             }
-            guard let site = configuration.site(forHost: request.head.authority ?? "") else { return "unknown-host" }
-            return hooks.routeLabel(site, path)
         })
         router.add(middleware: SiteMiddleware(configuration: configuration, handler: handler))
         let guardGroup = router.group("__guard")
@@ -94,9 +99,22 @@ struct SiteMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let authority = request.head.authority, let site = self.configuration.site(forHost: authority) else {
-            return ErrorPage.response(.misdirected, requestID: context.requestID, request: request.headers)
+        let canonical: CanonicalRequest
+        switch CanonicalRequest.resolve(request.head, configuration: self.configuration) {
+        case .success(let resolved):
+            canonical = resolved
+        case .failure(.serverOptions):
+            return Response(status: .noContent, headers: [.allow: "OPTIONS, GET, HEAD, POST, PUT, PATCH, DELETE"])
+        case .failure(let refusal):
+            if case .malformed(let kind) = refusal {
+                context.logger.notice("request refused: malformed target or host", metadata: ["kind": "\(kind)"])
+            }
+            return ErrorPage.response(refusal.errorKind, requestID: context.requestID, request: request.headers)
         }
+        // From here on every stage reads the canonical request: the router, the gate, masking, exports, the record
+        // and the upstream URL.
+        let request = Request(head: canonical.applied(to: request.head), body: request.body)
+        let site = canonical.site
         let path = request.uri.path
         if path == "/__guard" || path.hasPrefix("/__guard/") {
             var response = try await next(request, context)

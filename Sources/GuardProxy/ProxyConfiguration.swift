@@ -118,11 +118,14 @@ public struct ProxySite: Sendable {
     /// (`:authority` in HTTP/2) for the request.
     public let hostNames: [String]
     public let upstream: UpstreamOrigin
+    /// How this site's admin reads paths, which the canonical request target follows (`RequestTarget.Rules`).
+    public let targetRules: RequestTarget.Rules
 
-    public init(name: String, hostNames: [String], upstream: UpstreamOrigin) {
+    public init(name: String, hostNames: [String], upstream: UpstreamOrigin, targetRules: RequestTarget.Rules = .init()) {
         self.name = name
         self.hostNames = hostNames.map { $0.lowercased() }
         self.upstream = upstream
+        self.targetRules = targetRules
     }
 }
 
@@ -158,21 +161,15 @@ public struct ProxyConfiguration: Sendable {
     }
 
     /// The site serving `host` (a `Host` header or SNI value, port allowed), or nil: the request gets 421.
+    /// The value is read strictly (`RequestAuthority`): `localhost:@evil.example` names no site.
     public func site(forHost host: String) -> ProxySite? {
-        let name = Self.stripPort(host).lowercased()
-        return self.sites.first { $0.hostNames.contains(name) }
+        guard let authority = RequestAuthority.parse(host) else { return nil }
+        return self.site(for: authority)
     }
 
-    /// `example.com:8443` → `example.com`, `[::1]:8443` → `::1`.
-    static func stripPort(_ host: String) -> String {
-        if host.hasPrefix("[") {
-            if let end = host.firstIndex(of: "]") { return String(host[host.index(after: host.startIndex)..<end]) }
-            return host
-        }
-        if host.filter({ $0 == ":" }).count == 1, let colon = host.lastIndex(of: ":") {
-            return String(host[..<colon])
-        }
-        return host
+    /// The site whose host names include `authority`'s host.
+    public func site(for authority: RequestAuthority) -> ProxySite? {
+        self.sites.first { $0.hostNames.contains(authority.host) }
     }
 }
 

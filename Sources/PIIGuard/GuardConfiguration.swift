@@ -154,8 +154,11 @@ public struct GuardConfiguration: Decodable, Sendable {
         public var menus: [String]
         /// Where the guard learns who is logged in.
         public var identity: IdentityConfiguration
+        /// How the admin reads paths (`paths: {case_insensitive: true, allow_parameters: true}`), which the guard's
+        /// canonical request target must follow. Both off by default.
+        public var paths: PathReading
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case name, hosts, upstream, certificate, privateKey = "private_key", menus, identity
+            case name, hosts, upstream, certificate, privateKey = "private_key", menus, identity, paths
         }
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -167,6 +170,7 @@ public struct GuardConfiguration: Decodable, Sendable {
             self.privateKey = try c.decodeIfPresent(String.self, forKey: .privateKey)
             self.menus = try c.decodeIfPresent([String].self, forKey: .menus) ?? []
             self.identity = try c.decodeIfPresent(IdentityConfiguration.self, forKey: .identity) ?? IdentityConfiguration()
+            self.paths = try c.decodeIfPresent(PathReading.self, forKey: .paths) ?? PathReading()
             guard !self.hosts.isEmpty else {
                 throw DecodingError.dataCorruptedError(forKey: .hosts, in: c, debugDescription: "list at least one host name")
             }
@@ -178,6 +182,25 @@ public struct GuardConfiguration: Decodable, Sendable {
             if (self.certificate == nil) != (self.privateKey == nil) {
                 throw decoder.invalid("set both 'certificate' and 'private_key' for this site, or neither")
             }
+        }
+    }
+
+    /// A site's `paths:` section.
+    public struct PathReading: Decodable, Sendable {
+        /// The admin ignores the case of paths (IIS and some Windows-hosted admins): the guard lower-cases them.
+        public var caseInsensitive = false
+        /// The admin keeps `;` parameters in path segments as data (it does not strip them before routing, as Tomcat
+        /// and Spring do); otherwise a `;` in a path is refused.
+        public var allowParameters = false
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case caseInsensitive = "case_insensitive", allowParameters = "allow_parameters"
+        }
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.caseInsensitive = try c.decodeIfPresent(Bool.self, forKey: .caseInsensitive) ?? false
+            self.allowParameters = try c.decodeIfPresent(Bool.self, forKey: .allowParameters) ?? false
         }
     }
 

@@ -64,7 +64,10 @@ public struct LoadedConfiguration: Sendable {
         var sites: [ProxySite] = []
         for site in self.configuration.sites {
             do {
-                sites.append(ProxySite(name: site.name, hostNames: site.hosts, upstream: try UpstreamOrigin(url: site.upstream)))
+                sites.append(ProxySite(
+                    name: site.name, hostNames: site.hosts, upstream: try UpstreamOrigin(url: site.upstream),
+                    targetRules: RequestTarget.Rules(caseInsensitive: site.paths.caseInsensitive,
+                                                     allowPathParameters: site.paths.allowParameters)))
             } catch {
                 throw ConfigurationError(file: self.file, field: "sites.\(site.name).upstream", message: error.description)
             }
