@@ -44,9 +44,13 @@ public struct ExportGate: RequestGate {
         self.logger = logger
     }
 
+    public func stillAdmits(_ request: GateRequest, admitted attachments: [any GateAttachment]) async -> Bool {
+        await self.inner.stillAdmits(request, admitted: attachments)
+    }
+
     public func admit(_ request: GateRequest) async -> GateDecision {
         let decision = await self.inner.admit(request)
-        guard case .pass(let fields, let attached) = decision, !request.isWebSocket,
+        guard case .pass(let fields, let attached, let removing) = decision, !request.isWebSocket,
               let route = self.route(request.siteName, request.path)
         else { return decision }
         let target = Self.target(request)
@@ -58,7 +62,7 @@ public struct ExportGate: RequestGate {
                     id: id, site: request.siteName, sessionHash: session.hash, clientAddress: client.description,
                     target: target, now: self.clock())
                 {
-                    return .pass(adding: fields, attachments: attached + [order])
+                    return .pass(adding: fields, attachments: attached + [order], removing: removing)
                 }
             } catch {
                 self.logger.error("export ticket could not be read", metadata: ["error.type": "\(type(of: error))"])
@@ -67,7 +71,7 @@ public struct ExportGate: RequestGate {
         }
         guard route.isExport else {
             return .pass(adding: fields, attachments: attached + [DownloadWatch(target: target, menu: route.menu,
-                                                                               isGet: request.method == .get)])
+                                                                               isGet: request.method == .get)], removing: removing)
         }
         return .respond(Self.reasonRequired(request, target: target))
     }

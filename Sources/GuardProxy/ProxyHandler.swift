@@ -53,6 +53,7 @@ public struct ProxyHandler: Sendable {
             clientAddress: client, isWebSocket: false, requestID: requestID))
         let gateFields: HTTPFields
         let attachments: [any GateAttachment]
+        let removedFields: [HTTPField.Name]
         switch decision {
         case .respond(var response):
             // The gate's answer is the guard's own: it carries our request id and HSTS like every other.
@@ -61,9 +62,10 @@ public struct ProxyHandler: Sendable {
                 response.headers[.strictTransportSecurity] = "max-age=\(self.configuration.hstsMaxAge)"
             }
             return response
-        case .pass(let adding, let attached):
+        case .pass(let adding, let attached, let removing):
             gateFields = adding
             attachments = attached
+            removedFields = removing
         }
 
         // The upstream request.
@@ -75,6 +77,7 @@ public struct ProxyHandler: Sendable {
             trusted: self.configuration.trustedProxies, publicHost: publicHost,
             publicPort: Self.port(of: publicHost), upstream: site.upstream, requestID: requestID)
         for name in Set(gateFields.map(\.name)) { fields[values: name] = gateFields[values: name] }
+        for name in removedFields { fields[name] = nil }
         upstreamRequest.headers = HTTPHeaders(HeaderPolicy.http1Lines(fields))
         upstreamRequest.headers.replaceOrAdd(name: "Host", value: site.upstream.hostHeader)
 

@@ -46,7 +46,9 @@ extension Array where Element == any GateAttachment {
 public enum GateDecision: Sendable {
     /// Go upstream, with these extra fields (e.g. the verified account as a signed header). Fields the gate sets
     /// replace any the browser sent under the same names.
-    case pass(adding: HTTPFields, attachments: [any GateAttachment] = [])
+    /// `removing` names request fields that must not reach the upstream for this request (the step-up gate strips
+    /// `Range` and `If-Range` on the menus: a partial answer would cut labels from their values).
+    case pass(adding: HTTPFields, attachments: [any GateAttachment] = [], removing: [HTTPField.Name] = [])
     /// Answer in the proxy's place (a redirect to the second-factor page, a 401 JSON, a lock page).
     case respond(Response)
 }
@@ -57,6 +59,18 @@ public enum GateDecision: Sendable {
 /// here. The data path only asks and obeys; a gate that throws or cannot decide must answer `.respond`, never pass.
 public protocol RequestGate: Sendable {
     func admit(_ request: GateRequest) async -> GateDecision
+    /// Whether an exchange the gate admitted and that is still open (a WebSocket) may go on; asked every few seconds
+    /// with the request as it was admitted and what the gate attached then. False closes it: a chat must not keep
+    /// streaming after the proof behind it ended (logout, idle, another device's proof on a shared account).
+    func stillAdmits(_ request: GateRequest, admitted attachments: [any GateAttachment]) async -> Bool
+}
+
+extension RequestGate {
+    /// By default: the gate would admit the same request now.
+    public func stillAdmits(_ request: GateRequest, admitted attachments: [any GateAttachment]) async -> Bool {
+        if case .pass = await self.admit(request) { return true }
+        return false
+    }
 }
 
 /// Lets everything through unchanged: the default until policy plugs in.

@@ -13,37 +13,44 @@ struct WebSocketRelay: Sendable {
     let hooks: ProxyHooks
     let logger: Logger
 
+    /// How often an open channel asks the gate again whether it may go on.
+    static let recheckInterval: Duration = .seconds(3)
+
     /// Headers from the browser's upgrade request that the upstream needs to know who is calling.
     static let forwardedNames: [HTTPField.Name] = [.cookie, .userAgent, .acceptLanguage, .authorization]
 
     func shouldUpgrade(_ head: HTTPRequest, channel: any Channel) async
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
-        guard let authority = head.authority, let site = self.configuration.site(forHost: authority) else {
+        // The same canonical request as every other: site, authority and target resolved once, or no upgrade.
+        guard case .success(let canonical) = CanonicalRequest.resolve(head, configuration: self.configuration) else {
             return .dontUpgrade
         }
+        let head = canonical.applied(to: head)
+        let site = canonical.site
+        let authority = canonical.authority.text
         let requestID = RequestIdentifier.make()
         let peer = channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
         let client = HeaderPolicy.clientAddress(
             peer: peer, headers: head.headerFields, trusted: self.configuration.trustedProxies)
-        let path = head.path ?? "/"
+        let path = canonical.target.originForm
         let messageTransform: (any WebSocketMessageTransform)?
         do {
             messageTransform = try self.hooks.webSocketTransformer.makeTransform(
-                siteName: site.name, path: String(path.split(separator: "?", maxSplits: 1).first ?? ""))
+                siteName: site.name, path: canonical.target.path)
         } catch {
             return .dontUpgrade
         }
-        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let decision = await self.hooks.gate.admit(GateRequest(
-            siteName: site.name, method: head.method, path: String(parts.first ?? ""),
-            query: parts.count > 1 ? String(parts[1]) : nil,
-            headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID))
-        guard case .pass(let gateFields, let attachments) = decision else { return .dontUpgrade }
+        let gateRequest = GateRequest(
+            siteName: site.name, method: head.method, path: canonical.target.path, query: canonical.target.query,
+            headers: head.headerFields, clientAddress: client, isWebSocket: true, requestID: requestID)
+        let gate = self.hooks.gate
+        let decision = await gate.admit(gateRequest)
+        guard case .pass(let gateFields, let attachments, _) = decision else { return .dontUpgrade }
         // The opening of a live channel on a menu is an access too: recorded before the upgrade, or no upgrade.
         do {
             try await self.hooks.recorder.record(CompletedResponse(
-                response: ResponseDescription(siteName: site.name, method: head.method, path: String(parts.first ?? ""),
+                response: ResponseDescription(siteName: site.name, method: head.method, path: canonical.target.path,
                                               status: .switchingProtocols, headers: [:], attachments: attachments),
                 requestID: requestID, clientAddress: client, userAgent: head.headerFields[.userAgent], transformReport: nil))
         } catch {
@@ -90,6 +97,20 @@ struct WebSocketRelay: Sendable {
                                 try await upstreamOutbound.write(message.outboundFrame)
                             }
                             try? await upstreamOutbound.close(.normalClosure, reason: nil)
+                        }
+                        group.addTask {
+                            // The proof behind the channel is asked again while it is open; when it ends, so does
+                            // the chat (policy violation, 1008), within `recheckInterval`.
+                            while true {
+                                try await Task.sleep(for: Self.recheckInterval)
+                                if await !gate.stillAdmits(gateRequest, admitted: attachments) {
+                                    logger.notice("websocket closed: the gate no longer admits it",
+                                                  metadata: ["request.id": "\(requestID)", "site": "\(siteName)"])
+                                    try? await browserOutbound.close(.policyViolation, reason: "second factor required")
+                                    try? await upstreamOutbound.close(.normalClosure, reason: nil)
+                                    return
+                                }
+                            }
                         }
                         group.addTask {
                             for try await message in upstreamInbound.messages(maxSize: maxSize) {

@@ -12,10 +12,35 @@ public struct MaskingRules: Sendable {
     public let menuForPath: @Sendable (_ site: String, _ path: String) -> String?
     /// The masker of each menu.
     public let maskers: [String: TextMasker]
+    /// Media types that pass a menu unmasked (images, fonts): exact types or `type/*`. Every other type that is not
+    /// masked is refused.
+    public let passThroughTypes: [String]
 
-    public init(menuForPath: @escaping @Sendable (String, String) -> String?, maskers: [String: TextMasker]) {
+    /// Images and fonts: binary, and never personal data as text. SVG is not among them: it is XML text, masked.
+    public static let defaultPassThroughTypes = [
+        "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/x-icon", "image/vnd.microsoft.icon",
+        "font/*", "application/font-woff",
+    ]
+
+    public init(menuForPath: @escaping @Sendable (String, String) -> String?, maskers: [String: TextMasker],
+                passThroughTypes: [String] = MaskingRules.defaultPassThroughTypes) {
         self.menuForPath = menuForPath
         self.maskers = maskers
+        self.passThroughTypes = passThroughTypes
+    }
+
+    /// Whether `mediaType` (lower-case, no parameters) may pass a menu unmasked.
+    public func passesThrough(_ mediaType: String) -> Bool {
+        Self.matches(mediaType, self.passThroughTypes)
+    }
+
+    static func matches(_ mediaType: String, _ patterns: [String]) -> Bool {
+        guard !mediaType.isEmpty else { return false }
+        for pattern in patterns {
+            if pattern == mediaType { return true }
+            if pattern.hasSuffix("/*"), mediaType.hasPrefix(pattern.dropLast()) { return true }
+        }
+        return false
     }
 }
 
@@ -45,8 +70,11 @@ public protocol MaskingReportSink: Sendable {
 /// The proxy's `ResponseTransformer` for the personal-information menus: picks the scanner by content type, wraps
 /// it in the body's charset and content coding, and fails closed on anything it cannot read.
 ///
-/// Outside the menus, and for bodies that carry no text (images, fonts, CSS, scripts), it returns nil and the body
-/// passes untouched. A text type it does not know is masked as plain text, never passed unread.
+/// Default deny on a menu: a body is masked (HTML, JSON, CSV/TSV, and as plain text every other text type, scripts and
+/// JSONP, XML and SVG, or no type at all), or its type is on the rules' pass-through list (images, fonts), or it is
+/// refused: `application/octet-stream`, PDFs, archives and any type nobody listed never leave a menu unread. A partial
+/// answer (206) is refused too; the gate strips `Range` from menu requests so an honest admin never sends one.
+/// Outside the menus it returns nil and the body passes untouched.
 public struct MaskingTransformer: ResponseTransformer {
     let rules: @Sendable () -> MaskingRules
     let report: any MaskingReportSink
@@ -61,29 +89,19 @@ public struct MaskingTransformer: ResponseTransformer {
         case html, json, csv, tsv, text
     }
 
-    /// Media types that never hold personal data as text, and pass untouched.
-    static func passesUntouched(_ mediaType: String) -> Bool {
-        if mediaType.hasPrefix("image/") || mediaType.hasPrefix("font/") || mediaType.hasPrefix("audio/")
-            || mediaType.hasPrefix("video/")
-        {
-            return true
-        }
-        return ["text/css", "application/javascript", "text/javascript", "application/wasm", "application/font-woff",
-                "application/pdf", "application/zip", "application/octet-stream",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel"]
-            .contains(mediaType)
-    }
-
+    /// How a media type (lower-case, no parameters) is masked on a menu, or nil if it is not text.
     public static func contentKind(_ mediaType: String) -> ContentKind? {
         switch mediaType {
         case "text/html", "application/xhtml+xml": return .html
         case "application/json", "application/x-ndjson", "application/ld+json", "text/json": return .json
         case "text/csv", "application/csv": return .csv
         case "text/tab-separated-values": return .tsv
+        case "", "application/javascript", "application/x-javascript", "application/ecmascript", "application/xml":
+            return .text  // no type at all is read as text: what cannot be read as text is refused there
         default:
             if mediaType.hasSuffix("+json") { return .json }
-            if self.passesUntouched(mediaType) { return nil }
-            return .text  // text/plain, unknown text types, and no type at all
+            if mediaType.hasPrefix("text/") || mediaType.hasSuffix("+xml") { return .text }
+            return nil
         }
     }
 
@@ -93,8 +111,16 @@ public struct MaskingTransformer: ResponseTransformer {
             return nil
         }
         guard response.method != .head, response.status != .noContent, response.status != .notModified else { return nil }
-        guard let kind = Self.contentKind(response.mediaType) else { return nil }
         let report = self.report
+        if response.status == .partialContent {
+            report.record(MaskingRefusal(site: response.siteName, menu: menu, contentKind: "partial", reason: .partialContent))
+            throw MaskingError(.partialContent, "a 206 answer on a personal-information menu")
+        }
+        guard let kind = Self.contentKind(response.mediaType) else {
+            if rules.passesThrough(response.mediaType) { return nil }
+            report.record(MaskingRefusal(site: response.siteName, menu: menu, contentKind: "other", reason: .unmaskableType))
+            throw MaskingError(.unmaskableType, "a media type that is neither masked nor listed in pass_through_types")
+        }
         let refuse: @Sendable (MaskingError.Kind) -> Void = { reason in
             report.record(MaskingRefusal(site: response.siteName, menu: menu, contentKind: kind.rawValue, reason: reason))
         }

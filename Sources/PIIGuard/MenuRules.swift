@@ -1,3 +1,4 @@
+import MaskingStage
 import Foundation
 
 /// `rules/menus.yaml`: which paths of the admin are personal-information menus, and which are exports.
@@ -6,6 +7,9 @@ import Foundation
 /// the second factor, masking and access records apply to exactly these. Sites pick the menus they serve by id.
 public struct MenuRules: Decodable, Sendable {
     public var menus: [Menu]
+    /// Media types that pass a menu unmasked (`pass_through_types`; exact types or `type/*`). Every other response on
+    /// a menu is masked, delivered as a declared export, or refused. Default: images (not SVG) and fonts.
+    public var passThroughTypes: [String]
 
     /// One personal-information menu.
     public struct Menu: Decodable, Sendable {
@@ -64,14 +68,31 @@ public struct MenuRules: Decodable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case menus }
+    enum CodingKeys: String, CodingKey, CaseIterable { case menus, passThroughTypes = "pass_through_types" }
 
-    public init(menus: [Menu]) { self.menus = menus }
+    public init(menus: [Menu], passThroughTypes: [String] = MaskingRules.defaultPassThroughTypes) {
+        self.menus = menus
+        self.passThroughTypes = passThroughTypes
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.menus = try c.decode([Menu].self, forKey: .menus)
+        self.passThroughTypes = try c.decodeIfPresent([String].self, forKey: .passThroughTypes)
+            ?? MaskingRules.defaultPassThroughTypes
+        for (index, type) in self.passThroughTypes.enumerated() {
+            let parts = type.split(separator: "/", omittingEmptySubsequences: false)
+            let textual = type.hasPrefix("text/") || type == "*/*" || type.hasSuffix("+xml") || type.hasSuffix("+json")
+                || ["application/json", "application/xml", "application/javascript", "text/*"].contains(type)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0] != "*", type == type.lowercased(),
+                  !textual
+            else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath + [CodingKeys.passThroughTypes, AnyCodingKey(intValue: index)!],
+                    debugDescription: "'\(type)' is not a lower-case binary media type (type/subtype or type/*); text types are always masked"))
+            }
+        }
         var seen = Set<String>()
         for (index, menu) in self.menus.enumerated() where !seen.insert(menu.id).inserted {
             throw DecodingError.dataCorrupted(.init(

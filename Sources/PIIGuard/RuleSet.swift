@@ -78,7 +78,8 @@ public struct RuleSet: Sendable {
                 guard let ids = menusBySite[site] else { return nil }
                 return menus.match(path: path, menuIDs: ids)?.menuID
             },
-            maskers: self.maskers)
+            maskers: self.maskers,
+            passThroughTypes: menus.passThroughTypes)
     }
 }
 

@@ -60,6 +60,11 @@ public struct MaskingError: Error, Equatable, Sendable, CustomStringConvertible 
         case tooLarge = "too_large"
         case unsupportedEncoding = "unsupported_encoding"
         case decompression
+        /// A body on a personal-information menu whose media type is neither masked nor allowed to pass
+        /// (`pass_through_types` in rules/menus.yaml): refused, never passed unread.
+        case unmaskableType = "unmaskable_type"
+        /// A partial body (206) on a menu: a range cuts labels from their values, so it cannot be masked safely.
+        case partialContent = "partial_content"
     }
     public let kind: Kind
     /// What and where, never the body's content.

@@ -21,12 +21,12 @@ struct MaskingStageTests {
     static let page = "<table><tr><th>구매자</th><th>연락처</th></tr><tr><td>홍길동</td><td>010-1234-5678</td></tr></table>"
     static let masked = "<table><tr><th>구매자</th><th>연락처</th></tr><tr><td>홍*동</td><td>010-****-5678</td></tr></table>"
 
-    func response(_ path: String, type: String, encoding: String? = nil, method: HTTPRequest.Method = .get)
-        -> ResponseDescription
+    func response(_ path: String, type: String, encoding: String? = nil, method: HTTPRequest.Method = .get,
+                  status: HTTPResponse.Status = .ok) -> ResponseDescription
     {
         var headers: HTTPFields = [.contentType: type]
         if let encoding { headers[.contentEncoding] = encoding }
-        return ResponseDescription(siteName: "admin", method: method, path: path, status: .ok, headers: headers)
+        return ResponseDescription(siteName: "admin", method: method, path: path, status: status, headers: headers)
     }
 
     /// Runs a body through a transform in chunks of `size` bytes.
@@ -45,8 +45,23 @@ struct MaskingStageTests {
     @Test func onlyTextOnPersonalInformationMenusIsTaken() throws {
         #expect(try self.transformer.makeTransform(for: self.response("/home", type: "text/html")) == nil)
         #expect(try self.transformer.makeTransform(for: self.response("/sales/a.png", type: "image/png")) == nil)
-        #expect(try self.transformer.makeTransform(for: self.response("/sales/x.js", type: "application/javascript")) == nil)
+        // Default deny on a menu: scripts (JSONP) are masked as text; other types are refused unless listed.
+        #expect(try self.transformer.makeTransform(for: self.response("/sales/x.js", type: "application/javascript")) != nil)
+        #expect(try self.transformer.makeTransform(for: self.response("/sales/x.svg", type: "image/svg+xml")) != nil)
+        #expect(try self.transformer.makeTransform(for: self.response("/home.bin", type: "application/octet-stream")) == nil)
+        for type in ["application/octet-stream", "application/pdf", "application/zip", "application/x-anything",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] {
+            #expect(throws: MaskingError.self, "\(type)") {
+                try self.transformer.makeTransform(for: self.response("/sales/file", type: type))
+            }
+        }
         #expect(try self.transformer.makeTransform(for: self.response("/sales/o", type: "text/html", method: .head)) == nil)
+        // A range answer starts mid-table: labels cut from their values. Refused on a menu, whatever its type.
+        #expect(throws: MaskingError.self) {
+            try self.transformer.makeTransform(for: self.response("/sales/o", type: "text/csv", status: .partialContent))
+        }
+        #expect(self.report.refusals.map(\.reason).contains(.partialContent))
+        #expect(self.report.refusals.map(\.reason).contains(.unmaskableType))
         #expect(try self.transformer.makeTransform(for: self.response("/sales/o", type: "text/html")) != nil)
         #expect(MaskingTransformer.contentKind("application/problem+json") == .json)
         #expect(MaskingTransformer.contentKind("text/x-unknown") == .text, "unknown text is masked as text, not passed")
