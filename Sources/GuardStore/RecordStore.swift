@@ -18,6 +18,15 @@ public protocol RecordStore: Sendable {
         _ collection: String, _ key: String, now: Date, expiresAt: Date?,
         _ body: @escaping @Sendable (inout Data?) throws -> Result
     ) async throws(StoreError) -> Result
+    /// Reads several records (nil where absent or expired), lets `body` change any of them through the batch, writes
+    /// the ones it changed, all in one exclusive transaction; returns what `body` returned. For decisions that span
+    /// records (a lockout counted for an account and its client address, with the code it compares). Each record
+    /// keeps its expiry (a new one never expires); the keys must be distinct. The records are locked in one fixed
+    /// order (PostgreSQL: ascending advisory-lock id), so two such updates sharing records cannot deadlock, and a
+    /// single-record `update` holds one lock and waits for nothing while holding it.
+    func update<Result: Sendable>(
+        _ keys: [RecordKey], now: Date, _ body: @escaping @Sendable (inout RecordBatch) throws -> Result
+    ) async throws(StoreError) -> Result
     /// Deletes expired records; returns how many.
     func purgeExpired(now: Date) async throws(StoreError) -> Int
 }

@@ -137,6 +137,49 @@ public final class SQLiteRecordStore: RecordStore {
         }
     }
 
+    /// All records in one `BEGIN IMMEDIATE` transaction: SQLite's single writer lock covers every record at once,
+    /// so there is no order to keep.
+    public func update<Result: Sendable>(
+        _ keys: [RecordKey], now: Date, _ body: @escaping @Sendable (inout RecordBatch) throws -> Result
+    ) async throws(StoreError) -> Result {
+        try RecordBatch.check(keys)
+        return try await self.run { pool in
+            try await pool.writeWithoutTransaction { db in
+                var result: Result?
+                try db.inTransaction(.immediate) {
+                    var values: [Data?] = []
+                    var keptExpiry: [RecordKey: Double?] = [:]
+                    for key in keys {
+                        let row = try Row.fetchOne(db, sql: """
+                            SELECT value, expires_at FROM records
+                            WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+                            """, arguments: [key.collection, key.key, now.timeIntervalSince1970])
+                        values.append(row?["value"])
+                        keptExpiry[key] = row?["expires_at"]
+                    }
+                    var batch = RecordBatch(keys: keys, values: values)
+                    result = try body(&batch)
+                    for (key, value) in batch.changes {
+                        if let value {
+                            try db.execute(sql: """
+                                INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                                ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
+                                expires_at = excluded.expires_at, updated_at = excluded.updated_at
+                                """, arguments: [key.collection, key.key, value, keptExpiry[key] ?? nil,
+                                                 now.timeIntervalSince1970])
+                        } else {
+                            try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?",
+                                           arguments: [key.collection, key.key])
+                        }
+                    }
+                    return .commit
+                }
+                guard let result else { throw StoreError(.failed, "the update on '\(self.path)' ended without a result") }
+                return result
+            }
+        }
+    }
+
     public func purgeExpired(now: Date) async throws(StoreError) -> Int {
         try await self.run { pool in
             try await pool.write { db in

@@ -105,6 +105,64 @@ public final class PostgresRecordStore: RecordStore {
         }
     }
 
+    /// Takes the records' advisory locks in ascending lock id (asked of the server, so they are the very locks a
+    /// single-record write takes), then reads, lets `body` decide, and writes what it changed. The fixed order means
+    /// two guards updating overlapping records wait for each other instead of deadlocking; two records whose hashes
+    /// collide share one lock, taken once.
+    public func update<Result: Sendable>(
+        _ keys: [RecordKey], now: Date, _ body: @escaping @Sendable (inout RecordBatch) throws -> Result
+    ) async throws(StoreError) -> Result {
+        try RecordBatch.check(keys)
+        let logger = self.database.logger
+        let nowSeconds = now.timeIntervalSince1970
+        return try await self.database.transaction(Self.what) { connection in
+            for lock in try await Self.lockIDs(keys, connection: connection, logger: logger) {
+                try await connection.query(AdvisoryLock.recordID(lock).query, logger: logger)
+            }
+            var values: [Data?] = []
+            var keptExpiry: [RecordKey: Double?] = [:]
+            for key in keys {
+                let rows = try await connection.query("""
+                    SELECT value, expires_at FROM guard_records
+                    WHERE collection = \(key.collection) AND key = \(key.key)
+                    AND (expires_at IS NULL OR expires_at > \(nowSeconds))
+                    """, logger: logger)
+                var value: Data? = nil
+                for try await (stored, expiry) in rows.decode((Data, Double?).self) {
+                    value = stored
+                    keptExpiry[key] = expiry
+                }
+                values.append(value)
+            }
+            var batch = RecordBatch(keys: keys, values: values)
+            let result = try body(&batch)
+            for (key, value) in batch.changes {
+                if let value {
+                    try await Self.upsert(connection, key.collection, key.key, value, expiry: keptExpiry[key] ?? nil,
+                                          now: nowSeconds, logger: logger)
+                } else {
+                    try await connection.query(
+                        "DELETE FROM guard_records WHERE collection = \(key.collection) AND key = \(key.key)",
+                        logger: logger)
+                }
+            }
+            return result
+        }
+    }
+
+    /// The advisory-lock ids of `keys` (the server's `hashtext`, as `AdvisoryLock.record` computes it), distinct and
+    /// ascending: the one order every multi-record update locks in.
+    static func lockIDs(_ keys: [RecordKey], connection: PostgresConnection, logger: Logger) async throws -> [Int32] {
+        var ids: Set<Int32> = []
+        for key in keys {
+            let rows = try await connection.query(
+                "SELECT hashtext(\(AdvisoryLock.name(collection: key.collection, key: key.key)))", logger: logger)
+            for try await id in rows.decode(Int32.self) { ids.insert(id) }
+        }
+        guard ids.count >= 1 else { throw StoreError(.failed, "\(Self.what): the server gave no lock id") }
+        return ids.sorted()
+    }
+
     public func purgeExpired(now: Date) async throws(StoreError) -> Int {
         let logger = self.database.logger
         let now = now.timeIntervalSince1970

@@ -66,6 +66,11 @@ enum AdvisoryLock {
     case auditHead
     /// One record of the guard's records (its collection and key, hashed into the second key).
     case record(collection: String, key: String)
+    /// The same lock by its second key, as `hashtext` gave it (multi-record updates sort by it).
+    case recordID(Int32)
+
+    /// What `record(collection:key:)` hashes.
+    static func name(collection: String, key: String) -> String { collection + "\u{1F}" + key }
 
     static let classBase: Int32 = 0x5049_4900  // "PII\0"
 
@@ -76,8 +81,10 @@ enum AdvisoryLock {
         case .auditHead:
             return "SELECT pg_advisory_xact_lock(\(Self.classBase + 2), 0)"
         case .record(let collection, let key):
-            let name = collection + "\u{1F}" + key
+            let name = Self.name(collection: collection, key: key)
             return "SELECT pg_advisory_xact_lock(\(Self.classBase + 3), hashtext(\(name)))"
+        case .recordID(let id):
+            return "SELECT pg_advisory_xact_lock(\(Self.classBase + 3), \(id))"
         }
     }
 }

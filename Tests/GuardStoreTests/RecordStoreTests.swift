@@ -82,6 +82,88 @@ enum RecordStoreSuite {
         }
         #expect(try await records.get("k") == Counter(count: 1, note: "kept"))
     }
+
+    /// Multi-record updates from every opener, half naming the records in the opposite order, racing single-record
+    /// updates of one of them: every increment of every record counts exactly once, and nothing deadlocks (two
+    /// PostgreSQL transactions locking {a, b} in opposite orders would, without the fixed order).
+    static func multiRecordUpdatesCountEveryRecordOnce(_ stores: [any RecordStore]) async throws {
+        let perStore = 40
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in stores {
+                let records = Records<Counter>(store, collection: "multi")
+                let other = Records<Counter>(store, collection: "multi-other")
+                for index in 0..<perStore {
+                    group.addTask {
+                        var keys = [records.key("a"), other.key("b"), records.key("c")]
+                        if index % 2 == 1 { keys.reverse() }
+                        try await store.update(keys, now: now) { batch in
+                            for (collection, key) in [(records, "a"), (records, "c")] {
+                                let value = try batch.get(collection, key)
+                                try batch.set(collection, key, Counter(count: (value?.count ?? 0) + 1, note: ""))
+                            }
+                            let value = try batch.get(other, "b")
+                            try batch.set(other, "b", Counter(count: (value?.count ?? 0) + 1, note: ""))
+                        }
+                    }
+                    group.addTask {
+                        try await records.update("a", now: now) { value in
+                            value = Counter(count: (value?.count ?? 0) + 1000, note: "")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let total = perStore * stores.count
+        #expect(try await Records<Counter>(stores[0], collection: "multi").get("a", now: now)?.count == total * 1001)
+        #expect(try await Records<Counter>(stores[0], collection: "multi-other").get("b", now: now)?.count == total)
+        #expect(try await Records<Counter>(stores[0], collection: "multi").get("c", now: now)?.count == total)
+    }
+
+    /// A multi-record update writes only what its body changed, keeps each record's expiry, writes nothing when
+    /// the body throws or discards its changes, and refuses records it was not given or given twice.
+    static func multiRecordUpdateRules(_ store: any RecordStore) async throws {
+        struct Refused: Error {}
+        let records = Records<Counter>(store, collection: "batch")
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await records.put("code", Counter(count: 1, note: "expiring"), expiresAt: now.addingTimeInterval(180))
+        try await records.put("gone", Counter(count: 1, note: "to delete"))
+        let keys = [records.key("code"), records.key("gone"), records.key("new")]
+        let seen = try await store.update(keys, now: now.addingTimeInterval(10)) { batch -> Int? in
+            let before = try batch.get(records, "code")?.count
+            try batch.set(records, "code", Counter(count: 2, note: "used"))
+            try batch.set(records, "gone", nil)
+            try batch.set(records, "new", Counter(count: 3, note: "fresh"))
+            return before
+        }
+        #expect(seen == 1)
+        #expect(try await records.get("code", now: now.addingTimeInterval(179))?.count == 2)
+        #expect(try await records.get("code", now: now.addingTimeInterval(180)) == nil)  // kept its expiry
+        #expect(try await records.get("gone", now: now) == nil)
+        #expect(try await records.get("new", now: now.addingTimeInterval(1e9))?.note == "fresh")
+
+        await #expect(throws: StoreError.self) {
+            try await store.update(keys, now: now) { batch in
+                try batch.set(records, "new", Counter(count: 99, note: "must not be written"))
+                throw Refused()
+            }
+        }
+        try await store.update(keys, now: now) { batch in
+            try batch.set(records, "new", Counter(count: 98, note: "must not be written"))
+            batch.discardChanges()
+        }
+        #expect(try await records.get("new", now: now)?.note == "fresh")
+
+        let outside = await #expect(throws: StoreError.self) {
+            try await store.update([records.key("new")], now: now) { batch in _ = try batch.get(records, "code") }
+        }
+        #expect(outside?.message.contains("code") == false)  // a key may be an account name: never in the message
+        await #expect(throws: StoreError.self) {
+            try await store.update([records.key("new"), records.key("new")], now: now) { _ in }
+        }
+        await #expect(throws: StoreError.self) { try await store.update([], now: now) { _ in } }
+    }
 }
 
 /// The suite above on every backend: the same behaviour on SQLite and on PostgreSQL.
@@ -104,6 +186,17 @@ struct RecordStoreTests {
         try await StoreFixture.with(backend) { fixture in
             try await RecordStoreSuite.updateIsAtomicAndCanDelete([try await fixture.recordStore(), try await fixture.recordStore()])
         }
+    }
+
+    @Test(arguments: Backend.allCases) func multiRecordUpdatesFromTwoOpenersSerialise(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            try await RecordStoreSuite.multiRecordUpdatesCountEveryRecordOnce(
+                [try await fixture.recordStore(), try await fixture.recordStore()])
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func multiRecordUpdateRules(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { try await RecordStoreSuite.multiRecordUpdateRules(try await $0.recordStore()) }
     }
 
     /// A write by one opener is what the other reads next, and a put does not slip between another opener's read and
