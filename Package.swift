@@ -365,6 +365,7 @@ let package = Package(
                 "GuardTestSupport",
                 "SecondFactor",
                 "GuardStore",
+                "GuardStorePostgres",
                 "SealedSecrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

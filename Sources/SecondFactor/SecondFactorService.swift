@@ -98,45 +98,50 @@ public struct SecondFactorService: Sendable {
     ///
     /// When `session` is given, the person has just proven the channel from this session, so it also gets a proof
     /// (as `verify` would give) and need not type a second code right away.
+    ///
+    /// The lock check, both comparisons, the count of a wrong code and the new registration are one store update
+    /// (`attempt`), so a burst of guesses cannot outrun the lock.
     public func completeEnrollment(account: String, emailCode: String, channelCode: String, clientAddress: String,
                                    now: Date, session: ProofSession? = nil) async throws {
-        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
-        guard var enrollment = try await self.pending.get(account, now: now) else {
-            throw SecondFactorError.noEnrollment
-        }
-        if !enrollment.emailConfirmed {
-            guard try await self.consume(.confirmEmail, account: account, typed: emailCode, now: now) else {
-                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
-                throw SecondFactorError.wrongCode
+        let (pending, issued, registrations, codes) = (self.pending, self.issued, self.registrations, self.codes)
+        let emailKey = Self.codeKey(account, .confirmEmail)
+        let phoneKey = Self.codeKey(account, .confirmPhone)
+        let outcome = try await self.attempt(
+            account: account, clientAddress: clientAddress,
+            records: [pending.key(account), issued.key(emailKey), issued.key(phoneKey), registrations.key(account)],
+            clearsFailures: session != nil, now: now
+        ) { batch -> Enrolled? in
+            guard var enrollment = try batch.get(pending, account) else { throw SecondFactorError.noEnrollment }
+            if !enrollment.emailConfirmed {
+                guard try Self.consume(emailCode, key: emailKey, in: &batch, issued: issued, codes: codes, now: now) else {
+                    return nil
+                }
+                // Remembered (the record keeps its expiry), so a wrong channel code does not make the person wait
+                // for another e-mail.
+                enrollment.emailConfirmed = true
+                try batch.set(pending, account, enrollment)
             }
-            // Remembered, so a wrong channel code does not make the person wait for another e-mail.
-            enrollment.emailConfirmed = true
-        }
-        var registration = enrollment.registration
-        switch registration.channel {
-        case .totp:
-            let totp = try self.totp(for: registration)
-            guard let step = totp.verify(channelCode, at: now, lastUsedStep: nil) else {
-                let snapshot = enrollment  // keeps its expiry: `put` would make it permanent
-                try await self.pending.update(account, now: now) { stored in stored = snapshot }
-                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
-                throw SecondFactorError.wrongCode
+            var registration = enrollment.registration
+            switch registration.channel {
+            case .totp:
+                let totp = try self.totp(for: registration)
+                guard let step = totp.verify(channelCode, at: now, lastUsedStep: nil) else { return nil }
+                registration.lastTOTPStep = step
+            case .sms, .messenger:
+                guard try Self.consume(channelCode, key: phoneKey, in: &batch, issued: issued, codes: codes, now: now) else {
+                    return nil
+                }
             }
-            registration.lastTOTPStep = step
-        case .sms, .messenger:
-            guard try await self.consume(.confirmPhone, account: account, typed: channelCode, now: now) else {
-                let snapshot = enrollment  // keeps its expiry: `put` would make it permanent
-                try await self.pending.update(account, now: now) { stored in stored = snapshot }
-                try await self.fail(account: account, clientAddress: clientAddress, site: nil, now: now)
-                throw SecondFactorError.wrongCode
-            }
+            let previous = try batch.get(registrations, account)
+            registration.createdAt = previous?.createdAt ?? now
+            registration.updatedAt = now
+            registration.cycleSeconds = previous?.cycleSeconds
+            try batch.set(registrations, account, registration)
+            try batch.set(pending, account, nil)
+            return Enrolled(previous: previous)
         }
-        let previous = try await self.registrations.get(account, now: now)
-        registration.createdAt = previous?.createdAt ?? now
-        registration.updatedAt = now
-        registration.cycleSeconds = previous?.cycleSeconds
-        try await self.registrations.put(account, registration)
-        try await self.pending.delete(account)
+        let previous = try await self.settle(outcome, account: account, clientAddress: clientAddress, site: nil,
+                                             now: now).previous
         if let previous {
             // Any change of registered information is told to the e-mail registered before it.
             await self.delivery.notifyRegistrationChanged(to: previous.emergencyEmail, account: account)
@@ -228,26 +233,28 @@ public struct SecondFactorService: Sendable {
 
     /// Verifies a code for this session on this site from this address. On success the session gets a proof (and,
     /// on a shared account, every older proof stops counting); on failure the attempt counts toward the lockout.
+    ///
+    /// The lock check, the comparison (the sent code, else the app's code past the last one used) and the count are
+    /// one store update (`attempt`): concurrent attempts on any guard are decided one after another, so a locked
+    /// account refuses the right code too, and no attempt after the `maxFailures`-th wrong one can succeed.
     public func verify(account: String, sessionHash: String, site: String, clientAddress: String, code: String,
                        now: Date) async throws {
-        try await self.ensureNotLocked(account: account, clientAddress: clientAddress, now: now)
-        guard let registration = try await self.registrations.get(account, now: now) else { throw SecondFactorError.notRegistered }
-        var accepted = try await self.consume(.verify, account: account, typed: code, now: now)
-        if !accepted, registration.channel == .totp {
+        let (issued, registrations, codes) = (self.issued, self.registrations, self.codes)
+        let codeKey = Self.codeKey(account, .verify)
+        let outcome = try await self.attempt(
+            account: account, clientAddress: clientAddress, records: [issued.key(codeKey), registrations.key(account)],
+            clearsFailures: true, now: now
+        ) { batch -> Bool? in
+            guard var registration = try batch.get(registrations, account) else { throw SecondFactorError.notRegistered }
+            if try Self.consume(code, key: codeKey, in: &batch, issued: issued, codes: codes, now: now) { return true }
+            guard registration.channel == .totp else { return nil }
             let totp = try self.totp(for: registration)
-            accepted = try await self.registrations.update(account, now: now) { stored -> Bool in
-                guard var current = stored, let step = totp.verify(code, at: now, lastUsedStep: current.lastTOTPStep) else {
-                    return false
-                }
-                current.lastTOTPStep = step
-                stored = current
-                return true
-            }
+            guard let step = totp.verify(code, at: now, lastUsedStep: registration.lastTOTPStep) else { return nil }
+            registration.lastTOTPStep = step
+            try batch.set(registrations, account, registration)
+            return true
         }
-        guard accepted else {
-            try await self.fail(account: account, clientAddress: clientAddress, site: site, now: now)
-            throw SecondFactorError.wrongCode
-        }
+        _ = try await self.settle(outcome, account: account, clientAddress: clientAddress, site: site, now: now)
         try await self.grantProof(account: account, session: ProofSession(sessionHash: sessionHash, site: site),
                                   clientAddress: clientAddress, now: now)
     }
@@ -261,11 +268,7 @@ public struct SecondFactorService: Sendable {
         try await self.proofs.put("\(session.site):\(session.sessionHash)", proof,
                                   expiresAt: Self.keepUntil(proof, cycle: cycle))
         try await self.latest.put("\(session.site):\(account)", now)
-        _ = try await self.attempts.update("account:\(account)", now: now) { log in
-            var value = log ?? AttemptLog()
-            value.recordSuccess()
-            log = value
-        }
+        // The account's failures were cleared by the attempt that earned this proof, in the same store update.
         await self.events.record(.init(.verified, account: account, clientAddress: clientAddress, site: session.site, at: now))
     }
 
@@ -403,47 +406,13 @@ public struct SecondFactorService: Sendable {
         }
     }
 
-    /// Counts a wrong code for the account and the address; locks when the policy says so.
-    private func fail(account: String, clientAddress: String, site: String?, now: Date) async throws {
-        await self.events.record(.init(.failed, account: account, clientAddress: clientAddress, site: site, at: now))
-        var lockedUntil: Date? = nil
-        for (key, policy) in [("account:\(account)", self.settings.lockout),
-                              ("ip:\(clientAddress)", self.settings.lockout.forAddress)] {
-            let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
-                var value = log ?? AttemptLog()
-                let decision = value.record(.failure, at: now, policy: policy)
-                log = value
-                return decision
-            }
-            if case .locked(let until) = decision { lockedUntil = until }
-        }
-        if let lockedUntil {
-            await self.events.record(.init(.locked, account: account, clientAddress: clientAddress, site: site, at: now))
-            throw SecondFactorError.locked(until: lockedUntil)
-        }
-    }
-
     /// Issues, stores (hashed) and delivers one code; counts the send toward the lockout.
     @discardableResult
     private func send(_ purpose: IssuedCode.Purpose, account: String, to destination: CodeDestination,
                       clientAddress: String, now: Date, countAsSend: Bool = true) async throws -> DeliveryOutcome {
-        if countAsSend {
-            for (key, policy) in [("account:\(account)", self.settings.lockout),
-                                  ("ip:\(clientAddress)", self.settings.lockout.forAddress)] {
-                let decision = try await self.attempts.update(key, now: now) { log -> AttemptLog.Decision in
-                    var value = log ?? AttemptLog()
-                    let decision = value.record(.send, at: now, policy: policy)
-                    log = value
-                    return decision
-                }
-                if case .locked(let until) = decision {
-                    await self.events.record(.init(.locked, account: account, clientAddress: clientAddress, at: now))
-                    throw SecondFactorError.locked(until: until)
-                }
-            }
-        }
+        if countAsSend { try await self.countSend(account: account, clientAddress: clientAddress, now: now) }
         let (code, record) = self.codes.issue(account: account, purpose: purpose, now: now)
-        try await self.issued.put("\(account):\(purpose.rawValue)", record, expiresAt: record.expiresAt)
+        try await self.issued.put(Self.codeKey(account, purpose), record, expiresAt: record.expiresAt)
         let minutes = Int(Self.seconds(self.settings.codeValidity) / 60)
         let outcome = await self.delivery.deliver(code: code, minutes: minutes, to: destination, account: account)
         // What became of it, never the code or the address: "sms", "messenger undeliverable", "email failed".
@@ -457,16 +426,11 @@ public struct SecondFactorService: Sendable {
         return outcome
     }
 
-    /// Checks a typed code against the stored one and marks it used (single use), atomically.
-    private func consume(_ purpose: IssuedCode.Purpose, account: String, typed: String, now: Date) async throws -> Bool {
-        let codes = self.codes
-        return try await self.issued.update("\(account):\(purpose.rawValue)", now: now) { stored -> Bool in
-            guard var record = stored, codes.matches(typed, record: record, now: now) else { return false }
-            record.used = true
-            stored = record
-            return true
-        }
-    }
+    /// Where the code issued to `account` for `purpose` is kept.
+    static func codeKey(_ account: String, _ purpose: IssuedCode.Purpose) -> String { "\(account):\(purpose.rawValue)" }
+
+    /// What a completed registration replaced (its e-mail is told).
+    struct Enrolled: Sendable { let previous: Registration? }
 
     private func totp(for registration: Registration) throws -> TOTP {
         guard let sealed = registration.sealedTOTPSecret else { throw SecondFactorError.notRegistered }
