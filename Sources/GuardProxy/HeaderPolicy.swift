@@ -25,6 +25,50 @@ public enum HeaderPolicy {
     /// Cookies whose name starts with this are the guard's own (its session cookie) and never go upstream.
     public static let guardCookiePrefix = "__Host-pii-guard"
 
+    /// Response fields that name the upstream's software and version (testssl.sh and every scanner report them as a
+    /// banner). They tell an attacker which admin release to aim at and tell the browser nothing it needs.
+    public static let bannerFields: Set<HTTPField.Name> = [
+        .server, .init("X-Powered-By")!, .init("X-AspNet-Version")!, .init("X-AspNetMvc-Version")!,
+    ]
+
+    /// Whether a request field the browser sent is dropped before the upstream sees it.
+    ///
+    /// - The guard's namespace (`X-PII-Guard-*`): only the gate sets these. Compared case-insensitively and with
+    ///   `_` read as `-`, because CGI, WSGI, PHP and Rack turn both `X-PII-Guard-Account` and `X_PII_GUARD_ACCOUNT`
+    ///   into the same `HTTP_X_PII_GUARD_ACCOUNT` variable.
+    /// - Every name with an `_`: the same folding lets `X_Forwarded_For`, `X_Real_IP` or `X_Request_ID` stand in
+    ///   for the fields this proxy replaces, and an SSO header the admin trusts could be forged the same way. Names
+    ///   with `_` are not used by browsers; nginx (`underscores_in_headers off`) and Apache (for CGI) drop them by
+    ///   default, so an admin that worked behind either never relied on them.
+    public static func isDroppedFromBrowser(_ name: HTTPField.Name) -> Bool {
+        let lower = name.canonicalName.lowercased()
+        if lower.utf8.contains(UInt8(ascii: "_")) { return true }
+        return lower.hasPrefix(self.guardFieldPrefix)
+    }
+
+    /// Whether a `Set-Cookie` value from the upstream names one of the guard's cookies (`__Host-pii-guard…`).
+    ///
+    /// Cookie prefixes are matched case-insensitively by browsers (RFC 6265bis §5.7), and a pair without `=` is a
+    /// cookie with an empty name whose value the browser may read as the name, so both spellings count.
+    static func setsGuardCookie(_ value: String) -> Bool {
+        let pair = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let prefix = self.guardCookiePrefix.lowercased()
+        if trimmed.lowercased().hasPrefix(prefix) { return true }
+        // `=__Host-pii-guard=x` or a value only: browsers have read such cookies as named by their value.
+        let rest = pair.drop { $0 == " " || $0 == "\t" || $0 == "=" }.lowercased()
+        return rest.hasPrefix(prefix)
+    }
+
+    /// `Secure` added to an upstream cookie that lacks it: the browser only ever talks HTTPS to the guard, and a
+    /// cookie without it would also be sent to any plain-HTTP listener on the same host name.
+    static func addingSecure(_ value: String) -> String {
+        let attributes = value.split(separator: ";", omittingEmptySubsequences: false).dropFirst()
+        if attributes.contains(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == "secure" }) { return value }
+        return value + "; Secure"
+    }
+
     /// Removes the guard's own cookies from the `Cookie` fields (and a field left empty).
     public static func removeGuardCookies(_ fields: inout HTTPFields) {
         let values = fields[values: .cookie]
@@ -100,8 +144,8 @@ public enum HeaderPolicy {
                      self.realIP, self.requestID, HTTPField.Name("Host")!] {
             fields[name] = nil
         }
-        // The guard's own namespace (signed identity headers): only the gate may set these, never the browser.
-        fields = HTTPFields(fields.filter { !$0.name.canonicalName.hasPrefix(self.guardFieldPrefix) })
+        // The guard's own namespace (signed identity headers) and `_` spellings: see `isDroppedFromBrowser`.
+        fields = HTTPFields(fields.filter { !self.isDroppedFromBrowser($0.name) })
         self.removeGuardCookies(&fields)
         // Only codings our own stages can decode; the browser's preference order is kept.
         if let accept = fields[.acceptEncoding] {
@@ -137,7 +181,10 @@ public enum HeaderPolicy {
         return lines
     }
 
-    /// Filters and rewrites the upstream's response fields for the browser.
+    /// Filters and rewrites the upstream's response fields for the browser: hop-by-hop and banner fields
+    /// (`bannerFields`) dropped, links and cookies pointed at the guard's origin, every cookie `Secure`, and a
+    /// `Set-Cookie` for one of the guard's own cookies dropped (the admin must never set, replace or clear the guard's
+    /// session: a chosen session id would be a fixation).
     public static func downstreamResponseFields(
         upstream fields: HTTPFields,
         rewriter: OriginRewriter,
@@ -147,12 +194,14 @@ public enum HeaderPolicy {
         var fields = fields
         self.removeHopByHop(&fields)
         var rewritten = HTTPFields()
-        for field in fields {
+        for field in fields where !self.bannerFields.contains(field.name) {
             switch field.name {
             case .location, .contentLocation, .init("Refresh")!:
                 rewritten.append(HTTPField(name: field.name, value: rewriter.rewriteURL(field.value)))
             case .setCookie:
-                rewritten.append(HTTPField(name: field.name, value: rewriter.rewriteSetCookie(field.value)))
+                guard !self.setsGuardCookie(field.value) else { continue }
+                rewritten.append(HTTPField(name: field.name,
+                                           value: self.addingSecure(rewriter.rewriteSetCookie(field.value))))
             default:
                 rewritten.append(field)
             }

@@ -185,6 +185,17 @@ enum TestUpstream {
                             body: .init(byteBuffer: ByteBuffer(string: "<a href=\"\(origin)/next\">next</a>")))
         }
         router.get("site") { _, _ in "second site" }
+        // An admin that names its software and tries to set (and clear) the guard's own cookies.
+        router.get("banner-and-cookies") { _, _ -> Response in
+            var headers: HTTPFields = [.server: "Apache/2.4.41 (Ubuntu)", .init("X-Powered-By")!: "PHP/7.4.3",
+                                       .init("X-AspNet-Version")!: "4.0.30319", .init("X-AspNetMvc-Version")!: "5.2",
+                                       .contentType: "text/plain"]
+            for cookie in ["__Host-pii-guard=chosen-by-the-admin-aaaaaaaaaaaaaaaaaaaaaaaaaa; Path=/; Secure; HttpOnly",
+                           "__Host-pii-guard-export=; Max-Age=0; Path=/; Secure", "admin_sid=abc; Path=/; HttpOnly"] {
+                headers.append(HTTPField(name: .setCookie, value: cookie))
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        }
         // For the masking stage: a JSON body with personal data, a broken one, and one in a coding it cannot read.
         router.get("pii-json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"],

@@ -18,6 +18,9 @@ import Testing
 let proxyOwnedHeaders: Set<String> = ["date", "x-request-id", "strict-transport-security", "content-length",
                                       "connection", "keep-alive", "transfer-encoding"]
 
+/// Headers that name the upstream's software: the proxy drops them (`HeaderPolicy.bannerFields`).
+let bannerHeaders: Set<String> = ["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"]
+
 func endToEndHeaders(_ headers: HTTPHeaders) -> [String] {
     headers.filter { !proxyOwnedHeaders.contains($0.name.lowercased()) }
         .map { "\($0.name.lowercased()): \($0.value)" }.sorted()
@@ -30,7 +33,9 @@ func expectSame(_ harness: Harness, _ path: String, method: HTTPMethod = .GET, h
     let direct = try await harness.fetch(harness.adminBase + path, method: method, headers: headers, body: body)
     let proxied = try await harness.fetch(harness.proxyBase + path, method: method, headers: headers, body: body)
     #expect(proxied.status == direct.status, "\(path)")
-    #expect(endToEndHeaders(proxied.headers) == endToEndHeaders(direct.headers), "\(path)")
+    let expected = endToEndHeaders(direct.headers).filter { line in !bannerHeaders.contains { line.hasPrefix($0 + ":") } }
+    #expect(endToEndHeaders(proxied.headers) == expected, "\(path)")
+    #expect(!proxied.headers.contains { bannerHeaders.contains($0.name.lowercased()) }, "\(path)")
     #expect(proxied.body == direct.body, "\(path): \(proxied.body.readableBytes) vs \(direct.body.readableBytes) bytes")
     if let length = proxied.headers.first(name: "content-length") {
         #expect(Int(length) == proxied.body.readableBytes)
@@ -183,7 +188,7 @@ struct ProxyFailureTests {
                     // Redirects, cookies and links that name the upstream come back naming the guard.
                     let absolute = try await harness.fetch(harness.proxyBase + "/absolute", headers: [("Host", "localhost:\(harness.proxyPort)")], client: http1)
                     #expect(absolute.headers.first(name: "location") == "https://localhost:\(harness.proxyPort)/landing?x=1")
-                    #expect(absolute.headers.first(name: "set-cookie") == "t=1; Path=/; HttpOnly")
+                    #expect(absolute.headers.first(name: "set-cookie") == "t=1; Path=/; HttpOnly; Secure")
                     #expect(absolute.text == "<a href=\"https://localhost:\(harness.proxyPort)/next\">next</a>")
 
                     // Client-sent forwarding headers are not believed from an untrusted peer.
@@ -299,6 +304,62 @@ struct RequestGateTests {
                 await #expect(throws: (any Error).self) {
                     try await WebSocketClient.connect(url: "wss://127.0.0.1:\(harness.proxyPort)/chat/ws",
                                                       configuration: configuration, tlsConfiguration: tls, logger: logger) { _, _, _ in }
+                }
+            }
+        }
+    }
+}
+
+/// Vouches for every request with the guard's own identity header, as the second factor's gate does.
+struct AccountGate: RequestGate {
+    func admit(_ request: GateRequest) async -> GateDecision {
+        .pass(adding: [HTTPField.Name("X-PII-Guard-Account")!: "verified-by-the-gate"])
+    }
+}
+
+@Suite("Header hygiene", .serialized)
+struct HeaderHygieneEndToEndTests {
+    /// Fields a browser forges in the spellings CGI/WSGI fold into the guard's and the proxy's own.
+    static let forged = [("X_PII_GUARD_ACCOUNT", "forged-account"), ("x_pii_guard_signature", "v1=forged"),
+                         ("X-PII-Guard_Verified-At", "forged-time"), ("X_Forwarded_For", "6.6.6.6"),
+                         ("X_Real_IP", "6.6.6.6"), ("X-PII-Guard-Account", "forged-account")]
+
+    @Test func underscoreSpellingsNeverReachTheUpstreamOverHTTP1OrHTTP2() async throws {
+        try await TestUpstream.run { port in
+            try await Harness.run(extraSites: [("echo", ["127.0.0.1"], "http://127.0.0.1:\(port)")],
+                                  demoHosts: ["localhost"], hooks: ProxyHooks(gate: AccountGate())) { harness in
+                let http2 = try await harness.fetch(harness.proxyBase + "/echo-headers", headers: Self.forged)
+                #expect(http2.version == .http2)
+                let http1 = try await harness.withHTTP1Client { client in
+                    try await harness.fetch(harness.proxyBase + "/echo-headers", headers: Self.forged, client: client)
+                }
+                #expect(http1.version == .http1_1)
+                for answer in [http2, http1] {
+                    let lines = answer.text.split(separator: "\n").map(String.init)
+                    #expect(answer.status == 200)
+                    #expect(lines.contains("x-pii-guard-account: verified-by-the-gate"), "\(lines)")
+                    #expect(!lines.contains { $0.split(separator: ":").first?.contains("_") == true }, "\(lines)")
+                    #expect(!answer.text.contains("forged") && !answer.text.contains("6.6.6.6"), "\(lines)")
+                }
+            }
+        }
+    }
+
+    @Test func theUpstreamCannotSetTheGuardsCookiesNorNameItsSoftware() async throws {
+        try await TestUpstream.run { port in
+            try await Harness.run(extraSites: [("echo", ["127.0.0.1"], "http://127.0.0.1:\(port)")],
+                                  demoHosts: ["localhost"]) { harness in
+                let http2 = try await harness.fetch(harness.proxyBase + "/banner-and-cookies")
+                let http1 = try await harness.withHTTP1Client { client in
+                    try await harness.fetch(harness.proxyBase + "/banner-and-cookies", client: client)
+                }
+                #expect(http2.version == .http2 && http1.version == .http1_1)
+                for answer in [http2, http1] {
+                    #expect(answer.status == 200)
+                    #expect(answer.headers["Set-Cookie"] == ["admin_sid=abc; Path=/; HttpOnly; Secure"])
+                    for banner in ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"] {
+                        #expect(answer.headers[banner].isEmpty, "\(banner): \(answer.headers[banner])")
+                    }
                 }
             }
         }

@@ -93,9 +93,58 @@ struct HeaderPolicyTests {
         fields.append(HTTPField(name: .setCookie, value: "sid=abc; Domain=10.0.0.5; Path=/; HttpOnly"))
         let out = HeaderPolicy.downstreamResponseFields(upstream: fields, rewriter: rewriter, hstsMaxAge: 600, requestID: "r1")
         #expect(out[.location] == "https://admin.example.kr/sales/orders?page=2")
-        #expect(out[.setCookie] == "sid=abc; Path=/; HttpOnly")
+        #expect(out[.setCookie] == "sid=abc; Path=/; HttpOnly; Secure")
         #expect(out[.connection] == nil)
         #expect(out[.strictTransportSecurity] == "max-age=600")
+    }
+
+    @Test func theUpstreamCannotSetTheGuardsCookiesAndItsCookiesBecomeSecure() {
+        let rewriter = OriginRewriter(upstream: self.upstream, publicOrigin: "https://admin.example.kr")
+        var fields = HTTPFields()
+        for value in ["__Host-pii-guard=chosen-by-the-admin; Path=/; Secure; HttpOnly",
+                      "__Host-pii-guard-export=x; Path=/; Secure",
+                      "__HOST-PII-GUARD=upper; Path=/; Secure",
+                      " __Host-pii-guard=spaced; Path=/",
+                      "__Host-pii-guard; Path=/",
+                      "=__Host-pii-guard=nameless; Path=/",
+                      "__Host-pii-guard=; Max-Age=0; Path=/; Secure",
+                      "sid=abc; Path=/; HttpOnly",
+                      "theme=dark; secure; Path=/",
+                      "pii-guard-note=1"] {
+            fields.append(HTTPField(name: .setCookie, value: value))
+        }
+        let out = HeaderPolicy.downstreamResponseFields(upstream: fields, rewriter: rewriter, hstsMaxAge: 0, requestID: "r")
+        #expect(out[values: .setCookie] == ["sid=abc; Path=/; HttpOnly; Secure", "theme=dark; secure; Path=/",
+                                            "pii-guard-note=1; Secure"])
+    }
+
+    @Test func theUpstreamsSoftwareBannersAreDropped() {
+        let rewriter = OriginRewriter(upstream: self.upstream, publicOrigin: "https://admin.example.kr")
+        let fields: HTTPFields = [.server: "Apache/2.4.41 (Ubuntu)", .init("X-Powered-By")!: "PHP/7.4.3",
+                                  .init("x-aspnet-version")!: "4.0.30319", .init("X-AspNetMvc-Version")!: "5.2",
+                                  .contentType: "text/html"]
+        let out = HeaderPolicy.downstreamResponseFields(upstream: fields, rewriter: rewriter, hstsMaxAge: 0, requestID: "r")
+        #expect(out[.server] == nil)
+        #expect(out[.init("X-Powered-By")!] == nil)
+        #expect(out[.init("X-AspNet-Version")!] == nil)
+        #expect(out[.init("X-AspNetMvc-Version")!] == nil)
+        #expect(out[.contentType] == "text/html")
+    }
+
+    @Test func underscoreSpellingsNeverReachTheUpstream() {
+        // CGI/WSGI read `X_PII_GUARD_ACCOUNT` and `X-PII-Guard-Account` as one variable; the same for the forwarding
+        // fields this proxy replaces.
+        let incoming: HTTPFields = [.init("X_PII_GUARD_ACCOUNT")!: "auditor-a", .init("x_pii_guard-signature")!: "v1=00",
+                                    .init("X-Pii-Guard_Verified-At")!: "0", .init("X_Forwarded_For")!: "6.6.6.6",
+                                    .init("X_Real_IP")!: "6.6.6.6", .init("Custom_Thing")!: "1",
+                                    .init("X-Custom-Thing")!: "kept", .accept: "text/html"]
+        let out = self.forward(incoming, peer: "127.0.0.1")
+        #expect(!out.contains { $0.name.canonicalName.contains("_") })
+        #expect(!out.contains { $0.value.contains("6.6.6.6") || $0.value == "auditor-a" })
+        #expect(out[.init("X-Custom-Thing")!] == "kept")
+        #expect(out[.accept] == "text/html")
+        #expect(HeaderPolicy.isDroppedFromBrowser(.init("X-PII-GUARD-ACCOUNT")!))
+        #expect(!HeaderPolicy.isDroppedFromBrowser(.init("X-PII-Guardian")!))
     }
 }
 
