@@ -101,8 +101,12 @@ public struct SecondFactorService: Sendable {
     ///
     /// The lock check, both comparisons, the count of a wrong code and the new registration are one store update
     /// (`attempt`), so a burst of guesses cannot outrun the lock.
+    ///
+    /// `replacing`: the session id the browser came with, when `session` is a new one issued for this proof (the
+    /// web pages always issue one, against session fixation); its proof, if any, is ended.
     public func completeEnrollment(account: String, emailCode: String, channelCode: String, clientAddress: String,
-                                   now: Date, session: ProofSession? = nil) async throws {
+                                   now: Date, session: ProofSession? = nil,
+                                   replacing previousSession: ProofSession? = nil) async throws {
         let (pending, issued, registrations, codes) = (self.pending, self.issued, self.registrations, self.codes)
         let emailKey = Self.codeKey(account, .confirmEmail)
         let phoneKey = Self.codeKey(account, .confirmPhone)
@@ -149,7 +153,8 @@ public struct SecondFactorService: Sendable {
         await self.events.record(.init(.registrationChanged, account: account, clientAddress: clientAddress,
                                        site: session?.site, at: now))
         if let session {
-            try await self.grantProof(account: account, session: session, clientAddress: clientAddress, now: now)
+            try await self.grantProof(account: account, session: session, replacing: previousSession,
+                                      clientAddress: clientAddress, now: now)
         }
     }
 
@@ -237,8 +242,12 @@ public struct SecondFactorService: Sendable {
     /// The lock check, the comparison (the sent code, else the app's code past the last one used) and the count are
     /// one store update (`attempt`): concurrent attempts on any guard are decided one after another, so a locked
     /// account refuses the right code too, and no attempt after the `maxFailures`-th wrong one can succeed.
+    ///
+    /// `replacing`: the hash of the session id the browser came with, when `sessionHash` belongs to a new id issued
+    /// for this proof (against session fixation: an id someone else chose or saw must not be the one that gets the
+    /// proof). Its proof, if any, is ended, so the old id opens nothing.
     public func verify(account: String, sessionHash: String, site: String, clientAddress: String, code: String,
-                       now: Date) async throws {
+                       now: Date, replacing previousSessionHash: String? = nil) async throws {
         let (issued, registrations, codes) = (self.issued, self.registrations, self.codes)
         let codeKey = Self.codeKey(account, .verify)
         let outcome = try await self.attempt(
@@ -256,11 +265,17 @@ public struct SecondFactorService: Sendable {
         }
         _ = try await self.settle(outcome, account: account, clientAddress: clientAddress, site: site, now: now)
         try await self.grantProof(account: account, session: ProofSession(sessionHash: sessionHash, site: site),
+                                  replacing: previousSessionHash.map { ProofSession(sessionHash: $0, site: site) },
                                   clientAddress: clientAddress, now: now)
     }
 
-    /// Gives the session a proof; on a shared account, every older proof on this site stops counting.
-    private func grantProof(account: String, session: ProofSession, clientAddress: String, now: Date) async throws {
+    /// Gives the session a proof; on a shared account, every older proof on this site stops counting. The proof of
+    /// `previous` (the id this session replaces) is ended first: if that fails nothing is granted (fail closed).
+    private func grantProof(account: String, session: ProofSession, replacing previous: ProofSession? = nil,
+                            clientAddress: String, now: Date) async throws {
+        if let previous, previous != session {
+            try await self.proofs.delete("\(previous.site):\(previous.sessionHash)")
+        }
         let registration = try await self.registrations.get(account, now: now)
         let proof = Proof(sessionHash: session.sessionHash, account: account, site: session.site,
                           clientAddress: clientAddress, verifiedAt: now)

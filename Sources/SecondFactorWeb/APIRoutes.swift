@@ -110,17 +110,20 @@ package struct APIRoutes: Sendable {
         group.post("api/enroll/confirm") { request, context in
             await self.call(request, context) { visit, body in
                 let input = try self.decode(ConfirmRequest.self, body)
+                // The proof goes to a new session id (against fixation); the answer sets its cookie.
+                let renewed = visit.renewingSession()
                 do {
                     try await self.stepUp.service.completeEnrollment(
                         account: visit.account!, emailCode: StepUpRoutes.digits(input.emailCode),
                         channelCode: StepUpRoutes.digits(input.channelCode), clientAddress: visit.client.description,
-                        now: visit.now, session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+                        now: visit.now, session: ProofSession(sessionHash: renewed.session.hash, site: visit.site),
+                        replacing: visit.previousProofSession)
                     self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 } catch SecondFactorError.noEnrollment {
                     throw Failure(status: .conflict, code: "no_enrollment", korean: "진행 중인 등록이 없습니다. 등록을 처음부터 시작해 주세요.",
                                   english: "No registration is in progress; start with POST /__guard/api/enroll.")
                 }
-                return try await self.session(visit)
+                return try await self.session(renewed)
             }
         }
         group.post("api/challenge") { request, context in
@@ -137,11 +140,13 @@ package struct APIRoutes: Sendable {
         group.post("api/verify") { request, context in
             await self.call(request, context) { visit, body in
                 let input = try self.decode(VerifyRequest.self, body)
+                let renewed = visit.renewingSession()
                 try await self.stepUp.service.verify(
-                    account: visit.account!, sessionHash: visit.session.hash, site: visit.site,
-                    clientAddress: visit.client.description, code: StepUpRoutes.digits(input.code), now: visit.now)
+                    account: visit.account!, sessionHash: renewed.session.hash, site: visit.site,
+                    clientAddress: visit.client.description, code: StepUpRoutes.digits(input.code), now: visit.now,
+                    replacing: visit.previousProofSession?.sessionHash)
                 self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
-                return try await self.session(visit)
+                return try await self.session(renewed)
             }
         }
         group.post("api/settings") { request, context in
@@ -191,10 +196,13 @@ package struct APIRoutes: Sendable {
 
     // MARK: Handlers
 
+    /// The session's state as JSON; a new or renewed session's cookie is set here, so the answer to a call that
+    /// granted a proof carries the id it was granted to.
     func session(_ visit: StepUpRoutes.Visit) async throws -> Response {
         let account = visit.account!
         let registration = try await self.stepUp.service.registration(account: account, now: visit.now)
-        let status = visit.session.isNew ? nil : try await self.stepUp.service.proofStatus(
+        // A renewed session is new to the browser yet may hold the proof just granted, so it is always read.
+        let status = try await self.stepUp.service.proofStatus(
             account: account, session: ProofSession(sessionHash: visit.session.hash, site: visit.site), now: visit.now)
         let verified = status?.isValid(from: visit.client.description, at: visit.now) ?? false
         let locked = try await self.stepUp.service.lockedUntil(account: account, clientAddress: visit.client.description,
@@ -203,7 +211,8 @@ package struct APIRoutes: Sendable {
             account: account, registered: registration != nil, channel: registration?.channel.rawValue,
             verified: verified, clientIP: visit.client.description,
             verifiedAt: verified ? status?.verifiedAt : nil, idleExpiresAt: verified ? status?.idleExpiresAt : nil,
-            cycleExpiresAt: verified ? status?.cycleExpiresAt : nil, lockedUntil: locked), status: .ok)
+            cycleExpiresAt: verified ? status?.cycleExpiresAt : nil, lockedUntil: locked), status: .ok,
+            headers: visit.session.isNew ? [.setCookie: visit.session.setCookie] : [:])
     }
 
     func enroll(_ visit: StepUpRoutes.Visit, _ body: ByteBuffer) async throws -> Response {
@@ -313,7 +322,10 @@ package struct APIRoutes: Sendable {
         }
         do {
             var response = try await handler(visit, body)
-            if visit.session.isNew { response.headers[.setCookie] = visit.session.setCookie }
+            // A handler that renewed the session has set the new id's cookie: that one wins.
+            if visit.session.isNew, response.headers[.setCookie] == nil {
+                response.headers[.setCookie] = visit.session.setCookie
+            }
             return response
         } catch let failure as Failure {
             return fail(failure, visit)

@@ -14,13 +14,22 @@ public struct GuardSession: Sendable, Equatable {
 
     /// The cookie's value: 32 random bytes, base64url without padding (43 characters).
     public let id: String
-    /// True when the browser did not send one and this response must set it.
+    /// True when the browser did not send this id (a new or renewed session): this response must set the cookie.
     public let isNew: Bool
 
     /// The session the request carries, or a new one.
     public static func from(_ headers: HTTPFields) -> GuardSession {
         if let id = self.cookieValue(in: headers) { return GuardSession(id: id, isNew: false) }
         return GuardSession(id: self.newID(), isNew: true)
+    }
+
+    /// A new id that takes this session's place when it earns a proof (`StepUpRoutes.Visit.renewingSession()`).
+    ///
+    /// The guard cannot tell an id it issued from one a browser was given by someone else (a planted cookie, a
+    /// shared computer, an admin that set it): proofs are therefore only ever granted to a fresh id, sent in a new
+    /// cookie with the answer, and the old id's proof is ended. Its CSRF token changes with it.
+    public func renewed() -> GuardSession {
+        GuardSession(id: Self.newID(), isNew: true)
     }
 
     /// The session the request carries, if any (a malformed value counts as none).

@@ -36,6 +36,19 @@ public struct StepUpRoutes: Sendable {
             if case .known(let identity) = self.identity { return identity.email }
             return nil
         }
+
+        /// The same visit under a new session id, for a request that grants a proof (`GuardSession.renewed()`):
+        /// the proof goes to the new id, the answer sets its cookie (`html`, `redirect` and the API do when the
+        /// session `isNew`), and the CSRF token of the pages that follow derives from it.
+        package func renewingSession() -> Visit {
+            Visit(site: self.site, language: self.language, session: self.session.renewed(), client: self.client,
+                  identity: self.identity, next: self.next, now: self.now)
+        }
+
+        /// The session this visit came with, when the browser sent one: its proof ends when a renewed one is granted.
+        package var previousProofSession: ProofSession? {
+            self.session.isNew ? nil : ProofSession(sessionHash: self.session.hash, site: self.site)
+        }
     }
 
     public func register(on group: RouterGroup<GuardRequestContext>) {
@@ -249,11 +262,14 @@ public struct StepUpRoutes: Sendable {
     func verifySubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
         let code = (fields["code"] ?? "").filter { !$0.isWhitespace && $0 != "-" }
         do {
+            // The proof goes to a new session id (against fixation); the redirect sets its cookie.
+            let renewed = visit.renewingSession()
             try await self.stepUp.service.verify(
-                account: visit.account!, sessionHash: visit.session.hash, site: visit.site,
-                clientAddress: visit.client.description, code: code, now: visit.now)
+                account: visit.account!, sessionHash: renewed.session.hash, site: visit.site,
+                clientAddress: visit.client.description, code: code, now: visit.now,
+                replacing: visit.previousProofSession?.sessionHash)
             self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
-            return self.redirect(visit.next, visit)
+            return self.redirect(renewed.next, renewed)
         } catch SecondFactorError.wrongCode {
             // Post/redirect/get: reloading the answer must not submit the wrong code again.
             return self.redirect("/__guard/verify?" + StepUp.query([("next", visit.next), ("error", "wrong_code")]), visit)
@@ -356,12 +372,15 @@ public struct StepUpRoutes: Sendable {
     func confirmSubmit(_ visit: Visit, _ fields: [String: String]) async throws -> Response {
         let t = visit.language.t
         do {
+            // As in `verifySubmit`: the proof this grants goes to a new session id.
+            let renewed = visit.renewingSession()
             try await self.stepUp.service.completeEnrollment(
                 account: visit.account!, emailCode: Self.digits(fields["email_code"]),
                 channelCode: Self.digits(fields["channel_code"]), clientAddress: visit.client.description,
-                now: visit.now, session: ProofSession(sessionHash: visit.session.hash, site: visit.site))
+                now: visit.now, session: ProofSession(sessionHash: renewed.session.hash, site: visit.site),
+                replacing: visit.previousProofSession)
             self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
-            return self.redirect(visit.next, visit)
+            return self.redirect(renewed.next, renewed)
         } catch SecondFactorError.wrongCode {
             return self.redirect("/__guard/enroll/confirm?" + StepUp.query([("next", visit.next), ("error", "wrong_code")]), visit)
         } catch SecondFactorError.noEnrollment {

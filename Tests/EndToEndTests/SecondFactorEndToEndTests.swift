@@ -266,6 +266,62 @@ struct SecondFactorEndToEndTests {
         }
     }
 
+    @Test("A proof is granted to a new session id: a planted guard cookie opens nothing, and the id before a renewal is dead")
+    func aPlantedSessionIdNeverGetsTheProof() async throws {
+        guard Self.pyotp else { return }
+        // latest_only off, so only the renewal (not the shared-account rule) can end a proof.
+        try await SecondFactorHarness.run(secondFactor: "  latest_only: false") { harness in
+            let name = "__Host-pii-guard"
+            // An id of the right shape that the attacker knows (43 base64url characters).
+            let planted = String(repeating: "A", count: 42) + "Q"
+            let victim = harness.browser()
+            victim.plantCookie(name, planted)
+            try await victim.login("seller-a")
+            #expect(try await victim.api("GET", "/__guard/api/session").status == 200)
+            #expect(victim.cookie(name) == planted, "the guard kept the planted id until a proof")
+            // Registration grants a proof (JSON API): it goes to a new id.
+            let secret = try await victim.enrollTOTP("seller-a")
+            let enrolled = try #require(victim.cookie(name))
+            #expect(enrolled != planted)
+            #expect(try await victim.open("/sales/orders").status == 200)
+            // The attacker's browser: the planted id, even with the victim's admin session and address.
+            let attacker = harness.browser()
+            attacker.copyCookies(from: victim)
+            attacker.plantCookie(name, planted)
+            #expect(try await attacker.open("/sales/orders").status == 303)
+
+            // The verify form (pages): planted again, verified, renewed by the redirect.
+            let second = harness.browser()
+            second.plantCookie(name, planted)
+            try await second.login("seller-a")
+            let form = try await second.open("/__guard/verify?next=/sales/orders")
+            #expect(form.status == 200)
+            harness.clock.advance(31)
+            let verified = try await second.submit("/__guard/verify", from: form, [("code", try harness.pyotpCode(secret))])
+            #expect(verified.status == 303)
+            #expect(verified.location == "/sales/orders")
+            #expect(verified.header("set-cookie")?.hasPrefix("\(name)=") == true)
+            let renewed = try #require(second.cookie(name))
+            #expect(renewed != planted && renewed != enrolled)
+            #expect(try await second.open("/sales/orders").status == 200)
+            #expect(try await attacker.open("/sales/orders").status == 303)
+
+            // Verifying again from a session that holds a proof (JSON API): a new id again, and the one before it,
+            // which still opened the menu, opens nothing any more.
+            let before = harness.browser()
+            before.copyCookies(from: victim)
+            harness.clock.advance(31)
+            let again = try await victim.api("POST", "/__guard/api/verify", #"{"code":"\#(try harness.pyotpCode(secret))"}"#)
+            #expect(again.status == 200)
+            #expect(again.json["verified"] as? Bool == true)
+            #expect(try #require(victim.cookie(name)) != enrolled)
+            #expect(try await victim.open("/sales/orders").status == 200)
+            #expect(try await before.open("/sales/orders").status == 303)
+            // The other browser's proof was its own, and stays.
+            #expect(try await second.open("/sales/orders").status == 200)
+        }
+    }
+
     @Test("With latest_only off, two people on one account both stay in")
     func sharedAccountBothWhenConfigured() async throws {
         guard Self.pyotp else { return }

@@ -273,6 +273,8 @@ final class Browser: Sendable {
 
     func copyCookies(from other: Browser) { self.cookies.withLock { $0 = other.cookies.withLock { $0 } } }
     func dropCookie(_ name: String) { _ = self.cookies.withLock { $0.removeValue(forKey: name) } }
+    /// Puts a cookie in the jar as if someone else had planted it (a shared computer, a script, a proxy).
+    func plantCookie(_ name: String, _ value: String) { self.cookies.withLock { $0[name] = value } }
     func cookie(_ name: String) -> String? { self.cookies.withLock { $0[name] } }
 
     func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil,

@@ -146,6 +146,30 @@ struct SecondFactorServiceTests {
                                                 clientAddress: "127.0.0.1", now: second) == .superseded(by: second))
     }
 
+    @Test func aProofGrantedToARenewedSessionEndsTheOldSessionsProof() async throws {
+        // latest_only off, so only the renewal (not the shared-account rule) can end the old id's proof.
+        let fixture = try Fixture(proof: .init(latestOnly: false))
+        let app = try await fixture.enrollTOTP("seller-a", at: self.start)
+        let first = self.start.addingTimeInterval(60)
+        try await fixture.service.verify(account: "seller-a", sessionHash: "planted", site: "admin",
+                                         clientAddress: "127.0.0.1", code: app.code(at: first), now: first)
+        let second = first.addingTimeInterval(60)
+        try await fixture.service.verify(account: "seller-a", sessionHash: "renewed", site: "admin",
+                                         clientAddress: "127.0.0.1", code: app.code(at: second), now: second,
+                                         replacing: "planted")
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "renewed", site: "admin",
+                                                clientAddress: "127.0.0.1", now: second) == .valid)
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "planted", site: "admin",
+                                                clientAddress: "127.0.0.1", now: second) == .missing)
+        // A wrong code renews nothing: the session it came from keeps its proof.
+        await #expect(throws: SecondFactorError.wrongCode) {
+            try await fixture.service.verify(account: "seller-a", sessionHash: "third", site: "admin",
+                                             clientAddress: "127.0.0.1", code: "000000", now: second, replacing: "renewed")
+        }
+        #expect(try await fixture.service.check(account: "seller-a", sessionHash: "renewed", site: "admin",
+                                                clientAddress: "127.0.0.1", now: second) == .valid)
+    }
+
     @Test func fiveWrongCodesLockTheAccountForTwoHoursUntilUnlocked() async throws {
         let fixture = try Fixture()
         let app = try await fixture.enrollTOTP("seller-a", at: self.start)
