@@ -86,24 +86,9 @@ public struct GuardRuntime: Sendable {
                             auditorRoles: Set(loaded.configuration.audit.auditorRoles),
                             recordView: { _ = try await writer.append($0) }).register(on: group)
             }
-            group.get("status") { _, _ in
-                let settings = loaded.configuration.secondFactor
-                let status = GuardStatus(
-                    version: PIIGuardVersion.current,
-                    startedAt: ISO8601DateFormatter().string(from: started),
-                    sites: loaded.configuration.sites.map { .init(name: $0.name, hosts: $0.hosts, menus: $0.menus) },
-                    secondFactor: .init(
-                        enabled: secondFactor != nil, channels: secondFactor?.stepUp.channels.map(\.rawValue) ?? [],
-                        devOutbox: secondFactor?.outbox != nil,
-                        idleTimeoutSeconds: settings.idleTimeout.components.seconds,
-                        cycleSeconds: settings.cycle.components.seconds),
-                    rules: .init(directory: loaded.rulesDirectory,
-                                 loadedAt: ISO8601DateFormatter().string(from: rules.loadedAt),
-                                 profiles: rules.current.profiles.keys.sorted(), lastReloadError: rules.lastError),
-                    store: .init(backend: loaded.configuration.store.backend.rawValue, location: stores.location,
-                                 reachable: !(stores.database?.isFailing ?? false)))
-                return try JSONResponse(status)
-            }
+            GuardStatusRoute(loaded: loaded, rules: rules, secondFactor: secondFactor, started: started,
+                             storeLocation: stores.location,
+                             storeReachable: { !(stores.database?.isFailing ?? false) }).register(on: group)
         }
         let application = try proxy.makeApplication(onServerRunning: onProxyRunning)
         let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, rules: rules, logger: self.logger)
@@ -148,48 +133,6 @@ extension GuardRuntime {
             gate: exports?.gate(after: stepUp, logger: logger) ?? stepUp,
             recorder: recorder)
     }
-}
-
-/// What `/__guard/status` tells an operator: no personal data, no secrets.
-struct GuardStatus: Encodable {
-    struct Site: Encodable { let name: String; let hosts: [String]; let menus: [String] }
-    struct SecondFactor: Encodable {
-        let enabled: Bool
-        /// Channels a person may register.
-        let channels: [String]
-        let devOutbox: Bool
-        let idleTimeoutSeconds: Int64
-        let cycleSeconds: Int64
-        enum CodingKeys: String, CodingKey {
-            case enabled, channels, devOutbox = "dev_outbox", idleTimeoutSeconds = "idle_timeout_seconds"
-            case cycleSeconds = "cycle_seconds"
-        }
-    }
-    struct Rules: Encodable {
-        let directory: String
-        let loadedAt: String
-        let profiles: [String]
-        /// Why the last reload was rejected (the rules loaded at `loadedAt` stay in force), or nil.
-        let lastReloadError: String?
-        enum CodingKeys: String, CodingKey {
-            case directory, loadedAt = "loaded_at", profiles, lastReloadError = "last_reload_error"
-        }
-    }
-    struct Store: Encodable {
-        /// `sqlite` or `postgres`.
-        let backend: String
-        /// Files or database (never a password).
-        let location: String
-        /// False while operations on the database fail (protected menus answer 503 meanwhile).
-        let reachable: Bool
-    }
-    let version: String
-    let startedAt: String
-    let sites: [Site]
-    let secondFactor: SecondFactor
-    let rules: Rules
-    let store: Store
-    enum CodingKeys: String, CodingKey { case version, startedAt, sites, secondFactor = "second_factor", rules, store }
 }
 
 /// A small JSON response helper for the guard's own routes.

@@ -322,6 +322,48 @@ struct SecondFactorEndToEndTests {
         }
     }
 
+    @Test("/__guard/status says only up or down, except on the guard's machine or to an auditor with a proof")
+    func statusTellsStrangersOnlyUpOrDown() async throws {
+        guard Self.pyotp else { return }
+        // 127.0.0.3 stands for a load balancer: its X-Forwarded-For names the real (non-loopback) client.
+        try await SecondFactorHarness.run(topLevel: "trusted_proxies: [127.0.0.3]") { harness in
+            func isBare(_ answer: Browser.Answer) -> Bool {
+                answer.status == 200 && answer.json.keys.sorted() == ["status"] && answer.json["status"] as? String == "up"
+                    && !answer.body.contains("rules") && !answer.body.contains("sqlite")
+            }
+            // The operator on the guard's machine.
+            let operator_ = try await harness.browser().api("GET", "/__guard/status")
+            #expect(operator_.status == 200)
+            #expect(operator_.json["status"] as? String == "up")
+            #expect((operator_.json["rules"] as? [String: Any])?["directory"] as? String != nil)
+            #expect((operator_.json["store"] as? [String: Any])?["location"] as? String != nil)
+
+            // Anyone from outside, even claiming loopback earlier in the chain.
+            let stranger = harness.browser(from: "127.0.0.3")
+            stranger.alwaysSend("X-Forwarded-For", "127.0.0.1, 203.0.113.9")
+            #expect(isBare(try await stranger.api("GET", "/__guard/status")))
+            // A seller with a valid proof is no auditor.
+            try await stranger.login("seller-a")
+            _ = try await stranger.enrollTOTP("seller-a")
+            #expect(try await stranger.open("/sales/orders").status == 200)
+            #expect(isBare(try await stranger.api("GET", "/__guard/status")))
+
+            // An auditor: without a proof nothing more; with one, the details.
+            let auditor = harness.browser(from: "127.0.0.3")
+            auditor.alwaysSend("X-Forwarded-For", "203.0.113.10")
+            try await auditor.login("auditor-a")
+            #expect(isBare(try await auditor.api("GET", "/__guard/status")))
+            _ = try await auditor.enrollTOTP("auditor-a")
+            let details = try await auditor.api("GET", "/__guard/status")
+            #expect((details.json["rules"] as? [String: Any])?["directory"] as? String != nil)
+            // Another address with the auditor's cookies holds no proof there.
+            let copied = harness.browser(from: "127.0.0.3")
+            copied.copyCookies(from: auditor)
+            copied.alwaysSend("X-Forwarded-For", "203.0.113.11")
+            #expect(isBare(try await copied.api("GET", "/__guard/status")))
+        }
+    }
+
     @Test("With latest_only off, two people on one account both stay in")
     func sharedAccountBothWhenConfigured() async throws {
         guard Self.pyotp else { return }

@@ -92,8 +92,9 @@ struct SecondFactorHarness: Sendable {
     ///   - secondFactor: the body of the `second_factor:` section (indented by the caller as YAML under it).
     ///   - identity: the site's `identity:` section body, if not the default who-am-I.
     ///   - smtp: start aiosmtpd and configure `channels.email` for it (else the dev outbox holds e-mails).
+    ///   - topLevel: more top-level YAML (e.g. `trusted_proxies: [127.0.0.3]`).
     static func run(
-        secondFactor: String = "", identity: String? = nil, smtp: Bool = false,
+        secondFactor: String = "", identity: String? = nil, smtp: Bool = false, topLevel: String = "",
         _ body: @Sendable (SecondFactorHarness) async throws -> Void
     ) async throws {
         let logger = { () -> Logger in
@@ -143,6 +144,7 @@ struct SecondFactorHarness: Sendable {
                     listen: {host: 127.0.0.1, port: 0}
                     data_dir: \(folder)/data
                     rules_dir: \(Self.repositoryRoot)/rules
+                    \(topLevel)
                     second_factor:
                       dev_outbox: \(smtpServer == nil ? "true" : "false")
                     \(secondFactor)
@@ -183,6 +185,8 @@ struct SecondFactorHarness: Sendable {
                         let writer = audit.writer
                         AuditRoutes(stepUp: assembly.stepUp, log: audit.log, publicKey: audit.signer.publicKey,
                                     auditorRoles: ["auditor"], recordView: { _ = try await writer.append($0) }).register(on: $0)
+                        GuardStatusRoute(loaded: loaded, rules: rules, secondFactor: assembly, started: clock.now(),
+                                         storeLocation: "\(folder)/data/guard.sqlite", storeReachable: { true }).register(on: $0)
                     }
                 ).makeApplication { await proxyPort.set($0) }
                 let group = ServiceGroup(services: [assembly.client, proxy], logger: logger)
@@ -257,6 +261,7 @@ final class Browser: Sendable {
     let source: String
     private let cookies = Mutex<[String: String]>([:])
     private let target = Mutex<String?>(nil)
+    private let always = Mutex<[(String, String)]>([])
 
     init(harness: any BrowserHost, source: String) {
         self.harness = harness
@@ -273,6 +278,8 @@ final class Browser: Sendable {
 
     func copyCookies(from other: Browser) { self.cookies.withLock { $0 = other.cookies.withLock { $0 } } }
     func dropCookie(_ name: String) { _ = self.cookies.withLock { $0.removeValue(forKey: name) } }
+    /// Sends this field with every later request (e.g. the `X-Forwarded-For` a trusted proxy adds).
+    func alwaysSend(_ name: String, _ value: String) { self.always.withLock { $0.append((name, value)) } }
     /// Puts a cookie in the jar as if someone else had planted it (a shared computer, a script, a proxy).
     func plantCookie(_ name: String, _ value: String) { self.cookies.withLock { $0[name] = value } }
     func cookie(_ name: String) -> String? { self.cookies.withLock { $0[name] } }
@@ -287,7 +294,7 @@ final class Browser: Sendable {
         let cookie = self.cookieHeader
         if !cookie.isEmpty { arguments += ["-H", "Cookie: \(cookie)"] }
         if compressed { arguments.append("--compressed") }
-        for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+        for (name, value) in self.always.withLock({ $0 }) + headers { arguments += ["-H", "\(name): \(value)"] }
         if let body {
             try body.write(toFile: folder + "/request", atomically: true, encoding: .utf8)
             arguments += ["--data-binary", "@" + folder + "/request"]
