@@ -35,6 +35,10 @@ public struct GuardRuntime: Sendable {
         printOutbox: @escaping @Sendable (DevOutbox.Message) -> Void = { _ in },
         onProxyRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        if devOutbox == nil, let warning = try self.loaded.devOutboxUnderServe() {
+            // As configured (`serve`), not the demo's own choice: said loudly, and refused beside real channels.
+            self.logger.warning("\(warning)")
+        }
         try FileManager.default.createDirectory(atPath: self.loaded.dataDirectory, withIntermediateDirectories: true)
         let proxyConfiguration = try self.loaded.proxyConfiguration()
         try await ListenCheck.ensureAvailable(

@@ -11,6 +11,8 @@ public struct LoadedConfiguration: Sendable {
     public let menus: MenuRules
     /// The folder relative paths are resolved against: the configuration file's folder.
     public let baseDirectory: String
+    /// Where `second_factor.dev_outbox` is written in the file, if it is (for `devOutboxUnderServe()`).
+    let devOutboxMark: (line: Int, column: Int)?
 
     public static func load(path: String) throws(ConfigurationError) -> LoadedConfiguration {
         let (configuration, node) = try YAMLFile.decodeWithNode(GuardConfiguration.self, path: path)
@@ -29,7 +31,11 @@ public struct LoadedConfiguration: Sendable {
                     message: "no menu '\(id)' in \(menusPath) (it defines: \(known.sorted().joined(separator: ", ")))")
             }
         }
-        return LoadedConfiguration(file: path, configuration: configuration, menus: menus, baseDirectory: base)
+        let devOutboxPath: [any CodingKey] = [GuardConfiguration.CodingKeys.secondFactor,
+                                              SecondFactorConfiguration.CodingKeys.devOutbox]
+        let mark = configuration.secondFactor.devOutbox ? YAMLFile.mark(of: devOutboxPath, in: node) : nil
+        return LoadedConfiguration(file: path, configuration: configuration, menus: menus, baseDirectory: base,
+                                   devOutboxMark: mark.map { ($0.line, $0.column) })
     }
 
     /// The same configuration listening on another port (0: any free port), e.g. from a command-line flag.

@@ -73,6 +73,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try self.options.load()
+        do {
+            // Printed whatever the log level: the log (which also gets it, as a warning) may be filtered or unread.
+            if let warning = try loaded.devOutboxUnderServe() {
+                let rule = String(repeating: "!", count: 78)
+                FileHandle.standardError.write(Data("\(rule)\nWARNING: \(warning)\n\(rule)\n".utf8))
+            }
+        } catch {
+            throw CommandFailure("\(error)")
+        }
         let logger = self.options.bootstrapLogging(loaded)
         logger.info("starting", metadata: ["config": "\(loaded.file)", "sites": "\(loaded.configuration.sites.count)"])
         try await GuardRuntime(loaded: loaded, logger: logger).run { port in

@@ -134,6 +134,34 @@ struct ConfigurationTests {
         #expect(error?.message.contains("trusted_peers") == true)
     }
 
+    @Test func serveWarnsOfTheDevOutboxAndRefusesItBesideRealChannels() throws {
+        let off = try LoadedConfiguration.load(path: try makeConfigFolder(config: self.minimal) + "/pii-guard.yaml")
+        #expect(try off.devOutboxUnderServe() == nil)
+        let alone = try makeConfigFolder(config: "second_factor:\n  dev_outbox: true\n" + self.minimal)
+        let warning = try LoadedConfiguration.load(path: alone + "/pii-guard.yaml").devOutboxUnderServe()
+        #expect(warning?.contains("\(alone)/pii-guard.yaml:2") == true, "\(String(describing: warning))")
+        #expect(warning?.contains("/__guard/dev/outbox") == true)
+        for channel in ["email:\n      host: smtp.example.com\n      from: guard@example.com",
+                        "sms:\n      url: https://sms.example.com/send\n      body: '{\"to\": \"{phone}\", \"text\": \"{code}\"}'"] {
+            let both = try makeConfigFolder(config: """
+                data_dir: data
+                second_factor:
+                  channels:
+                    \(channel)
+                  dev_outbox: true
+                """ + "\n" + self.minimal)
+            let loaded = try LoadedConfiguration.load(path: both + "/pii-guard.yaml")
+            let error = #expect(throws: ConfigurationError.self) { try loaded.devOutboxUnderServe() }
+            #expect(error?.file == both + "/pii-guard.yaml")
+            #expect(error?.line == 7, "\(String(describing: error))")
+            #expect(error?.field == "second_factor.dev_outbox")
+            #expect(error?.message.contains(channel.hasPrefix("email") ? "email (SMTP)" : "sms (gateway)") == true)
+        }
+        // Turned off with the second factor, the outbox does nothing and needs no word.
+        let disabled = try makeConfigFolder(config: "second_factor:\n  enabled: false\n  dev_outbox: true\n" + self.minimal)
+        #expect(try LoadedConfiguration.load(path: disabled + "/pii-guard.yaml").devOutboxUnderServe() == nil)
+    }
+
     @Test func theSecondFactorNeedsAnEmailChannelOutsideTheDemo() throws {
         let folder = try makeConfigFolder(config: "data_dir: data\n" + self.minimal)
         let loaded = try LoadedConfiguration.load(path: folder + "/pii-guard.yaml")
