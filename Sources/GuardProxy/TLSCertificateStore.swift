@@ -70,6 +70,11 @@ public final class TLSCertificateStore: Sendable {
     }
 
     /// Cipher suites for TLS 1.2: forward secrecy and AEAD only. TLS 1.3 suites are all modern and fixed by BoringSSL.
+    ///
+    /// The client picks among them: swift-nio-ssl has no setting for a server cipher order (BoringSSL's
+    /// `SSL_OP_CIPHER_SERVER_PREFERENCE` is not reachable through its API), so testssl.sh reports "no cipher order".
+    /// A server order only matters when a weak suite is on offer, and none is: every choice a client can make here is
+    /// an ECDHE key exchange with AES-GCM or ChaCha20-Poly1305.
     public static let tls12CipherSuites = [
         "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
         "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
@@ -87,6 +92,9 @@ public final class TLSCertificateStore: Sendable {
         configuration.minimumTLSVersion = .tlsv12
         configuration.cipherSuites = Self.tls12CipherSuites
         configuration.applicationProtocols = ["h2", "http/1.1"]
+        // No renegotiation of any kind (client-initiated renegotiation is a denial-of-service lever; HTTP/2 forbids
+        // it). The default already, said here so a change of defaults cannot turn it on.
+        configuration.renegotiationSupport = .none
         configuration.sslContextCallback = { [self] values, promise in
             let chosen = self.certificate(forServerName: values.serverHostname)
             var override = NIOSSLContextConfigurationOverride()

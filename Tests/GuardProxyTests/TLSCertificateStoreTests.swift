@@ -30,6 +30,7 @@ struct TLSCertificateStoreTests {
         #expect(configuration.minimumTLSVersion == .tlsv12)
         #expect(configuration.applicationProtocols == ["h2", "http/1.1"])
         #expect(!configuration.cipherSuites.contains("CBC"))
+        #expect(configuration.renegotiationSupport == .none)
         #expect(configuration.sslContextCallback != nil)
     }
 }
