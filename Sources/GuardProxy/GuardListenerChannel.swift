@@ -9,7 +9,9 @@ import NIOSSL
 import NIOTLS
 
 /// The listener's per-connection pipeline: TLS with SNI certificates, a header-read deadline, then HTTP/2 or
-/// HTTP/1.1 by ALPN, where HTTP/1.1 connections may upgrade to a WebSocket.
+/// HTTP/1.1 by ALPN, where HTTP/1.1 connections may upgrade to a WebSocket. `limits.max_header_size` holds on both:
+/// the HTTP/1.1 decoder's limit (a larger head is answered 431 and closed, `HTTP1HeadWatch`), the HTTP/2 header list
+/// limit (`HTTP2HeaderListLimit`).
 ///
 /// Hummingbird ships TLS+HTTP/2 and HTTP/1.1+WebSocket as separate channel types; a proxy for an admin with a live
 /// chat needs both on one port (browsers open WebSockets on an HTTP/1.1 connection), so this type joins them.
@@ -24,6 +26,8 @@ struct GuardListenerChannel: HTTPChannelHandler {
 
     let sslContext: NIOSSLContext
     let headerReadTimeout: TimeAmount
+    /// `limits.max_header_size`: the HTTP/1.1 decoder's limit, and the HTTP/2 header list limit.
+    let maxHeaderBytes: Int
     let http1: HTTP1WebSocketUpgradeChannel
     let http2: HTTP2Channel
     let responder: Responder
@@ -56,13 +60,20 @@ struct GuardListenerChannel: HTTPChannelHandler {
             ),
             shouldUpgrade: shouldUpgrade
         )
+        // HTTP/2 streams have no HTTP/1.1 decoder: the header list limit is checked on each stream's head instead.
+        let maxHeaderBytes = limits.maxHeaderBytes
+        let streamConfiguration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTP2HeaderListLimit.Enforcer(limit: maxHeaderBytes)],
+            idleTimeout: .nanoseconds(Int64(timeouts.idleKeepAlive.nanoseconds))
+        )
+        self.maxHeaderBytes = maxHeaderBytes
         self.http2 = HTTP2Channel(
             responder: responder,
             configuration: .init(
                 idleTimeout: timeouts.idleKeepAlive,
                 gracefulCloseTimeout: timeouts.shutdownGrace,
                 maxAgeTimeout: nil,
-                streamConfiguration: http1Configuration
+                streamConfiguration: streamConfiguration
             )
         )
     }
@@ -71,14 +82,25 @@ struct GuardListenerChannel: HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(NIOSSLServerHandler(context: self.sslContext))
-            try sync.addHandler(HeaderReadTimeoutHandler(timeout: self.headerReadTimeout))
+            let headClock = HeaderReadTimeoutHandler(timeout: self.headerReadTimeout)
+            try sync.addHandler(headClock)
+            let maxHeaderBytes = self.maxHeaderBytes
             let alpn = NIOTypedApplicationProtocolNegotiationHandler<NIONegotiatedHTTPVersion<HTTP1Value, HTTP2Value>> {
                 result in
                 switch result {
                 case .negotiated("h2"):
-                    return self.http2.setup(channel: channel, logger: logger).map { .http2($0) }
+                    return self.http2.setup(channel: channel, logger: logger).map { value in
+                        // Right behind NIO's own SETTINGS in the preface: the configured header list limit.
+                        channel.writeAndFlush(HTTP2HeaderListLimit.settingsFrame(limit: maxHeaderBytes), promise: nil)
+                        return .http2(value)
+                    }
                 case .negotiated("http/1.1"), .fallback:
-                    return self.http1.setup(channel: channel, logger: logger).map { .http1_1($0) }
+                    return self.http1.setup(channel: channel, logger: logger).assumeIsolated().flatMapThrowing { value in
+                        // Runs on the event loop before the first request byte reaches the decoder (ALPN holds
+                        // them until this future completes).
+                        try HTTP1HeadWatch.install(on: channel, clock: headClock)
+                        return .http1_1(value)
+                    }.nonisolated()
                 case .negotiated:
                     return channel.close().flatMap { channel.eventLoop.makeFailedFuture(NIOHTTP2Errors.invalidALPNToken()) }
                 }

@@ -38,7 +38,9 @@ public struct ProxyTimeouts: Sendable, Equatable {
 
 /// Size limits of the data path, so that one request cannot exhaust memory or the upstream.
 public struct ProxyLimits: Sendable, Equatable {
-    /// Largest request head (request line and all header fields). Larger: the connection is closed.
+    /// Largest request head (request line and all header fields). Larger on HTTP/1.1: 431 and the connection is
+    /// closed; on HTTP/2 it is the header list limit (SETTINGS_MAX_HEADER_LIST_SIZE, a larger head is answered 431 or
+    /// the connection refused).
     public var maxHeaderBytes: Int
     /// Largest request body, streamed or declared. Larger: 413.
     public var maxRequestBodyBytes: Int64
