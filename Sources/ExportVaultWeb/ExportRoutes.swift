@@ -182,17 +182,6 @@ public struct ExportRoutes: Sendable {
 
     // MARK: API
 
-    struct ExportRequest: Decodable {
-        let path: String
-        let reason: String
-        let reasonText: String?
-        let password: String?
-        let generatePassword: Bool?
-        enum CodingKeys: String, CodingKey {
-            case path, reason, reasonText = "reason_text", password, generatePassword = "generate_password"
-        }
-    }
-
     struct ExportTicketBody: Encodable {
         let ticket: String
         let downloadURL: String
@@ -207,7 +196,7 @@ public struct ExportRoutes: Sendable {
 
     func api(_ visit: StepUpRoutes.Visit, _ body: ByteBuffer) async throws -> Response {
         let api = APIRoutes(routes: self.routes)
-        let input = try api.decode(ExportRequest.self, body)
+        let input = try api.parse(body, APIBodies.export)
         let target = StepUp.safeNext(input.path)
         let path = String(target.split(separator: "?", maxSplits: 1).first ?? "/")
         guard target != "/", let route = self.route(visit.site, path) else {

@@ -20,13 +20,17 @@ package struct APIRoutes: Sendable {
         let korean: String
         let english: String
         var lockedUntil: Date? = nil
+        /// The body field the failure is about, when it is about one.
+        var field: String? = nil
 
-        package init(status: HTTPResponse.Status, code: String, korean: String, english: String, lockedUntil: Date? = nil) {
+        package init(status: HTTPResponse.Status, code: String, korean: String, english: String, lockedUntil: Date? = nil,
+                     field: String? = nil) {
             self.status = status
             self.code = code
             self.korean = korean
             self.english = english
             self.lockedUntil = lockedUntil
+            self.field = field
         }
     }
 
@@ -35,7 +39,10 @@ package struct APIRoutes: Sendable {
         let message: String
         let lockedUntil: Date?
         let verifyURL: String?
-        enum CodingKeys: String, CodingKey { case error, message, lockedUntil = "locked_until", verifyURL = "verify_url" }
+        var field: String? = nil
+        enum CodingKeys: String, CodingKey {
+            case error, message, lockedUntil = "locked_until", verifyURL = "verify_url", field
+        }
     }
 
     struct SessionBody: Encodable {
@@ -54,13 +61,6 @@ package struct APIRoutes: Sendable {
         }
     }
 
-    struct EnrollRequest: Decodable {
-        let channel: String
-        let phone: String?
-        let emergencyEmail: String
-        enum CodingKeys: String, CodingKey { case channel, phone, emergencyEmail = "emergency_email" }
-    }
-
     struct EnrollBody: Encodable {
         struct TOTPBody: Encodable {
             let uri: String
@@ -76,28 +76,11 @@ package struct APIRoutes: Sendable {
         enum CodingKeys: String, CodingKey { case status, channel, totp, codesSentTo = "codes_sent_to", confirmURL = "confirm_url" }
     }
 
-    struct ConfirmRequest: Decodable {
-        let emailCode: String
-        let channelCode: String
-        enum CodingKeys: String, CodingKey { case emailCode = "email_code", channelCode = "channel_code" }
-    }
-
-    struct ChallengeRequest: Decodable {
-        let emergency: Bool?
-    }
-
     struct ChallengeBody: Encodable {
         let channel: String
         let fallbackReason: String?
         let expiresInSeconds: Int
         enum CodingKeys: String, CodingKey { case channel, fallbackReason = "fallback_reason", expiresInSeconds = "expires_in_seconds" }
-    }
-
-    struct VerifyRequest: Decodable { let code: String }
-
-    struct SettingsRequest: Decodable {
-        let cycleMinutes: Int?
-        enum CodingKeys: String, CodingKey { case cycleMinutes = "cycle_minutes" }
     }
 
     func register(on group: RouterGroup<GuardRequestContext>) {
@@ -109,7 +92,7 @@ package struct APIRoutes: Sendable {
         }
         group.post("api/enroll/confirm") { request, context in
             await self.call(request, context) { visit, body in
-                let input = try self.decode(ConfirmRequest.self, body)
+                let input = try self.parse(body, APIBodies.confirm)
                 // The proof goes to a new session id (against fixation); the answer sets its cookie.
                 let renewed = visit.renewingSession()
                 do {
@@ -128,7 +111,7 @@ package struct APIRoutes: Sendable {
         }
         group.post("api/challenge") { request, context in
             await self.call(request, context) { visit, body in
-                let input = body.readableBytes == 0 ? ChallengeRequest(emergency: nil) : try self.decode(ChallengeRequest.self, body)
+                let input = try self.parse(body, APIBodies.challenge)
                 let (channel, fallback) = try await self.stepUp.service.sendVerificationCode(
                     account: visit.account!, clientAddress: visit.client.description, emergency: input.emergency ?? false,
                     now: visit.now)
@@ -139,7 +122,7 @@ package struct APIRoutes: Sendable {
         }
         group.post("api/verify") { request, context in
             await self.call(request, context) { visit, body in
-                let input = try self.decode(VerifyRequest.self, body)
+                let input = try self.parse(body, APIBodies.verify)
                 let renewed = visit.renewingSession()
                 try await self.stepUp.service.verify(
                     account: visit.account!, sessionHash: renewed.session.hash, site: visit.site,
@@ -151,13 +134,16 @@ package struct APIRoutes: Sendable {
         }
         group.post("api/settings") { request, context in
             await self.call(request, context) { visit, body in
-                let input = try self.decode(SettingsRequest.self, body)
+                // The range is checked here, before the account is read and before any arithmetic on the number.
+                let cycleSeconds = try self.parse(body) { data throws(APIBodyError) in
+                    try APIBodies.settings(data, longestCycleMinutes: self.longestCycleMinutes)
+                }
                 guard try await self.stepUp.service.registration(account: visit.account!, now: visit.now) != nil else {
                     throw Self.failure(for: .notRegistered)
                 }
                 guard try await self.routes.proofIsValid(visit, account: visit.account!) else { throw self.proofRequired(visit) }
                 try await self.stepUp.service.setCycle(
-                    account: visit.account!, cycle: input.cycleMinutes.map { .seconds($0 * 60) },
+                    account: visit.account!, cycle: cycleSeconds.map { .seconds($0) },
                     clientAddress: visit.client.description, now: visit.now)
                 self.stepUp.verdicts.forget(account: visit.account!, site: visit.site)
                 return try await self.session(visit)
@@ -216,7 +202,7 @@ package struct APIRoutes: Sendable {
     }
 
     func enroll(_ visit: StepUpRoutes.Visit, _ body: ByteBuffer) async throws -> Response {
-        let input = try self.decode(EnrollRequest.self, body)
+        let input = try self.parse(body, APIBodies.enroll)
         guard let channel = FactorChannel(rawValue: input.channel), self.stepUp.channels.contains(channel) else {
             let offered = self.stepUp.channels.map(\.rawValue).joined(separator: ", ")
             throw Failure(status: .badRequest, code: "channel_unavailable",
@@ -250,24 +236,17 @@ package struct APIRoutes: Sendable {
                 english: "Verify with your current second factor before changing it.")
     }
 
-    package func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+    /// The guard's cycle in whole minutes: the longest an account may choose.
+    var longestCycleMinutes: Int { Int(self.stepUp.proofPolicy.cycle.components.seconds / 60) }
+
+    /// Runs one of `APIBodies`' parsers (the code the fuzzer runs) on a collected body; a refusal becomes the API's
+    /// `400` naming the field.
+    package func parse<T>(_ body: ByteBuffer, _ parse: (Data) throws(APIBodyError) -> T) throws(Failure) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+            return try parse(Data(body.readableBytesView))
         } catch {
-            var korean = "요청 본문이 올바른 JSON이 아닙니다."
-            var english = "The request body is not valid JSON."
-            switch error as? DecodingError {
-            case .keyNotFound(let key, _):
-                korean = "필수 필드가 없습니다: '\(key.stringValue)'."
-                english = "The required field '\(key.stringValue)' is missing."
-            case .typeMismatch(_, let context), .valueNotFound(_, let context):
-                let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-                korean = "필드 형식이 맞지 않습니다: '\(field)'."
-                english = "The field '\(field)' has the wrong type."
-            default: break
-            }
-            throw Failure(status: .badRequest, code: "bad_request", korean: korean + " docs/API.md를 확인해 주세요.",
-                          english: english + " See docs/API.md.")
+            throw Failure(status: .badRequest, code: error.code, korean: error.korean, english: error.english,
+                          field: error.field)
         }
     }
 
@@ -284,7 +263,8 @@ package struct APIRoutes: Sendable {
             }
             return StepUpRoutes.json(ErrorBody(
                 error: failure.code, message: english ? failure.english : failure.korean, lockedUntil: failure.lockedUntil,
-                verifyURL: failure.code == "second_factor_required" ? "/__guard/verify" : nil), status: failure.status,
+                verifyURL: failure.code == "second_factor_required" ? "/__guard/verify" : nil, field: failure.field),
+                status: failure.status,
                 headers: headers)
         }
         if changesState {

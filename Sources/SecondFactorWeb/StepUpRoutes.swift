@@ -434,8 +434,14 @@ public struct StepUpRoutes: Sendable {
             return self.redirect(StepUp.verifyURL(next: "/__guard/settings"), visit)
         }
         let choice = fields["cycle"] ?? "default"
-        let cycle: Duration? = choice == "default" ? nil : Int(choice).map { .seconds($0 * 60) }
-        if choice != "default", cycle == nil { return self.redirect("/__guard/settings?error=cycle", visit) }
+        // The same range check as the API, before the number is multiplied (a hand-made form may send any digits).
+        var cycle: Duration? = nil
+        if choice != "default" {
+            guard let minutes = Int(choice),
+                  let seconds = try? APIBodies.cycleSeconds(minutes: minutes, longestCycleMinutes: APIRoutes(routes: self).longestCycleMinutes)
+            else { return self.redirect("/__guard/settings?error=cycle", visit) }
+            cycle = .seconds(seconds)
+        }
         do {
             try await self.stepUp.service.setCycle(account: visit.account!, cycle: cycle,
                                                    clientAddress: visit.client.description, now: visit.now)
