@@ -137,8 +137,12 @@ struct DemoRoutes: Sendable {
     func registerFiles(on router: Router<DemoRequestContext>) {
         let pattern = BulkFile.pattern(seed: state.configuration.seed)
         router.get("/files/bulk") { request, _ in
-            let mb = max(0, min(2048, request.uri.queryParameters.get("mb", as: Int.self) ?? 200))
-            return BulkFile.response(mebibytes: mb, pattern: pattern)
+            do throws(QueryNumber) {
+                let mb = try QueryNumber.value(request, "mb", in: 0...2048, default: 200)
+                return BulkFile.response(mebibytes: mb, pattern: pattern)
+            } catch {
+                return error.response(json: false)
+            }
         }
         router.post("/api/upload") { request, _ in
             var hasher = FNV1a64()

@@ -58,11 +58,15 @@ struct MemoRequest: Decodable {
 
 extension DemoRoutes {
     static let maxPageSize = 500
+    /// The last page anyone may ask for: far beyond the largest demo data set (`orderCount` 1,000,000 at size 1),
+    /// and small enough that `(page - 1) * size` stays far from overflowing.
+    static let maxPage = 1_000_000
 
-    /// `page` (1-based) and `size` from the query, clamped.
-    func paging(_ request: Request) -> (page: Int, size: Int) {
-        let page = max(1, request.uri.queryParameters.get("page", as: Int.self) ?? 1)
-        let size = max(1, min(Self.maxPageSize, request.uri.queryParameters.get("size", as: Int.self) ?? 50))
+    /// `page` (1-based, default 1) and `size` (default 50) from the query, each range-checked before any arithmetic;
+    /// a value that is not a whole number in range is refused (400), never clamped into something else.
+    func paging(_ request: Request) throws(QueryNumber) -> (page: Int, size: Int) {
+        let page = try QueryNumber.value(request, "page", in: 1...Self.maxPage, default: 1)
+        let size = try QueryNumber.value(request, "size", in: 1...Self.maxPageSize, default: 50)
         return (page, size)
     }
 
@@ -74,8 +78,8 @@ extension DemoRoutes {
         return (start..<min(total, start + size)).map { list.orderIndex(row: $0, in: state.orders) }
     }
 
-    func pageJSON(_ list: OrderList, request: Request) -> OrderPageJSON {
-        let (page, size) = paging(request)
+    func pageJSON(_ list: OrderList, request: Request) throws(QueryNumber) -> OrderPageJSON {
+        let (page, size) = try paging(request)
         let orders = indexes(list, page: page, size: size).map { OrderJSON(state.orders.order($0), memo: state.memos[$0]) }
         return OrderPageJSON(page: page, size: size, total: list.count(in: state.orders), orders: orders)
     }
@@ -85,7 +89,12 @@ extension DemoRoutes {
         for list in OrderList.allCases {
             let base = "/sales/\(list.rawValue)"
             router.get(RouterPath(base)) { request, context in
-                listPage(list, request: request, account: try context.requireAccount())
+                let account = try context.requireAccount()
+                do throws(QueryNumber) {
+                    return try listPage(list, request: request, account: account)
+                } catch {
+                    return error.response(json: false)
+                }
             }
             router.get(RouterPath(base + "/export.csv")) { _, _ in
                 Exporter.csvResponse(list, generator: state.orders)
@@ -94,7 +103,11 @@ extension DemoRoutes {
                 try Exporter.xlsxResponse(list, generator: state.orders)
             }
             router.get(RouterPath("/api/\(list.rawValue)")) { request, _ in
-                Responses.json(pageJSON(list, request: request))
+                do throws(QueryNumber) {
+                    return Responses.json(try pageJSON(list, request: request))
+                } catch {
+                    return error.response(json: true)
+                }
             }
         }
         router.get("/sales/orders/{no}") { _, context in
@@ -132,8 +145,8 @@ extension DemoRoutes {
         }
     }
 
-    func listPage(_ list: OrderList, request: Request, account: DemoAccount) -> Response {
-        let (page, size) = paging(request)
+    func listPage(_ list: OrderList, request: Request, account: DemoAccount) throws(QueryNumber) -> Response {
+        let (page, size) = try paging(request)
         let total = list.count(in: state.orders)
         let header = list.header.map { "<th>\(HTML.escape($0))</th>" }.joined()
         let numeric: Set<String> = ["수량", "결제금액"]
