@@ -28,14 +28,14 @@ public struct AuditConfiguration: Decodable, Sendable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.retentionYears = try c.decodeIfPresent(Int.self, forKey: .retentionYears) ?? self.retentionYears
+        guard self.retentionYears <= 100 else {
+            throw DecodingError.dataCorruptedError(forKey: .retentionYears, in: c, debugDescription: "must be 1–100")
+        }
         guard self.retentionYears >= 1 else {
             throw DecodingError.dataCorruptedError(forKey: .retentionYears, in: c,
                 debugDescription: "keep access records at least 1 year (the rules ask for 1, or 2 for large processors)")
         }
-        self.checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? self.checkpointEvery
-        guard self.checkpointEvery >= 1 else {
-            throw DecodingError.dataCorruptedError(forKey: .checkpointEvery, in: c, debugDescription: "must be at least 1")
-        }
+        self.checkpointEvery = try c.positive(.checkpointEvery, atMost: 100_000_000) ?? self.checkpointEvery
         self.checkpointInterval = try c.duration(.checkpointInterval) ?? self.checkpointInterval
         self.checkpointFile = try c.decodeIfPresent(String.self, forKey: .checkpointFile)
         self.auditorRoles = try c.decodeIfPresent([String].self, forKey: .auditorRoles) ?? self.auditorRoles

@@ -32,10 +32,12 @@ public struct ExportConfiguration: Decodable, Sendable {
         if c.contains(.password) {
             let p = try c.nestedContainer(keyedBy: PasswordKeys.self, forKey: .password)
             try c.superDecoder(forKey: .password).rejectUnknownKeys(PasswordKeys.self)
-            self.passwordMinimumLength = try p.positive(.minLength) ?? self.passwordMinimumLength
-            self.passwordMinimumLengthWithKinds = try p.positive(.minLengthWithKinds) ?? self.passwordMinimumLengthWithKinds
-            self.passwordKindsForShorter = try p.positive(.kindsForShorter) ?? self.passwordKindsForShorter
-            self.generatedPasswordLength = try p.positive(.generatedLength) ?? self.generatedPasswordLength
+            // Lengths beyond 255 could never be typed (PasswordPolicy.maxLength): refused here, before any use.
+            self.passwordMinimumLength = try p.positive(.minLength, atMost: 255) ?? self.passwordMinimumLength
+            self.passwordMinimumLengthWithKinds = try p.positive(.minLengthWithKinds, atMost: 255)
+                ?? self.passwordMinimumLengthWithKinds
+            self.passwordKindsForShorter = try p.positive(.kindsForShorter, atMost: 4) ?? self.passwordKindsForShorter
+            self.generatedPasswordLength = try p.positive(.generatedLength, atMost: 255) ?? self.generatedPasswordLength
             guard self.passwordKindsForShorter <= 4 else {
                 throw DecodingError.dataCorruptedError(forKey: .kindsForShorter, in: p,
                     debugDescription: "there are 4 kinds of characters (upper, lower, digits, symbols)")
@@ -46,6 +48,7 @@ public struct ExportConfiguration: Decodable, Sendable {
             }
         }
         self.ticketLifetime = try c.duration(.ticketLifetime) ?? self.ticketLifetime
-        self.maxMegabytes = try c.positive(.maxMegabytes) ?? self.maxMegabytes
+        // At most 64 GiB: `maxMegabytes << 20` must stay a meaningful limit.
+        self.maxMegabytes = try c.positive(.maxMegabytes, atMost: 65_536) ?? self.maxMegabytes
     }
 }

@@ -60,7 +60,8 @@ public struct GuardConfiguration: Decodable, Sendable {
             self.privateKey = try c.decodeIfPresent(String.self, forKey: .privateKey)
             self.devCertificatesDirectory = try c.decodeIfPresent(String.self, forKey: .devCertificatesDirectory)
                 ?? self.devCertificatesDirectory
-            self.hstsMaxAge = try c.decodeIfPresent(Int.self, forKey: .hstsMaxAge) ?? self.hstsMaxAge
+            // 0 turns HSTS off; at most ten years.
+            self.hstsMaxAge = try c.integer(.hstsMaxAge, in: 0...315_360_000) ?? self.hstsMaxAge
             if (self.certificate == nil) != (self.privateKey == nil) {
                 throw decoder.invalid("set both 'certificate' and 'private_key', or neither (then dev certificates are used)")
             }
@@ -114,14 +115,15 @@ public struct GuardConfiguration: Decodable, Sendable {
             if let size = try c.decodeIfPresent(ByteSize.self, forKey: .maxRequestBody) {
                 self.values.maxRequestBodyBytes = size.bytes
             }
-            if let count = try c.decodeIfPresent(Int.self, forKey: .upstreamConnectionsPerHost) {
-                guard count >= 1 else {
-                    throw DecodingError.dataCorruptedError(forKey: .upstreamConnectionsPerHost, in: c,
-                                                           debugDescription: "must be at least 1")
-                }
+            if let count = try c.positive(.upstreamConnectionsPerHost, atMost: 10_000) {
                 self.values.upstreamConnectionsPerHost = count
             }
             if let size = try c.decodeIfPresent(ByteSize.self, forKey: .maxWebSocketMessage) {
+                // NIO's frame decoder stops the process on a limit above 4 GiB; a message that large is no chat.
+                guard size.bytes >= 1024, size.bytes <= 1 << 30 else {
+                    throw DecodingError.dataCorruptedError(forKey: .maxWebSocketMessage, in: c,
+                                                           debugDescription: "must be between 1KiB and 1GiB")
+                }
                 self.values.maxWebSocketMessageBytes = Int(size.bytes)
             }
         }

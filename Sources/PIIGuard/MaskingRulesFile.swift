@@ -136,7 +136,8 @@ public struct MaskingRulesFile: Decodable, Sendable {
             let kind = try ProfileSection.kind(try c.decode(String.self, forKey: .kind),
                                                at: decoder.codingPath + [CodingKeys.kind])
             let pattern = try c.decode(String.self, forKey: .pattern)
-            let window = try c.decodeIfPresent(Int.self, forKey: .window) ?? 20
+            // Characters before a match searched for context words; a negative window would trap in `suffix`.
+            let window = try c.integer(.window, in: 0...1000) ?? 20
             do {
                 self.detector = try CustomDetector(name: name, kind: kind, pattern: pattern,
                                                    contextWords: try c.decodeIfPresent([String].self, forKey: .context) ?? [],

@@ -40,12 +40,12 @@ public struct SecondFactorConfiguration: Decodable, Sendable {
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.maxFailures = try c.positive(.maxFailures) ?? self.maxFailures
-            self.maxSends = try c.positive(.maxSends) ?? self.maxSends
+            self.maxFailures = try c.positive(.maxFailures, atMost: 1000) ?? self.maxFailures
+            self.maxSends = try c.positive(.maxSends, atMost: 1000) ?? self.maxSends
             self.window = try c.duration(.window) ?? self.window
             self.duration = try c.duration(.duration) ?? self.duration
-            self.ipMaxFailures = try c.positive(.ipMaxFailures)
-            self.ipMaxSends = try c.positive(.ipMaxSends)
+            self.ipMaxFailures = try c.positive(.ipMaxFailures, atMost: 100_000)
+            self.ipMaxSends = try c.positive(.ipMaxSends, atMost: 100_000)
         }
     }
 
@@ -110,10 +110,25 @@ public struct SecondFactorConfiguration: Decodable, Sendable {
             }
             self.configuration = GatewayConfiguration(
                 url: url, method: method, headers: headers, template: template, timeout: timeout, retries: retries,
-                undeliverableStatuses: Set(try c.decodeIfPresent([Int].self, forKey: .undeliverableStatuses) ?? []),
+                undeliverableStatuses: try SecondFactorConfiguration.statuses(c),
                 resultField: try c.decodeIfPresent(String.self, forKey: .resultField),
                 undeliverableValues: Set(try c.decodeIfPresent([String].self, forKey: .undeliverableValues) ?? []))
         }
+    }
+
+    /// HTTP status codes (100–599) that mean "this recipient cannot receive".
+    static func statuses(_ c: KeyedDecodingContainer<Gateway.CodingKeys>) throws -> Set<Int> {
+        guard c.contains(.undeliverableStatuses) else { return [] }
+        var list = try c.nestedUnkeyedContainer(forKey: .undeliverableStatuses)
+        var statuses: Set<Int> = []
+        while !list.isAtEnd {
+            let status = try list.decode(Int.self)
+            guard (100...599).contains(status) else {
+                throw DecodingError.dataCorruptedError(in: list, debugDescription: "\(status) is not an HTTP status (100–599)")
+            }
+            statuses.insert(status)
+        }
+        return statuses
     }
 
     /// SMTP for emergency codes and change notices.
@@ -147,7 +162,7 @@ public struct SecondFactorConfiguration: Decodable, Sendable {
             }
             self.smtp = SMTPConfiguration(
                 host: try c.decode(String.self, forKey: .host),
-                port: try c.decodeIfPresent(Int.self, forKey: .port) ?? (security == .implicitTLS ? 465 : 587),
+                port: try c.integer(.port, in: 1...65535) ?? (security == .implicitTLS ? 465 : 587),
                 security: security,
                 username: try c.decodeIfPresent(String.self, forKey: .username),
                 password: password,
@@ -270,11 +285,18 @@ extension KeyedDecodingContainer {
         return value
     }
 
-    /// A count field, if present; must be at least 1.
-    func positive(_ key: Key) throws -> Int? {
+    /// A count field, if present; must be at least 1 and at most `atMost` (checked here, before any arithmetic).
+    func positive(_ key: Key, atMost: Int = 1_000_000) throws -> Int? {
+        try self.integer(key, in: 1...atMost)
+    }
+
+    /// A whole number, if present, within `range`; otherwise an error naming the field and the range.
+    func integer(_ key: Key, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = try self.decodeIfPresent(Int.self, forKey: key) else { return nil }
-        guard value >= 1 else {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must be at least 1")
+        guard range.contains(value) else {
+            let text = range.lowerBound == 1 && value < 1
+                ? "must be at least 1" : "must be \(range.lowerBound)–\(range.upperBound)"
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: text)
         }
         return value
     }
