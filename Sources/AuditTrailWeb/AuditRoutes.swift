@@ -199,7 +199,10 @@ public struct AuditRoutes: Sendable {
         if sequence > 1 {
             neighbours.append("<a href=\"\(AuditPages.recordURL(sequence - 1))\">\(Escape.markup(t("← 앞 기록", "← Previous")))</a>")
         }
-        neighbours.append("<a href=\"\(AuditPages.recordURL(sequence + 1))\">\(Escape.markup(t("다음 기록 →", "Next →")))</a>")
+        // `sequence` comes from the address: Int64.max has no next record (and `+ 1` would trap).
+        if sequence < Int64.max {
+            neighbours.append("<a href=\"\(AuditPages.recordURL(sequence + 1))\">\(Escape.markup(t("다음 기록 →", "Next →")))</a>")
+        }
         body += "<p class=\"links\">" + neighbours.joined(separator: " · ") + "</p>" + back
         return self.page(visit, title: t("접속기록 #\(sequence)", "Access record #\(sequence)"), body: body)
     }
