@@ -15,7 +15,8 @@
 #
 # Adding a target: write Fuzz/<Name>Fuzzer.swift (an `@_cdecl("LLVMFuzzerTestOneInput")` function), add one line
 # to TARGETS below — name, the module name to compile as, max input length, then the source files or folders (plain
-# Swift without package imports) — and a seeds_<name> function if it wants seeds. A target whose sources are not in
+# Swift without package imports) — a seeds_<name> function if it wants seeds, and Fuzz/<name>.dict if it wants a
+# libFuzzer dictionary. A target whose sources are not in
 # this tree yet is skipped with a note, so a line may land before its code does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,8 +99,10 @@ for line in "${TARGETS[@]}"; do
     set +e
     PARALLEL=()
     [ "$JOBS" -gt 1 ] && PARALLEL=(-jobs="$JOBS" -workers="$JOBS")  # libFuzzer then writes fuzz-N.log into the cwd
+    DICT=()
+    [ -f "Fuzz/$NAME.dict" ] && DICT=(-dict="$PWD/Fuzz/$NAME.dict")  # tokens worth trying (keys, edge numbers)
     (cd "$DIR" && ./fuzzer corpus -max_total_time="$SECONDS_TO_RUN" -max_len="$MAX_LEN" -timeout=10 \
-        -rss_limit_mb=2048 -artifact_prefix=artifacts/ -print_final_stats=1 "${PARALLEL[@]}" 2>fuzz.log)
+        -rss_limit_mb=2048 -artifact_prefix=artifacts/ -print_final_stats=1 "${DICT[@]}" "${PARALLEL[@]}" 2>fuzz.log)
     RESULT=$?
     set -e
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb|cov:|Done" "$DIR/fuzz.log" | tail -4 | sed "s/^/fuzz[$NAME]: /" || true
