@@ -29,9 +29,20 @@ OUT=.build-fuzz
 TARGETS=(
   "masking  PIIMaskingFuzz          8192     Sources/PIIMasking Fuzz/MaskingFuzzer.swift"
   "api      APIBodyFuzz             16384    Sources/SecondFactorWeb/APIBodies.swift Fuzz/APIBodyFuzzer.swift"
-  # The request head's canonical target (issue 16), once Sources/GuardProxy/RequestTarget.swift exists:
-  # "request-target RequestTargetFuzz 8192 Sources/GuardProxy/RequestTarget.swift Fuzz/RequestTargetFuzzer.swift"
+  "head     RequestHeadFuzz         8192     Sources/GuardProxy/RequestTarget.swift Sources/GuardProxy/RequestAuthority.swift Fuzz/RequestTargetFuzzer.swift"
 )
+
+# Seeds for the request head: the first byte picks the rules (1 case-insensitive, 2 parameters allowed, 4 Host).
+seeds_head() {
+    printf '\x00/sales/orders?page=2' >"$1/plain"
+    printf '\x00/%%73ales/./x/../orders//%%ED%%99%%8D' >"$1/encoded"
+    printf '\x01/SALES/Orders/.%%2e/api' >"$1/case"
+    printf '\x02/sales;v=1/orders' >"$1/parameters"
+    printf '\x00https://guard.example:8443/sales?x=1' >"$1/absolute"
+    printf '\x00@127.0.0.1:9080/sales/orders/export.csv' >"$1/userinfo"
+    printf '\x04localhost:8443' >"$1/host"
+    printf '\x04[::1]:8443' >"$1/host6"
+}
 
 # Seeds: one of each content kind, the first byte choosing chunk sizes.
 seeds_masking() {
