@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AuditTrailWeb
 import DemoAdmin
 import ExportVault
@@ -93,8 +94,11 @@ struct SecondFactorHarness: Sendable {
     ///   - identity: the site's `identity:` section body, if not the default who-am-I.
     ///   - smtp: start aiosmtpd and configure `channels.email` for it (else the dev outbox holds e-mails).
     ///   - topLevel: more top-level YAML (e.g. `trusted_proxies: [127.0.0.3]`).
+    ///   - upstream: the admin itself, or `NormalizingUpstream` in front of it (paths read as lenient servers do).
+    ///   - site: more lines of the site's YAML (indented by the harness), e.g. `paths: {case_insensitive: true}`.
     static func run(
         secondFactor: String = "", identity: String? = nil, smtp: Bool = false, topLevel: String = "",
+        upstream: UpstreamKind = .admin, site: String = "",
         _ body: @Sendable (SecondFactorHarness) async throws -> Void
     ) async throws {
         let logger = { () -> Logger in
@@ -115,6 +119,7 @@ struct SecondFactorHarness: Sendable {
             let adminPortBox = PortBox()
             let admin = DemoAdmin.makeApplication(configuration: adminConfiguration, logger: logger) { await adminPortBox.set($0) }
             try await TestServices.run(admin, port: adminPortBox) { adminPort in
+              try await Self.withUpstream(upstream, adminPort: adminPort) { upstreamPort in
                 var channels = """
                       channels:
                         sms:
@@ -152,8 +157,9 @@ struct SecondFactorHarness: Sendable {
                     sites:
                       - name: seller-admin
                         hosts: [127.0.0.1, localhost]
-                        upstream: http://127.0.0.1:\(adminPort)
+                        upstream: http://127.0.0.1:\(upstreamPort)
                         menus: [sales, chat, account]
+                        \(site)
                     \(identity.map { "    identity:\n" + $0 } ?? "")
                     """
                 let file = folder + "/pii-guard.yaml"
@@ -204,8 +210,31 @@ struct SecondFactorHarness: Sendable {
                 }
                 await group.triggerGracefulShutdown()
                 _ = try? await task.value
+              }
             }
         }
+    }
+
+    /// What the guard's site forwards to.
+    enum UpstreamKind: Sendable { case admin, normalizing }
+
+    /// Runs `body` with the port the guard should forward to: the admin's, or a `NormalizingUpstream`'s in front of it.
+    static func withUpstream(_ kind: UpstreamKind, adminPort: Int, _ body: @Sendable (Int) async throws -> Void)
+        async throws
+    {
+        guard kind == .normalizing else { return try await body(adminPort) }
+        // An upstream passes redirects on; it never follows them itself.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                configuration: .init(redirectConfiguration: .disallow, decompression: .disabled))
+        let normalizer = NormalizingUpstream(adminPort: adminPort, caseInsensitive: true, client: client)
+        let port = PortBox()
+        do {
+            try await TestServices.run(normalizer.application { await port.set($0) }, port: port) { try await body($0) }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 
     /// A browser on `source` (a loopback address) with its own cookie jar.
