@@ -95,10 +95,16 @@ struct GuardListenerChannel: HTTPChannelHandler {
                         return .http2(value)
                     }
                 case .negotiated("http/1.1"), .fallback:
-                    return self.http1.setup(channel: channel, logger: logger).assumeIsolated().flatMapThrowing { value in
+                    return self.http1.setup(channel: channel, logger: logger).assumeIsolated().map { value in
                         // Runs on the event loop before the first request byte reaches the decoder (ALPN holds
-                        // them until this future completes).
-                        try HTTP1HeadWatch.install(on: channel, clock: headClock)
+                        // them until this future completes). If the watchers cannot go in (the connection is
+                        // already closing), close it, but still hand the value on: Hummingbird must finish the
+                        // channel it built, or its writer traps when dropped.
+                        do {
+                            try HTTP1HeadWatch.install(on: channel, clock: headClock)
+                        } catch {
+                            channel.close(promise: nil)
+                        }
                         return .http1_1(value)
                     }.nonisolated()
                 case .negotiated:

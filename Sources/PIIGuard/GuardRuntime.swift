@@ -97,8 +97,7 @@ public struct GuardRuntime: Sendable {
         let application = try proxy.makeApplication(onServerRunning: onProxyRunning)
         let reloader = ReloadOnHangup(loaded: self.loaded, certificates: certificates, rules: rules, logger: self.logger)
         let watcher = RulesWatcher(rules: rules, logger: self.logger)
-        let group = ServiceGroup(
-            configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
                 // The database first, so it stops last: the final records and checkpoint are written through it.
                 services: (stores.database.map { [.init(service: $0)] } ?? []) + before.map { .init(service: $0) }
                     + (secondFactor.map { [.init(service: $0.client)] } ?? []) + [
@@ -108,17 +107,30 @@ public struct GuardRuntime: Sendable {
                     .init(service: reloader),
                     .init(service: watcher),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                // The executable handles SIGTERM/SIGINT on a thread of its own (`ProcessSignals`, which arms the
+                // watchdog first); without it (tests, library use) swift-service-lifecycle traps them.
+                gracefulShutdownSignals: ProcessSignals.isInstalled ? [] : [.sigterm, .sigint],
                 logger: self.logger
-            ))
+            )
+        let grace = loaded.configuration.timeouts.values.shutdownGrace
+        // Past `shutdown_grace` the services still running (a WebSocket, a request that does not finish) are
+        // cancelled, so the group ends; the watchdog covers whatever does not end even then.
+        groupConfiguration.maximumGracefulShutdownDuration = grace
+        let group = ServiceGroup(configuration: groupConfiguration)
+        ProcessSignals.register(grace: grace) { Task { await group.triggerGracefulShutdown() } }
         do {
             try await group.run()
         } catch {
+            ShutdownWatchdog.shared.arm(after: Self.closingTime, reason: "closing the stores after a failed run did not end")
             await stores.close()
             throw error
         }
+        ShutdownWatchdog.shared.arm(after: Self.closingTime, reason: "closing the stores after the services stopped did not end")
         await stores.close()
     }
+
+    /// What closing the stores and leaving the process may take once the services have stopped.
+    static let closingTime: Duration = .seconds(10)
 }
 
 extension GuardRuntime {

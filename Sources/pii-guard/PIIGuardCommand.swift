@@ -16,6 +16,8 @@ struct PIIGuardCommand: AsyncParsableCommand {
     /// event-loop threads and Dispatch's pool on every read and write (measured in Benchmarks/RESULTS.md). It has to
     /// happen before any other task runs, so it is the first thing the program does.
     static func main() async {
+        // Before any other thread exists: SIGTERM/SIGINT go to a thread of their own that arms the shutdown watchdog.
+        ProcessSignals.install()
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await self.main(nil)
     }
