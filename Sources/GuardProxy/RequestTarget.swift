@@ -107,6 +107,10 @@ public struct RequestTarget: Sendable, Equatable {
             }
             query = String(decoding: queryBytes, as: UTF8.self)
         }
+        if Self.isAlreadyCanonical(pathBytes, rules: rules) {
+            // Most targets (every link the admin writes) are canonical as sent: no escape, no dot or empty segment.
+            return .success(RequestTarget(path: String(decoding: pathBytes, as: UTF8.self), query: query))
+        }
         switch Self.normalizedSegments(pathBytes, rules: rules) {
         case .failure(let refusal): return .failure(refusal)
         case .success(let path): return .success(RequestTarget(path: path, query: query))
@@ -140,8 +144,36 @@ public struct RequestTarget: Sendable, Equatable {
         return .success(rest)
     }
 
+    /// Whether `path` is its own canonical form, read in one pass: only unreserved characters, sub-delimiters, ':',
+    /// '@' and '/' (no '%', no ';' unless allowed, no upper case on a case-insensitive site), and no segment that is
+    /// empty or starts with '.' (so no dot segment, and no Windows trailing dot can hide in one). Anything else takes
+    /// `normalizedSegments`, which gives the same answer for these inputs (`RequestTargetTests` checks both ways).
+    static func isAlreadyCanonical(_ path: ArraySlice<UInt8>, rules: Rules) -> Bool {
+        var previous = UInt8(ascii: "/")
+        for byte in path.dropFirst() {
+            if previous == UInt8(ascii: "/") && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return false }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+                 UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"):
+                break
+            case UInt8(ascii: "."):
+                if rules.caseInsensitive { return false }  // a trailing dot is refused there: the slow path decides
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                if rules.caseInsensitive { return false }
+            case UInt8(ascii: ";"):
+                if !rules.allowPathParameters { return false }
+            default:
+                return false
+            }
+            previous = byte
+        }
+        return true
+    }
+
     /// Decodes, checks and re-encodes the path's bytes, then merges empty segments and removes dot segments.
-    private static func normalizedSegments(_ path: ArraySlice<UInt8>, rules: Rules) -> Result<String, Refusal> {
+    static func normalizedSegments(_ path: ArraySlice<UInt8>, rules: Rules) -> Result<String, Refusal> {
         var segments: [[UInt8]] = []
         var current: [UInt8] = []
         // Percent-encoded bytes of 0x80 and above since the last other byte: one UTF-8 sequence or more.

@@ -1,4 +1,4 @@
-import GuardProxy
+@testable import GuardProxy
 import HTTPTypes
 import Testing
 
@@ -107,6 +107,25 @@ import Testing
 
     @Test func pathParametersWhenTheSiteAllowsThem() {
         #expect(Self.canonical("/sales;v=1/orders", rules: .init(allowPathParameters: true)) == "/sales;v=1/orders")
+    }
+
+    /// The one-pass check for targets already canonical agrees with the full normalisation: every input it lets
+    /// through is its own normal form, under every site's rules.
+    @Test func theShortcutAgreesWithTheFullNormalisation() {
+        var generator = SplitMix(seed: 11)
+        let alphabet = Array("/.%2eE;sA~a-_:@!x".utf8)
+        var shortcuts = 0
+        for _ in 0..<50_000 {
+            var bytes: [UInt8] = [UInt8(ascii: "/")]
+            for _ in 0..<Int(generator.next() % 16) { bytes.append(alphabet[Int(generator.next() % UInt64(alphabet.count))]) }
+            for rules in [RequestTarget.Rules(), .init(caseInsensitive: true), .init(allowPathParameters: true)]
+            where RequestTarget.isAlreadyCanonical(bytes[...], rules: rules) {
+                shortcuts += 1
+                #expect(RequestTarget.normalizedSegments(bytes[...], rules: rules) == .success(String(decoding: bytes, as: UTF8.self)),
+                        "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(shortcuts > 5_000)
     }
 
     /// Canonicalising is idempotent: the canonical form of a canonical form is itself (the upstream, re-reading what
