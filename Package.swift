@@ -331,6 +331,7 @@ let package = Package(
             name: "GuardProxyTests",
             dependencies: [
                 "GuardProxy",
+                "GuardTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

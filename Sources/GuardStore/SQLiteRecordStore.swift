@@ -112,28 +112,39 @@ public final class SQLiteRecordStore: RecordStore {
             try await pool.writeWithoutTransaction { db in
                 var result: Result?
                 try db.inTransaction(.immediate) {
-                    let row = try Row.fetchOne(db, sql: """
-                        SELECT value, expires_at FROM records
-                        WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
-                        """, arguments: [collection, key, now.timeIntervalSince1970])
+                    let row = try Self.liveRow(db, collection: collection, key: key, now: now)
                     var value: Data? = row?["value"]
                     // A live record keeps its expiry unless a new one is given.
                     let keptExpiry: Double? = row?["expires_at"]
                     result = try body(&value)
-                    if let value {
-                        try db.execute(sql: """
-                            INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
-                            expires_at = excluded.expires_at, updated_at = excluded.updated_at
-                            """, arguments: [collection, key, value, expiresAt?.timeIntervalSince1970 ?? keptExpiry,
-                                             now.timeIntervalSince1970])
-                    } else {
-                        try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?", arguments: [collection, key])
-                    }
+                    try Self.write(db, collection: collection, key: key, value: value,
+                                   expiresAt: expiresAt?.timeIntervalSince1970 ?? keptExpiry, now: now)
                     return .commit
                 }
                 return result!
             }
+        }
+    }
+
+    /// The live row (value and expiry) of one record, inside a transaction.
+    private static func liveRow(_ db: Database, collection: String, key: String, now: Date) throws -> Row? {
+        try Row.fetchOne(db, sql: """
+            SELECT value, expires_at FROM records
+            WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+            """, arguments: [collection, key, now.timeIntervalSince1970])
+    }
+
+    /// Writes one record's new value (nil deletes it), inside a transaction.
+    private static func write(_ db: Database, collection: String, key: String, value: Data?, expiresAt: Double?,
+                              now: Date) throws {
+        if let value {
+            try db.execute(sql: """
+                INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
+                expires_at = excluded.expires_at, updated_at = excluded.updated_at
+                """, arguments: [collection, key, value, expiresAt, now.timeIntervalSince1970])
+        } else {
+            try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?", arguments: [collection, key])
         }
     }
 
@@ -150,27 +161,15 @@ public final class SQLiteRecordStore: RecordStore {
                     var values: [Data?] = []
                     var keptExpiry: [RecordKey: Double?] = [:]
                     for key in keys {
-                        let row = try Row.fetchOne(db, sql: """
-                            SELECT value, expires_at FROM records
-                            WHERE collection = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
-                            """, arguments: [key.collection, key.key, now.timeIntervalSince1970])
+                        let row = try Self.liveRow(db, collection: key.collection, key: key.key, now: now)
                         values.append(row?["value"])
                         keptExpiry[key] = row?["expires_at"]
                     }
                     var batch = RecordBatch(keys: keys, values: values)
                     result = try body(&batch)
                     for (key, value) in batch.changes {
-                        if let value {
-                            try db.execute(sql: """
-                                INSERT INTO records (collection, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                                ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value,
-                                expires_at = excluded.expires_at, updated_at = excluded.updated_at
-                                """, arguments: [key.collection, key.key, value, keptExpiry[key] ?? nil,
-                                                 now.timeIntervalSince1970])
-                        } else {
-                            try db.execute(sql: "DELETE FROM records WHERE collection = ? AND key = ?",
-                                           arguments: [key.collection, key.key])
-                        }
+                        try Self.write(db, collection: key.collection, key: key.key, value: value,
+                                       expiresAt: keptExpiry[key] ?? nil, now: now)
                     }
                     return .commit
                 }
