@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite (README's test command; .ci/run runs exactly this).
+# The whole test suite (README's test command; .ci/run runs exactly this), in three runs of swift test.
 #
-# Two suites load the machine on purpose: the attack on the guard (12,000 requests through TLS) and a hundred starts
-# and SIGTERMs of the real process. Run beside the rest on two cores, they starve the timing-sensitive tests (store
-# deadlines, retry clocks) of CPU; so everything else runs first, in parallel, and then those two on their own.
+# On two cores, tests that hold a deadline against a real PostgreSQL server (the record store's concurrent updates,
+# the connection's deadline, the lockout under a burst) missed it when a hundred other suites started beside them, and
+# two suites load the machine on purpose: the attack on the guard (12,000 requests through TLS) and a hundred starts
+# and SIGTERMs of the real process. Each passes alone. So: everything else in parallel first, then the deadline
+# tests on their own, then the two heavy suites on their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+deadlines='RecordStoreTests|PostgresDatabaseTests|LockoutRaceTests'
 heavy='AdversarialEndToEndTests|ProcessShutdownTests'
-swift test --skip "$heavy"
+swift test --skip "$deadlines|$heavy"
+swift test --skip-build --filter "$deadlines"
 swift test --skip-build --filter "$heavy"
