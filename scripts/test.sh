@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite (README's test command; .ci/run runs exactly this), in three runs of swift test.
+# The whole test suite (README's test command; .ci/run runs exactly this), in four runs of swift test.
 #
 # On two cores, tests that hold a deadline against a real PostgreSQL server (the record store's concurrent updates,
 # the connection's deadline, the lockout under a burst) missed it when a hundred other suites started beside them, and
@@ -12,4 +12,8 @@ deadlines='RecordStoreTests|PostgresDatabaseTests|LockoutRaceTests'
 heavy='AdversarialEndToEndTests|ProcessShutdownTests'
 swift test --skip "$deadlines|$heavy"
 swift test --skip-build --filter "$deadlines"
-swift test --skip-build --filter "$heavy"
+swift test --skip-build --filter 'AdversarialEndToEndTests'
+# Alone as well: it launches pii-guard with Foundation's Process a hundred times, and Process.run() crashed copying
+# the environment while another suite's harness called setenv (SecondFactorHarness sets the gateway token).
+swift test --skip-build --filter 'ProcessShutdownTests'
+
